@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { latestMigrationMillis } from './db/migrate.js';
+import { registerAuth } from './http/auth.js';
+import { registerIdempotency } from './http/idempotency.js';
+import { registerMetrics } from './http/metrics.js';
+import { registerOpenApi } from './http/openapi.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { registerRateLimit } from './http/rate-limit.js';
+import { RequestLogController } from './http/request-log.js';
+import { systemRoutes } from './http/system.routes.js';
+import { apiKeyRoutes } from './modules/api-keys/api-keys.routes.js';
+import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
+import { channelRoutes } from './modules/catalog/channels.routes.js';
+import { createChannelService } from './modules/catalog/channels.service.js';
+import { locationRoutes } from './modules/catalog/locations.routes.js';
+import { createLocationService } from './modules/catalog/locations.service.js';
+import { productRoutes } from './modules/catalog/products.routes.js';
+import { createProductService } from './modules/catalog/products.service.js';
+
+export interface AppDeps {
+  db: Db;
+  pool: Pool;
+  config: Config;
+  clock: Clock;
+  log: FastifyBaseLogger;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** The composition root: every service, built from exactly what it uses. */
+export function createServices({ db }: AppDeps) {
+  const apiKeys = createApiKeyService({ db });
+  const channels = createChannelService({ db });
+  const locations = createLocationService({ db, channels });
+  const products = createProductService({ db });
+  return { apiKeys, channels, locations, products };
+}
+
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+/**
+ * Bodies are validated strictly (no type coercion, unknown fields rejected, every failure listed);
+ * query strings and path parameters are strings on the wire, so they are coerced.
+ */
+function validators() {
+  const options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
+  const body = addFormats.default(new Ajv({ ...options, coerceTypes: false }));
+  const other = addFormats.default(new Ajv({ ...options, coerceTypes: 'array' }));
+  return { body, other };
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, log } = deps;
+  const app = Fastify({
+    loggerInstance: log,
+    logController: new RequestLogController(),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    },
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ajv = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? ajv.body : ajv.other).compile(schema as object),
+  );
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerProblemHandlers(app);
+  const metrics = registerMetrics(app);
+  await registerOpenApi(app);
+  await app.register(systemRoutes, {
+    pool: deps.pool,
+    metrics,
+    latestMigrationMillis: latestMigrationMillis(),
+  });
+
+  const services = createServices(deps);
+  await app.register(
+    async (api) => {
+      registerAuth(api, services.apiKeys);
+      await registerRateLimit(api, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
+      registerIdempotency(api, {
+        db: deps.db,
+        ttlHours: config.idempotencyTtlHours,
+        leaseMs: config.requestTimeoutMs + 5000,
+      });
+      await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
+      await api.register(channelRoutes, { channels: services.channels });
+      await api.register(locationRoutes, { locations: services.locations });
+      await api.register(productRoutes, {
+        products: services.products,
+        bulkBodyLimit: config.bodyLimitBytes * 16,
+      });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,110 @@
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Set: use this PostgreSQL server. Unset: run the embedded one in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** 0 picks a free port at every start. */
+  embeddedPgPort: number;
+  databasePoolSize: number;
+  statementTimeoutMs: number;
+  bootstrapApiKey: string | undefined;
+  logLevel: LogLevel;
+  logPretty: boolean;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  idempotencyTtlHours: number;
+}
+
+/** A bad setting: main prints `message` as the one line the operator sees, then exits. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates the whole configuration once; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const read = reader(env);
+  const databaseUrl = read.string('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// connection URL');
+  }
+  const bootstrapApiKey = read.string('ORDO_BOOTSTRAP_API_KEY');
+  if (bootstrapApiKey !== undefined && !/^[\x21-\x7e]{24,256}$/.test(bootstrapApiKey)) {
+    throw new ConfigError(
+      'ORDO_BOOTSTRAP_API_KEY must be 24 to 256 printable characters without spaces (use a long random secret)',
+    );
+  }
+  return {
+    host: read.string('HOST') ?? '127.0.0.1',
+    port: read.int('PORT', 3000, 0, 65535),
+    databaseUrl,
+    dataDir: path.resolve(read.string('ORDO_DATA_DIR') ?? '.ordo-data'),
+    embeddedPgPort: read.int('ORDO_EMBEDDED_PG_PORT', 0, 0, 65535),
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    statementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    bootstrapApiKey,
+    logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
+    logPretty: read.bool('LOG_PRETTY', false),
+    bodyLimitBytes: read.int('ORDO_BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
+    requestTimeoutMs: read.int('ORDO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    keepAliveTimeoutMs: read.int('ORDO_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+    shutdownTimeoutMs: read.int('ORDO_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    rateLimitMax: read.int('ORDO_RATE_LIMIT_MAX', 6000, 1, 100_000_000),
+    rateLimitWindowMs: read.int('ORDO_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
+    idempotencyTtlHours: read.int('ORDO_IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
+  };
+}
+
+function reader(env: Env) {
+  const string = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  return {
+    string,
+    int(name: string, fallback: number, min: number, max: number): number {
+      const raw = string(name);
+      if (raw === undefined) {
+        return fallback;
+      }
+      const value = Number(raw);
+      if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+        throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      }
+      return value;
+    },
+    bool(name: string, fallback: boolean): boolean {
+      const raw = string(name)?.toLowerCase();
+      if (raw === undefined) {
+        return fallback;
+      }
+      if (raw === 'true' || raw === '1') {
+        return true;
+      }
+      if (raw === 'false' || raw === '0') {
+        return false;
+      }
+      throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+    },
+    oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+      const raw = string(name);
+      if (raw === undefined) {
+        return fallback;
+      }
+      if (!(allowed as readonly string[]).includes(raw)) {
+        throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      }
+      return raw as T;
+    },
+  };
+}

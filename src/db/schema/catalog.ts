@@ -1,0 +1,116 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+import type { Address } from '../../modules/addresses/address.schemas.js';
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const channels = pgTable(
+  'channels',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    code: text('code').notNull().unique(),
+    name: text('name').notNull(),
+    priority: integer('priority').notNull().default(0),
+    defaultSafetyStock: integer('default_safety_stock').notNull().default(0),
+    allowBackorders: boolean('allow_backorders').notNull().default(false),
+    active: boolean('active').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [check('channels_default_safety_stock_check', sql`${t.defaultSafetyStock} >= 0`)],
+);
+
+export const locationKind = pgEnum('location_kind', ['warehouse', 'store', 'dropship']);
+
+export const locations = pgTable(
+  'locations',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    code: text('code').notNull().unique(),
+    name: text('name').notNull(),
+    kind: locationKind('kind').notNull(),
+    address: jsonb('address').$type<Address>().notNull(),
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
+    /** `given` by the client, `postal_code` derived from the postal-code dataset, null when unknown. */
+    coordinatesSource: text('coordinates_source', { enum: ['given', 'postal_code'] }),
+    tags: text('tags').array().notNull().default(sql`'{}'`),
+    priority: integer('priority').notNull().default(0),
+    processingDays: integer('processing_days').notNull().default(0),
+    cutoffTime: text('cutoff_time').notNull().default('17:00'),
+    timeZone: text('time_zone').notNull().default('UTC'),
+    active: boolean('active').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    check('locations_processing_days_check', sql`${t.processingDays} >= 0`),
+    check('locations_latitude_check', sql`${t.latitude} BETWEEN -90 AND 90`),
+    check('locations_longitude_check', sql`${t.longitude} BETWEEN -180 AND 180`),
+  ],
+);
+
+/** The channels a location may serve; none means all. */
+export const locationChannels = pgTable(
+  'location_channels',
+  {
+    locationId: bigint('location_id', { mode: 'number' })
+      .notNull()
+      .references(() => locations.id, { onDelete: 'cascade' }),
+    channelId: bigint('channel_id', { mode: 'number' })
+      .notNull()
+      .references(() => channels.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.locationId, t.channelId] }),
+    index('location_channels_channel_idx').on(t.channelId),
+  ],
+);
+
+export const products = pgTable(
+  'products',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    sku: text('sku').notNull().unique(),
+    name: text('name').notNull(),
+    weightGrams: integer('weight_grams'),
+    lengthMm: integer('length_mm'),
+    widthMm: integer('width_mm'),
+    heightMm: integer('height_mm'),
+    tags: text('tags').array().notNull().default(sql`'{}'`),
+    active: boolean('active').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    check('products_weight_check', sql`${t.weightGrams} >= 0`),
+    check('products_dimensions_check', sql`${t.lengthMm} >= 0 AND ${t.widthMm} >= 0 AND ${t.heightMm} >= 0`),
+    index('products_tags_idx').using('gin', t.tags),
+  ],
+);
+
+/** A barcode identifies one product: the primary key makes GTINs unique across the catalog. */
+export const productBarcodes = pgTable(
+  'product_barcodes',
+  {
+    barcode: text('barcode').primaryKey(),
+    productId: bigint('product_id', { mode: 'number' })
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [index('product_barcodes_product_idx').on(t.productId)],
+);

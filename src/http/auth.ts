@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import type { Scope } from '../modules/api-keys/api-keys.schemas.js';
+import type { ApiKeyService, Caller } from '../modules/api-keys/api-keys.service.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a key needs; routes without one accept any valid key. */
+    scope?: Scope;
+  }
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
+
+const bearer = /^Bearer[ ]+([\x21-\x7e]{1,512})$/i;
+
+export const hasScope = (caller: Caller, scope: Scope) =>
+  caller.scopes.includes('admin') || caller.scopes.includes(scope);
+
+/**
+ * Every route in the context this is registered in (the /v1 API) needs a valid key; a route's
+ * `config.scope` is checked here too. System routes live outside that context.
+ */
+export function registerAuth(app: FastifyInstance, apiKeys: ApiKeyService): void {
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) {
+      return;
+    }
+    const { config } = request.routeOptions;
+    const secret = bearer.exec(request.headers.authorization ?? '')?.[1];
+    const caller = secret === undefined ? undefined : await apiKeys.authenticate(secret);
+    if (!caller) {
+      reply.header('www-authenticate', 'Bearer realm="ordo"');
+      throw new AppError(
+        'unauthorized',
+        secret === undefined
+          ? 'Send an API key as `Authorization: Bearer <key>`'
+          : 'The API key is unknown or has been revoked',
+      );
+    }
+    if (config.scope && !hasScope(caller, config.scope)) {
+      throw new AppError('forbidden', `This API key lacks the "${config.scope}" scope`);
+    }
+    request.caller = caller;
+  });
+}
+
+/** The verified caller of a route that requires a key. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) {
+    throw new AppError('unauthorized', 'This route needs an API key');
+  }
+  return request.caller;
+}

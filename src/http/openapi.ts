@@ -1,0 +1,122 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { ProblemSchema, problemTypeBase } from './problem.js';
+
+type ResponseMap = Record<string, unknown>;
+
+/** Routes under /v1 need an API key; the system routes (health, metrics, documents) do not. */
+const isApiRoute = (url: string) => url.startsWith('/v1/');
+
+const problem = (description: string, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
+});
+
+const retryAfter = { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying' } };
+const rateLimitHeaders = {
+  'ratelimit-limit': { type: 'integer', description: 'Requests allowed in the current window' },
+  'ratelimit-remaining': { type: 'integer', description: 'Requests left in the current window' },
+  'ratelimit-reset': { type: 'integer', description: 'Seconds until the window resets' },
+};
+
+/**
+ * The problem responses a route can produce by the shared conventions (auth, validation, idempotency,
+ * body limits, rate limits), added to the document so every operation lists them.
+ */
+function conventionalProblems(schema: FastifySchema, route: RouteOptions): ResponseMap {
+  const responses: ResponseMap = {};
+  const isPublic = !isApiRoute(route.url);
+  const hasInput = Boolean(schema.body || schema.querystring || schema.params || schema.headers);
+  if (schema.body) {
+    responses['400'] = problem('The body is not valid JSON');
+    responses['413'] = problem('The body is larger than the limit');
+    responses['415'] = problem('The body is not application/json');
+  }
+  if (!isPublic) {
+    responses['401'] = problem('No API key, or an unknown or revoked one');
+    responses['429'] = problem('The API key exceeded its rate limit', { ...rateLimitHeaders, ...retryAfter });
+  }
+  if (route.config?.scope) {
+    responses['403'] = problem(`The API key lacks the \`${route.config.scope}\` scope`);
+  }
+  if (schema.params) {
+    responses['404'] = problem('The resource does not exist or is not visible to this key');
+  }
+  if (route.method === 'POST' && !isPublic) {
+    responses['409'] = problem('A request with the same Idempotency-Key is still in flight', retryAfter);
+  }
+  if (hasInput || (route.method === 'POST' && !isPublic)) {
+    responses['422'] = problem(
+      'A field is invalid (each failing field is listed), or the Idempotency-Key was reused',
+    );
+  }
+  responses['500'] = problem('An unexpected error; the details are in the server log');
+  responses['503'] = problem('The database is unavailable or busy', retryAfter);
+  return responses;
+}
+
+export interface OpenApiOptions {
+  /** Extra document sections (webhooks) that modules contribute. */
+  webhooks?: Record<string, OpenAPIV3_1.PathItemObject>;
+}
+
+/** The OpenAPI 3.1 document, generated from the route schemas, at /openapi.json and /docs. */
+export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions = {}): Promise<void> {
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Ordo',
+        version: '1.0.0',
+        description: [
+          'Ordo is a headless order management service: orders from every channel, inventory across',
+          'locations, allocation, fulfilment and returns, over one REST API.',
+          '',
+          `Errors are RFC 9457 problem documents; their \`type\` is \`${problemTypeBase}<code>\`.`,
+          'Every POST accepts an `Idempotency-Key` header; lists are paginated with `limit` and `cursor`.',
+        ].join('\n'),
+        license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+      },
+      servers: [{ url: 'http://127.0.0.1:3000', description: 'Local development' }],
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An Ordo API key: `Authorization: Bearer <key>`',
+          },
+        },
+      },
+      tags: [
+        { name: 'System', description: 'Health, readiness and metrics' },
+        { name: 'API keys', description: 'Keys, scopes and channel binding' },
+        { name: 'Catalog', description: 'Products, locations and channels' },
+      ],
+      webhooks: options.webhooks ?? {},
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+    transform: ({ schema, url, route }) => {
+      if (!schema || schema.hide) {
+        return { schema, url };
+      }
+      const isPublic = !isApiRoute(url);
+      return {
+        url,
+        schema: {
+          ...schema,
+          ...(isPublic ? { security: [] } : { security: [{ apiKey: [] }] }),
+          response: { ...conventionalProblems(schema, route), ...(schema.response as ResponseMap) },
+        },
+      };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+}

@@ -1,0 +1,70 @@
+import Type, { type TSchema } from 'typebox';
+import { AppError } from '../errors.js';
+
+/** Query fields every list accepts; spread into the list's own query schema. */
+export const pageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Items per page' }),
+  cursor: Type.Optional(
+    Type.String({ maxLength: 512, description: 'The `next_cursor` of the previous page; opaque' }),
+  ),
+};
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({
+    data: Type.Array(item),
+    next_cursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page; null on the last page',
+    }),
+  });
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/** A keyset position: the sort values of the last row served. */
+type Position = Array<string | number>;
+
+export function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+export function decodeCursor(
+  cursor: string | undefined,
+  shape: readonly ('string' | 'number')[],
+): Position | undefined {
+  if (cursor === undefined) {
+    return undefined;
+  }
+  try {
+    const position: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(position) &&
+      position.length === shape.length &&
+      position.every((value, i) => typeof value === shape[i])
+    ) {
+      return position;
+    }
+  } catch {
+    // falls through to the problem below
+  }
+  throw new AppError('validation_failed', 'The cursor is not one this list handed out', {
+    errors: [{ in: 'query', pointer: '/cursor', detail: 'is not a valid cursor' }],
+  });
+}
+
+/** Turns `limit + 1` fetched rows into a page, with a cursor when more rows exist. */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  positionOf: (row: Row) => Position,
+  present: (row: Row) => Item,
+): Page<Item> {
+  const more = rows.length > limit;
+  const pageRows = more ? rows.slice(0, limit) : rows;
+  const last = pageRows.at(-1);
+  return {
+    data: pageRows.map(present),
+    next_cursor: more && last !== undefined ? encodeCursor(positionOf(last)) : null,
+  };
+}

@@ -1,0 +1,95 @@
+import { buildApp } from './app.js';
+import { systemClock } from './clock.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createDatabase } from './db/client.js';
+import { type EmbeddedServer, startEmbeddedPostgres } from './db/embedded.js';
+import { runMigrations } from './db/migrate.js';
+import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
+import { createLogger } from './logger.js';
+import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
+import { startPeriodic } from './workers/periodic.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ordo: invalid configuration: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main() {
+  const config = readConfig();
+  const log = createLogger(config);
+
+  let embedded: EmbeddedServer | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (databaseUrl === undefined) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+    databaseUrl = embedded.url;
+    log.info({ dataDir: config.dataDir, port: new URL(databaseUrl).port }, 'embedded PostgreSQL is running');
+  }
+  await runMigrations(databaseUrl);
+  const { pool, db } = createDatabase({
+    url: databaseUrl,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.statementTimeoutMs,
+    log,
+  });
+
+  const apiKeys = createApiKeyService({ db });
+  if (config.bootstrapApiKey !== undefined) {
+    const outcome = await apiKeys.ensureBootstrapKey(config.bootstrapApiKey);
+    log.info({ outcome }, 'bootstrap admin API key from ORDO_BOOTSTRAP_API_KEY is in place');
+  } else if (embedded) {
+    const secret = await apiKeys.createFirstAdminKey();
+    if (secret !== undefined) {
+      log.warn(
+        { apiKey: secret },
+        'created the first admin API key; it is shown only this once, so store it now (or set ORDO_BOOTSTRAP_API_KEY)',
+      );
+    }
+  }
+
+  const app = await buildApp({ db, pool, config, clock: systemClock, log });
+  const workers = [
+    startPeriodic('idempotency-purge', 10 * 60_000, () => purgeExpiredIdempotencyKeys(db), log),
+  ];
+  await app.listen({ host: config.host, port: config.port });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    try {
+      await app.close();
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await pool.end();
+      await embedded?.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => void shutdown(signal));
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`ordo: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,171 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, count, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { sqlState } from '../../db/pg-errors.js';
+import { apiKeys } from '../../db/schema/index.js';
+import { AppError, notFound } from '../../errors.js';
+import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
+import type { ApiKey, CreateApiKey, Scope } from './api-keys.schemas.js';
+
+/** What a request carries once its key is verified. */
+export interface Caller {
+  keyId: string;
+  scopes: readonly Scope[];
+  /** Set for a channel-bound key: it creates and sees only this channel's data. */
+  channel: string | null;
+  rateLimit: number | null;
+}
+
+const secretPrefix = 'ordo_sk_';
+
+export const generateSecret = () => `${secretPrefix}${randomBytes(32).toString('base64url')}`;
+
+// Secrets carry 256 random bits, so a fast hash is enough: nothing to brute-force, and lookups stay cheap.
+const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+const present = (row: ApiKeyRow): ApiKey => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  scopes: row.scopes as Scope[],
+  channel: row.channelCode,
+  rate_limit: row.rateLimit,
+  created_at: new Date(row.createdAt).toISOString(),
+  revoked_at: row.revokedAt?.toISOString() ?? null,
+});
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;
+
+export function createApiKeyService({ db }: { db: Db }) {
+  async function insertKey(input: CreateApiKey, secret: string): Promise<ApiKeyRow> {
+    try {
+      const [row] = await db
+        .insert(apiKeys)
+        .values({
+          name: input.name,
+          prefix: secret.slice(0, secretPrefix.length + 4),
+          secretHash: hashSecret(secret),
+          scopes: input.scopes,
+          channelCode: input.channel ?? null,
+          rateLimit: input.rate_limit ?? null,
+        })
+        .returning();
+      if (!row) {
+        throw new Error('insert returned no row');
+      }
+      return row;
+    } catch (err) {
+      if (sqlState(err) === '23503') {
+        throw new AppError('validation_failed', `Channel "${input.channel}" does not exist`, {
+          errors: [{ in: 'body', pointer: '/channel', detail: 'is not a known channel code' }],
+        });
+      }
+      throw err;
+    }
+  }
+
+  return {
+    /** Creates a key; the returned secret is the only time it is ever shown. */
+    async create(input: CreateApiKey): Promise<ApiKey & { secret: string }> {
+      const secret = generateSecret();
+      return { ...present(await insertKey(input, secret)), secret };
+    },
+
+    async list(query: { limit: number; cursor?: string; include_revoked: boolean }): Promise<Page<ApiKey>> {
+      const after = decodeCursor(query.cursor, ['string', 'string']);
+      const rows = await db
+        .select()
+        .from(apiKeys)
+        .where(
+          and(
+            query.include_revoked ? undefined : isNull(apiKeys.revokedAt),
+            after
+              ? or(
+                  lt(apiKeys.createdAt, String(after[0])),
+                  and(eq(apiKeys.createdAt, String(after[0])), lt(apiKeys.id, String(after[1]))),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+        .limit(query.limit + 1);
+      return toPage(rows, query.limit, (row) => [row.createdAt, row.id], present);
+    },
+
+    async get(id: string): Promise<ApiKey> {
+      const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id));
+      if (!row) {
+        throw notFound(`API key ${id}`);
+      }
+      return present(row);
+    },
+
+    /** Revokes a key; revoking an already revoked key changes nothing. */
+    async revoke(id: string): Promise<void> {
+      const [row] = await db
+        .update(apiKeys)
+        .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+        .where(eq(apiKeys.id, id))
+        .returning({ id: apiKeys.id });
+      if (!row) {
+        throw notFound(`API key ${id}`);
+      }
+    },
+
+    /** The caller behind a secret, or undefined when the key is unknown or revoked. */
+    async authenticate(secret: string): Promise<Caller | undefined> {
+      const [row] = await db
+        .select({
+          id: apiKeys.id,
+          scopes: apiKeys.scopes,
+          channel: apiKeys.channelCode,
+          rateLimit: apiKeys.rateLimit,
+        })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.secretHash, hashSecret(secret)), isNull(apiKeys.revokedAt)));
+      return (
+        row && {
+          keyId: row.id,
+          scopes: row.scopes as Scope[],
+          channel: row.channel,
+          rateLimit: row.rateLimit,
+        }
+      );
+    },
+
+    /**
+     * Makes sure an admin key with exactly this secret exists and is usable (ORDO_BOOTSTRAP_API_KEY).
+     * Returns what it had to do, for the start-up log.
+     */
+    async ensureBootstrapKey(secret: string): Promise<'created' | 'existed' | 'reinstated'> {
+      const [row] = await db
+        .insert(apiKeys)
+        .values({
+          name: 'bootstrap',
+          prefix: secret.slice(0, 12),
+          secretHash: hashSecret(secret),
+          scopes: ['admin'],
+        })
+        .onConflictDoUpdate({
+          target: apiKeys.secretHash,
+          set: { scopes: ['admin'], revokedAt: null },
+          setWhere: or(sql`${apiKeys.revokedAt} IS NOT NULL`, sql`NOT ('admin' = ANY(${apiKeys.scopes}))`),
+        })
+        .returning({ inserted: sql<boolean>`xmax = 0` });
+      return row === undefined ? 'existed' : row.inserted ? 'created' : 'reinstated';
+    },
+
+    /** On a brand-new database, creates the first admin key so the operator can start; else nothing. */
+    async createFirstAdminKey(): Promise<string | undefined> {
+      const [existing] = await db.select({ n: count() }).from(apiKeys);
+      if ((existing?.n ?? 0) > 0) {
+        return undefined;
+      }
+      const secret = generateSecret();
+      await insertKey({ name: 'first admin key', scopes: ['admin'] }, secret);
+      return secret;
+    },
+  };
+}

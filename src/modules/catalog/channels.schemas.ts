@@ -1,0 +1,65 @@
+import Type, { type Static } from 'typebox';
+import { Code, Count, Text, timestamps } from '../../http/fields.js';
+
+const fields = {
+  name: Text(200),
+  priority: Type.Integer({
+    minimum: 0,
+    maximum: 1000,
+    description: 'Higher is more important: its orders are allocated first when stock is short',
+  }),
+  default_safety_stock: Count({ description: 'Units per location held back from this channel by default' }),
+  allow_backorders: Type.Boolean({ description: 'Accept orders beyond available stock and fill them later' }),
+  active: Type.Boolean(),
+};
+
+const example = {
+  code: 'web',
+  name: 'Web store',
+  priority: 10,
+  default_safety_stock: 2,
+  allow_backorders: false,
+  active: true,
+};
+
+export const CreateChannelSchema = Type.Object(
+  {
+    code: Code('Channel code', 'web'),
+    name: fields.name,
+    priority: Type.Optional(fields.priority),
+    default_safety_stock: Type.Optional(fields.default_safety_stock),
+    allow_backorders: Type.Optional(fields.allow_backorders),
+    active: Type.Optional(fields.active),
+  },
+  { additionalProperties: false, examples: [{ code: 'web', name: 'Web store', priority: 10 }] },
+);
+export type CreateChannel = Static<typeof CreateChannelSchema>;
+
+export const UpdateChannelSchema = Type.Object(
+  {
+    name: Type.Optional(fields.name),
+    priority: Type.Optional(fields.priority),
+    default_safety_stock: Type.Optional(fields.default_safety_stock),
+    allow_backorders: Type.Optional(fields.allow_backorders),
+    active: Type.Optional(fields.active),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ priority: 20, allow_backorders: true }] },
+);
+export type UpdateChannel = Static<typeof UpdateChannelSchema>;
+
+export const ChannelSchema = Type.Object(
+  { code: Type.String(), ...fields, ...timestamps },
+  {
+    title: 'Channel',
+    examples: [
+      { ...example, created_at: '2026-11-27T10:00:00.000Z', updated_at: '2026-11-27T10:00:00.000Z' },
+    ],
+  },
+);
+export type Channel = Static<typeof ChannelSchema>;
+
+export const ChannelParamsSchema = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const ChannelListQuerySchema = Type.Object({
+  active: Type.Optional(Type.Boolean({ description: 'Only active (true) or inactive (false) channels' })),
+});

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createDatabase, type Db } from '../../src/db/client.js';
+import type { Scope } from '../../src/modules/api-keys/api-keys.schemas.js';
+import { createApiKeyService, generateSecret } from '../../src/modules/api-keys/api-keys.service.js';
+import { templateDatabase } from './global-setup.js';
+
+/** A database of this test file's own, cloned from the migrated template. */
+export async function createTestDatabase(options: { template?: string | null } = {}): Promise<{
+  url: string;
+  drop: () => Promise<void>;
+}> {
+  const serverUrl = inject('serverUrl');
+  const name = `ordo_test_${randomBytes(6).toString('hex')}`;
+  const template = options.template === undefined ? templateDatabase : options.template;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Db;
+  pool: pg.Pool;
+  url: string;
+  /** A bootstrap admin key's secret. */
+  adminKey: string;
+  /** Creates a key with these scopes (optionally bound to a channel) and returns its secret. */
+  keyWith(scopes: Scope[], channel?: string): Promise<string>;
+  /** `app.inject` with the admin key unless `key` says otherwise (null: no Authorization header). */
+  request(options: InjectOptions & { key?: string | null }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(
+  options: { config?: Partial<Config>; clock?: Clock; poolSize?: number } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config: Config = { ...loadConfig({}), ...options.config };
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const { pool, db } = createDatabase({
+    url: database.url,
+    poolSize: options.poolSize ?? 10,
+    statementTimeoutMs: config.statementTimeoutMs,
+    log,
+  });
+  const app = await buildApp({ db, pool, config, clock: options.clock ?? { now: () => new Date() }, log });
+  await app.ready();
+  const apiKeys = createApiKeyService({ db });
+  const adminKey = generateSecret();
+  await apiKeys.ensureBootstrapKey(adminKey);
+  return {
+    app,
+    db,
+    pool,
+    url: database.url,
+    adminKey,
+    async keyWith(scopes, channel) {
+      return (await apiKeys.create({ name: `test ${scopes.join(' ')}`, scopes, channel: channel ?? null }))
+        .secret;
+    },
+    request({ key, ...rest }) {
+      const secret = key === undefined ? adminKey : key;
+      return app.inject({
+        ...rest,
+        headers: { ...(secret === null ? {} : { authorization: `Bearer ${secret}` }), ...rest.headers },
+      });
+    },
+    async close() {
+      await app.close();
+      await pool.end();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createDatabase } from '../../src/db/client.js';
+import { createTestApp, createTestDatabase, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+describe('system routes', () => {
+  it('reports liveness without a key', async () => {
+    const res = await t.request({ method: 'GET', url: '/healthz', key: null });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('reports readiness when the database is reachable and migrated', async () => {
+    const res = await t.request({ method: 'GET', url: '/readyz', key: null });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ready', database: 'reachable', migrations: 'current' });
+  });
+
+  it('is not ready on a database without migrations', async () => {
+    const empty = await createTestDatabase({ template: null });
+    const log = pino({ level: 'silent' });
+    const { db, pool } = createDatabase({ url: empty.url, poolSize: 2, statementTimeoutMs: 5000, log });
+    const app = await buildApp({ db, pool, config: loadConfig({}), clock: { now: () => new Date() }, log });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({
+        status: 503,
+        code: 'service_unavailable',
+        detail: expect.stringMatching(/migrat/),
+      });
+    } finally {
+      await app.close();
+      await pool.end();
+      await empty.drop();
+    }
+  });
+
+  it('is not ready when the database is unreachable', async () => {
+    const log = pino({ level: 'silent' });
+    const { db, pool } = createDatabase({
+      url: 'postgresql://nobody:secret@127.0.0.1:1/none',
+      poolSize: 1,
+      statementTimeoutMs: 1000,
+      log,
+    });
+    const app = await buildApp({ db, pool, config: loadConfig({}), clock: { now: () => new Date() }, log });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().detail).toMatch(/not reachable/);
+    } finally {
+      await app.close();
+      await pool.end();
+    }
+  });
+
+  it('exposes Prometheus metrics with request counts and latency by route template', async () => {
+    await t.request({ method: 'GET', url: '/v1/channels/nope' });
+    await t.request({ method: 'GET', url: '/v1/channels/nope' });
+    const res = await t.request({ method: 'GET', url: '/metrics', key: null });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toContain(
+      'ordo_http_requests_total{method="GET",route="/v1/channels/:code",status="404"} 2',
+    );
+    expect(res.body).toMatch(
+      /ordo_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/v1\/channels\/:code",status="404"\} \d/,
+    );
+    expect(res.body).toContain('process_cpu_user_seconds_total');
+  });
+});
