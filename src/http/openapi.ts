@@ -58,6 +58,24 @@ function conventionalProblems(schema: FastifySchema, route: RouteOptions): Respo
   return responses;
 }
 
+function withIdempotencyKey(headers: unknown) {
+  const given = (headers ?? { type: 'object', properties: {} }) as { properties?: Record<string, unknown> };
+  return {
+    ...given,
+    properties: {
+      ...given.properties,
+      'idempotency-key': {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        description:
+          'Makes a retry safe: the same key and body replay the first response for 24 hours; another body is a 422',
+        examples: ['5f0c2a8e-8d5b-4c55-9d7e-1b6f8f0d2c11'],
+      },
+    },
+  };
+}
+
 export interface OpenApiOptions {
   /** Extra document sections (webhooks) that modules contribute. */
   webhooks?: Record<string, OpenAPIV3_1.PathItemObject>;
@@ -107,11 +125,14 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         return { schema, url };
       }
       const isPublic = !isApiRoute(url);
+      const scope = route.config?.scope;
       return {
         url,
         schema: {
           ...schema,
+          ...(route.method === 'POST' && !isPublic ? { headers: withIdempotencyKey(schema.headers) } : {}),
           ...(isPublic ? { security: [] } : { security: [{ apiKey: [] }] }),
+          ...(scope ? { 'x-required-scope': scope } : {}),
           response: { ...conventionalProblems(schema, route), ...(schema.response as ResponseMap) },
         },
       };

@@ -9,13 +9,18 @@ export const pageQuery = {
   ),
 };
 
-export const Page = <T extends TSchema>(item: T) =>
-  Type.Object({
-    data: Type.Array(item),
-    next_cursor: Type.Union([Type.String(), Type.Null()], {
-      description: 'Pass as `cursor` for the next page; null on the last page',
-    }),
-  });
+export const Page = <T extends TSchema>(item: T) => {
+  const itemExamples = (item as { examples?: unknown[] }).examples;
+  return Type.Object(
+    {
+      data: Type.Array(item),
+      next_cursor: Type.Union([Type.String(), Type.Null()], {
+        description: 'Pass as `cursor` for the next page; null on the last page',
+      }),
+    },
+    itemExamples ? { examples: [{ data: itemExamples.slice(0, 1), next_cursor: 'WzQyXQ' }] } : {},
+  );
+};
 
 export interface Page<T> {
   data: T[];

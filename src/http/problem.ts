@@ -116,6 +116,13 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
 };
 
+const partNames: Record<string, FieldError['in']> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'params',
+  headers: 'headers',
+};
+
 /** Any thrown value as an AppError; unknown failures become a bare `internal` with no detail leaked. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) {
@@ -123,7 +130,7 @@ export function toAppError(err: unknown): AppError {
   }
   const fastifyError = err as Partial<FastifyError> & { validation?: AjvIssue[] };
   if (Array.isArray(fastifyError.validation)) {
-    const part = (fastifyError.validationContext ?? 'body') as FieldError['in'];
+    const part = partNames[fastifyError.validationContext ?? 'body'] ?? 'body';
     return new AppError('validation_failed', `The request ${part} has invalid fields`, {
       errors: validationErrors(fastifyError.validation, part),
     });

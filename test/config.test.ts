@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  it('has defaults for everything', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      databaseUrl: undefined,
+      embeddedPgPort: 0,
+      bootstrapApiKey: undefined,
+      logLevel: 'info',
+      rateLimitMax: 6000,
+      idempotencyTtlHours: 24,
+    });
+    expect(config.dataDir).toMatch(/\.ordo-data$/);
+  });
+
+  it('reads typed values', () => {
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/ordo',
+      LOG_PRETTY: 'true',
+      LOG_LEVEL: 'debug',
+      ORDO_BOOTSTRAP_API_KEY: 'a-long-enough-bootstrap-secret',
+    });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/ordo',
+      logPretty: true,
+      logLevel: 'debug',
+      bootstrapApiKey: 'a-long-enough-bootstrap-secret',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535 (got "abc")'],
+    [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be an integer from 1 to 1000 (got "0")'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ],
+    [{ LOG_PRETTY: 'yes' }, 'LOG_PRETTY must be true or false (got "yes")'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// or postgresql:// connection URL'],
+    [{ ORDO_BOOTSTRAP_API_KEY: 'short' }, 'ORDO_BOOTSTRAP_API_KEY must be 24 to 256 printable characters'],
+  ])('rejects %o with one clear line', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
