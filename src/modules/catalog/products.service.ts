@@ -98,8 +98,8 @@ export function createProductService({ db }: { db: Db }) {
       .innerJoin(products, eq(products.id, productBarcodes.productId))
       .where(
         and(
-          sql`${productBarcodes.barcode} = ANY(${barcodes}::text[])`,
-          sql`${products.sku} <> ALL(${exceptSkus}::text[])`,
+          sql`${productBarcodes.barcode} = ANY(${sql.param(barcodes)}::text[])`,
+          sql`${products.sku} <> ALL(${sql.param(exceptSkus)}::text[])`,
         ),
       );
     return new Map(rows.map((row) => [row.barcode, row.sku]));
@@ -118,8 +118,8 @@ export function createProductService({ db }: { db: Db }) {
     if (rows.length > 0) {
       await tx.execute(sql`
         INSERT INTO ${productBarcodes} (barcode, product_id, position)
-        SELECT * FROM unnest(${rows.map((r) => r.code)}::text[], ${rows.map((r) => r.productId)}::bigint[],
-                             ${rows.map((r) => r.position)}::int[])`);
+        SELECT * FROM unnest(${sql.param(rows.map((r) => r.code))}::text[], ${sql.param(rows.map((r) => r.productId))}::bigint[],
+                             ${sql.param(rows.map((r) => r.position))}::int[])`);
     }
   }
 
