@@ -24,6 +24,8 @@ import { locationRoutes } from './modules/catalog/locations.routes.js';
 import { createLocationService } from './modules/catalog/locations.service.js';
 import { productRoutes } from './modules/catalog/products.routes.js';
 import { createProductService } from './modules/catalog/products.service.js';
+import { inventoryRoutes } from './modules/inventory/inventory.routes.js';
+import { createInventoryService } from './modules/inventory/inventory.service.js';
 
 export interface AppDeps {
   db: Db;
@@ -41,7 +43,8 @@ export function createServices({ db }: AppDeps) {
   const channels = createChannelService({ db });
   const locations = createLocationService({ db, channels });
   const products = createProductService({ db });
-  return { apiKeys, channels, locations, products };
+  const inventory = createInventoryService({ db });
+  return { apiKeys, channels, locations, products, inventory };
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -106,10 +109,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
       await api.register(channelRoutes, { channels: services.channels });
       await api.register(locationRoutes, { locations: services.locations });
-      await api.register(productRoutes, {
-        products: services.products,
-        bulkBodyLimit: config.bodyLimitBytes * 16,
-      });
+      const bulkBodyLimit = config.bodyLimitBytes * 16;
+      await api.register(productRoutes, { products: services.products, bulkBodyLimit });
+      await api.register(inventoryRoutes, { inventory: services.inventory, bulkBodyLimit });
     },
     { prefix: '/v1' },
   );

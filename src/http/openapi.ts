@@ -113,6 +113,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         { name: 'System', description: 'Health, readiness and metrics' },
         { name: 'API keys', description: 'Keys, scopes and channel binding' },
         { name: 'Catalog', description: 'Products, locations and channels' },
+        { name: 'Inventory', description: 'Stock levels, the ledger, feeds, safety stock and availability' },
       ],
       webhooks: options.webhooks ?? {},
     },

@@ -1,2 +1,5 @@
+export * from './allocation.js';
 export * from './auth.js';
 export * from './catalog.js';
+export * from './events.js';
+export * from './inventory.js';

@@ -1,0 +1,33 @@
+/** One line of demand: `key` names the holder (e.g. `order_line:42`). */
+export interface Demand {
+  key: string;
+  productId: number;
+  quantity: number;
+}
+
+/** A location that may ship for the channel, with what it can sell now of each product (after locking). */
+export interface CandidateLocation {
+  locationId: number;
+  code: string;
+  priority: number;
+  available: ReadonlyMap<number, number>;
+}
+
+export interface PlannedAllocation {
+  key: string;
+  productId: number;
+  locationId: number;
+  quantity: number;
+}
+
+export interface Plan {
+  allocations: PlannedAllocation[];
+  /** Demand no location could cover. */
+  unfilled: Array<{ key: string; productId: number; quantity: number }>;
+}
+
+/**
+ * Decides where each line's units come from. A planner only chooses; the reservation engine
+ * re-checks every allocation against the locked rows, so a planner cannot oversell.
+ */
+export type Planner = (input: { demand: Demand[]; candidates: CandidateLocation[] }) => Plan;

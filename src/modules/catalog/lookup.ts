@@ -1,0 +1,46 @@
+import { inArray } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { channels, locations, products } from '../../db/schema/index.js';
+
+/**
+ * Batch lookups of catalog ids by their public keys, for modules that take SKUs and codes in
+ * requests. Missing keys are simply absent from the maps.
+ */
+export async function productIdsBySku(tx: Executor, skus: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(skus)];
+  if (unique.length === 0) {
+    return new Map();
+  }
+  const rows = await tx
+    .select({ id: products.id, sku: products.sku })
+    .from(products)
+    .where(inArray(products.sku, unique));
+  return new Map(rows.map((row) => [row.sku, row.id]));
+}
+
+export async function locationIdsByCode(
+  tx: Executor,
+  codes: readonly string[],
+): Promise<Map<string, number>> {
+  const unique = [...new Set(codes)];
+  if (unique.length === 0) {
+    return new Map();
+  }
+  const rows = await tx
+    .select({ id: locations.id, code: locations.code })
+    .from(locations)
+    .where(inArray(locations.code, unique));
+  return new Map(rows.map((row) => [row.code, row.id]));
+}
+
+export async function channelIdsByCode(tx: Executor, codes: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(codes)];
+  if (unique.length === 0) {
+    return new Map();
+  }
+  const rows = await tx
+    .select({ id: channels.id, code: channels.code })
+    .from(channels)
+    .where(inArray(channels.code, unique));
+  return new Map(rows.map((row) => [row.code, row.id]));
+}

@@ -1,0 +1,138 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { appendEvents } from '../events/events.service.js';
+
+/**
+ * Sellable units per (product, location, channel): on_hand - reserved - safety stock, never below 0,
+ * for active locations that serve the channel (a location with no channel list serves all). Safety
+ * stock is the channel's override for the level, else the level's own, else the channel default.
+ */
+const sellable = (productIds: number[], channelCode?: string) => sql`
+  SELECT l.product_id, p.sku, c.code AS channel, loc.code AS location, l.location_id,
+         l.on_hand, l.reserved,
+         coalesce(o.quantity, l.safety_stock, c.default_safety_stock) AS safety_stock,
+         greatest(0, l.on_hand - l.reserved - coalesce(o.quantity, l.safety_stock, c.default_safety_stock)) AS available
+    FROM inventory_levels l
+    JOIN products p ON p.id = l.product_id
+    JOIN locations loc ON loc.id = l.location_id AND loc.active
+    JOIN channels c ON c.active
+     AND (NOT EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id)
+          OR EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id AND lc.channel_id = c.id))
+    LEFT JOIN safety_stock_overrides o
+      ON o.product_id = l.product_id AND o.location_id = l.location_id AND o.channel_id = c.id
+   WHERE l.product_id = ANY(${sql.param(productIds)}::bigint[])
+     ${channelCode === undefined ? sql`` : sql`AND c.code = ${channelCode}`}`;
+
+export interface LocationAvailability {
+  productId: number;
+  sku: string;
+  channel: string;
+  location: string;
+  locationId: number;
+  onHand: number;
+  reserved: number;
+  safetyStock: number;
+  available: number;
+}
+
+/** Per-location sellable quantities of these products for one channel (or every channel). */
+export async function locationAvailability(
+  tx: Executor,
+  productIds: number[],
+  channelCode?: string,
+): Promise<LocationAvailability[]> {
+  if (productIds.length === 0) {
+    return [];
+  }
+  const result = await tx.execute<{
+    product_id: string;
+    sku: string;
+    channel: string;
+    location: string;
+    location_id: string;
+    on_hand: number;
+    reserved: number;
+    safety_stock: number;
+    available: number;
+  }>(sql`${sellable(productIds, channelCode)} ORDER BY l.product_id, c.code, l.location_id`);
+  return result.rows.map((row) => ({
+    productId: Number(row.product_id),
+    sku: row.sku,
+    channel: row.channel,
+    location: row.location,
+    locationId: Number(row.location_id),
+    onHand: row.on_hand,
+    reserved: row.reserved,
+    safetyStock: row.safety_stock,
+    available: row.available,
+  }));
+}
+
+interface ChannelTotal {
+  productId: number;
+  sku: string;
+  channel: string;
+  available: number;
+}
+
+async function channelTotals(tx: Executor, productIds: number[]): Promise<Map<string, ChannelTotal>> {
+  const result = await tx.execute<{
+    product_id: string;
+    sku: string;
+    channel: string;
+    available: string;
+  }>(sql`
+    SELECT product_id, sku, channel, sum(available) AS available
+      FROM (${sellable(productIds)}) s
+     GROUP BY product_id, sku, channel`);
+  return new Map(
+    result.rows.map((row) => [
+      `${row.product_id}:${row.channel}`,
+      {
+        productId: Number(row.product_id),
+        sku: row.sku,
+        channel: row.channel,
+        available: Number(row.available),
+      },
+    ]),
+  );
+}
+
+/**
+ * Runs `change` and appends an `inventory.availability_changed` event, in the same transaction, for
+ * every (SKU, channel) whose sellable quantity it moved. Call it with the level rows already locked.
+ */
+export async function withAvailabilityEvents<T>(
+  tx: Executor,
+  productIds: number[],
+  change: () => Promise<T>,
+): Promise<T> {
+  const ids = [...new Set(productIds)];
+  if (ids.length === 0) {
+    return change();
+  }
+  const before = await channelTotals(tx, ids);
+  const result = await change();
+  const after = await channelTotals(tx, ids);
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  const moved = [...keys].flatMap((key) => {
+    const previous = before.get(key);
+    const current = after.get(key);
+    const total = current ?? previous;
+    if (!total || (previous?.available ?? 0) === (current?.available ?? 0)) {
+      return [];
+    }
+    return [{ ...total, previous: previous?.available ?? 0, available: current?.available ?? 0 }];
+  });
+  await appendEvents(
+    tx,
+    moved.map((m) => ({
+      type: 'inventory.availability_changed',
+      resourceType: 'availability',
+      resourceId: `${m.sku}:${m.channel}`,
+      channel: m.channel,
+      data: { sku: m.sku, channel: m.channel, available: m.available, previous: m.previous },
+    })),
+  );
+  return result;
+}

@@ -1,0 +1,112 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+
+export interface LevelKey {
+  productId: number;
+  locationId: number;
+}
+
+export interface LockedLevel extends LevelKey {
+  id: number;
+  onHand: number;
+  reserved: number;
+}
+
+export const levelKey = (productId: number, locationId: number) => `${productId}:${locationId}`;
+
+/**
+ * Locks the `inventory_levels` rows of these (product, location) pairs with SELECT ... FOR UPDATE,
+ * always in (product id, location id) order, so that transactions touching overlapping rows queue
+ * instead of deadlocking. With `create`, missing rows are first inserted at zero. Every change to
+ * on_hand or reserved happens under this lock, in the caller's transaction.
+ */
+export async function lockLevels(
+  tx: Executor,
+  pairs: LevelKey[],
+  options: { create?: boolean } = {},
+): Promise<Map<string, LockedLevel>> {
+  const unique = new Map(pairs.map((pair) => [levelKey(pair.productId, pair.locationId), pair]));
+  if (unique.size === 0) {
+    return new Map();
+  }
+  const sorted = [...unique.values()].sort(
+    (a, b) => a.productId - b.productId || a.locationId - b.locationId,
+  );
+  const productIds = sorted.map((pair) => pair.productId);
+  const locationIds = sorted.map((pair) => pair.locationId);
+  if (options.create) {
+    await tx.execute(sql`
+      INSERT INTO inventory_levels (product_id, location_id)
+      SELECT * FROM unnest(${sql.param(productIds)}::bigint[], ${sql.param(locationIds)}::bigint[])
+      ON CONFLICT (product_id, location_id) DO NOTHING`);
+  }
+  const result = await tx.execute<{
+    id: string;
+    product_id: string;
+    location_id: string;
+    on_hand: number;
+    reserved: number;
+  }>(sql`
+    SELECT l.id, l.product_id, l.location_id, l.on_hand, l.reserved
+      FROM inventory_levels l
+      JOIN unnest(${sql.param(productIds)}::bigint[], ${sql.param(locationIds)}::bigint[]) AS k(product_id, location_id)
+        ON l.product_id = k.product_id AND l.location_id = k.location_id
+     ORDER BY l.product_id, l.location_id
+       FOR UPDATE OF l`);
+  return new Map(
+    result.rows.map((row) => {
+      const level = {
+        id: Number(row.id),
+        productId: Number(row.product_id),
+        locationId: Number(row.location_id),
+        onHand: row.on_hand,
+        reserved: row.reserved,
+      };
+      return [levelKey(level.productId, level.locationId), level];
+    }),
+  );
+}
+
+export interface LevelChange {
+  levelId: number;
+  onHandDelta: number;
+  reservedDelta: number;
+}
+
+/** Applies deltas to locked levels in one statement; the table's checks keep both columns >= 0. */
+export async function applyLevelChanges(tx: Executor, changes: LevelChange[]): Promise<void> {
+  if (changes.length === 0) {
+    return;
+  }
+  await tx.execute(sql`
+    UPDATE inventory_levels l
+       SET on_hand = l.on_hand + v.on_hand_delta, reserved = l.reserved + v.reserved_delta, updated_at = now()
+      FROM (SELECT id, sum(on_hand_delta)::int AS on_hand_delta, sum(reserved_delta)::int AS reserved_delta
+              FROM unnest(${sql.param(changes.map((c) => c.levelId))}::bigint[], ${sql.param(changes.map((c) => c.onHandDelta))}::int[],
+                          ${sql.param(changes.map((c) => c.reservedDelta))}::int[]) AS u(id, on_hand_delta, reserved_delta)
+             GROUP BY id) v
+     WHERE l.id = v.id`);
+}
+
+export interface Movement {
+  productId: number;
+  locationId: number;
+  reason: string;
+  quantityChange: number;
+  onHandAfter: number;
+  reference: string;
+  apiKeyId: string | null;
+}
+
+/** Appends ledger rows, one statement however many. */
+export async function appendMovements(tx: Executor, movements: Movement[]): Promise<void> {
+  if (movements.length === 0) {
+    return;
+  }
+  await tx.execute(sql`
+    INSERT INTO inventory_movements (product_id, location_id, reason, quantity_change, on_hand_after, reference, api_key_id)
+    SELECT * FROM unnest(${sql.param(movements.map((m) => m.productId))}::bigint[], ${sql.param(movements.map((m) => m.locationId))}::bigint[],
+                         ${sql.param(movements.map((m) => m.reason))}::movement_reason[], ${sql.param(movements.map((m) => m.quantityChange))}::int[],
+                         ${sql.param(movements.map((m) => m.onHandAfter))}::int[], ${sql.param(movements.map((m) => m.reference))}::text[],
+                         ${sql.param(movements.map((m) => m.apiKeyId))}::uuid[])`);
+}

@@ -1,0 +1,36 @@
+import type pg from 'pg';
+import type { TestApp } from './app.js';
+
+/** Internal ids for driving the allocation engine directly. */
+export async function idsOf(t: TestApp, refs: { channel?: string; skus?: string[]; locations?: string[] }) {
+  const query = async (sql: string, keys: string[] = []) =>
+    new Map((await t.pool.query(sql, [keys])).rows.map((row) => [row.key as string, Number(row.id)]));
+  return {
+    channels: await query(
+      'SELECT code AS key, id FROM channels WHERE code = ANY($1)',
+      refs.channel ? [refs.channel] : [],
+    ),
+    products: await query('SELECT sku AS key, id FROM products WHERE sku = ANY($1)', refs.skus ?? []),
+    locations: await query(
+      'SELECT code AS key, id FROM locations WHERE code = ANY($1)',
+      refs.locations ?? [],
+    ),
+  };
+}
+
+/**
+ * The engine's invariants, checked on the rows: no negative stock, reserved equals the sum of active
+ * reservations, on_hand equals the sum of the ledger. Returns the rows that break any of them.
+ */
+export async function brokenInvariants(pool: pg.Pool) {
+  const { rows } = await pool.query(`
+    SELECT l.product_id, l.location_id, l.on_hand, l.reserved,
+           coalesce((SELECT sum(quantity) FROM reservations r
+                      WHERE r.product_id = l.product_id AND r.location_id = l.location_id AND r.status = 'active'), 0)::int AS active,
+           coalesce((SELECT sum(quantity_change) FROM inventory_movements m
+                      WHERE m.product_id = l.product_id AND m.location_id = l.location_id), 0)::int AS ledger
+      FROM inventory_levels l`);
+  return rows.filter(
+    (row) => row.on_hand < 0 || row.reserved < 0 || row.reserved !== row.active || row.on_hand !== row.ledger,
+  );
+}
