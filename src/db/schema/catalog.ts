@@ -29,10 +29,15 @@ export const channels = pgTable(
     priority: integer('priority').notNull().default(0),
     defaultSafetyStock: integer('default_safety_stock').notNull().default(0),
     allowBackorders: boolean('allow_backorders').notNull().default(false),
+    /** How long stock stays reserved for an order on hold before it is released (re-taken on release). */
+    heldReservationMinutes: integer('held_reservation_minutes').notNull().default(1440),
     active: boolean('active').notNull().default(true),
     ...timestamps,
   },
-  (t) => [check('channels_default_safety_stock_check', sql`${t.defaultSafetyStock} >= 0`)],
+  (t) => [
+    check('channels_default_safety_stock_check', sql`${t.defaultSafetyStock} >= 0`),
+    check('channels_held_reservation_minutes_check', sql`${t.heldReservationMinutes} > 0`),
+  ],
 );
 
 export const locationKind = pgEnum('location_kind', ['warehouse', 'store', 'dropship']);

@@ -3,3 +3,4 @@ export * from './auth.js';
 export * from './catalog.js';
 export * from './events.js';
 export * from './inventory.js';
+export * from './orders.js';

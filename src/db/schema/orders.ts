@@ -1,0 +1,192 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgSequence,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { Address } from '../../modules/addresses/address.schemas.js';
+import { apiKeys } from './auth.js';
+import { channels, products } from './catalog.js';
+
+export const orderStatuses = [
+  'received',
+  'validated',
+  'on_hold',
+  'backordered',
+  'allocated',
+  'released',
+  'partially_shipped',
+  'shipped',
+  'delivered',
+  'partially_returned',
+  'returned',
+  'cancelled',
+] as const;
+export const orderStatus = pgEnum('order_status', orderStatuses);
+
+export const serviceLevels = ['standard', 'express', 'same_day'] as const;
+export const serviceLevel = pgEnum('service_level', serviceLevels);
+
+/** Human order numbers: sequential, never reused. */
+export const orderNumbers = pgSequence('order_number_seq', { startWith: 100001 });
+
+export interface Customer {
+  email: string;
+  name?: string;
+  phone?: string;
+}
+
+export interface Payment {
+  status: 'pending' | 'authorized' | 'captured' | 'failed';
+  amount: number;
+  method?: string;
+  avs_result?: string;
+  cvv_result?: string;
+}
+
+export interface Discount {
+  code?: string;
+  description?: string;
+  amount: number;
+}
+
+export interface Risk {
+  score: number;
+  version: number;
+  decision: 'accept' | 'review' | 'reject';
+  reasons: string[];
+}
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    number: bigint('number', { mode: 'number' }).notNull().unique().default(sql`nextval('order_number_seq')`),
+    channelId: bigint('channel_id', { mode: 'number' })
+      .notNull()
+      .references(() => channels.id),
+    externalId: text('external_id').notNull(),
+    status: orderStatus('status').notNull(),
+    customer: jsonb('customer').$type<Customer>().notNull(),
+    /** Lower-cased, for lookups and fraud velocity. */
+    customerEmail: text('customer_email').notNull(),
+    shipTo: jsonb('ship_to').$type<Address>().notNull(),
+    billingAddress: jsonb('billing_address').$type<Address>(),
+    currency: text('currency').notNull(),
+    serviceLevel: serviceLevel('service_level').notNull(),
+    shippingAmount: bigint('shipping_amount', { mode: 'number' }).notNull(),
+    discounts: jsonb('discounts').$type<Discount[]>().notNull(),
+    subtotal: bigint('subtotal', { mode: 'number' }).notNull(),
+    discountTotal: bigint('discount_total', { mode: 'number' }).notNull(),
+    total: bigint('total', { mode: 'number' }).notNull(),
+    payment: jsonb('payment').$type<Payment>().notNull(),
+    risk: jsonb('risk').$type<Risk>(),
+    priority: integer('priority').notNull(),
+    tags: text('tags').array().notNull(),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
+    placedAt: timestamp('placed_at', { withTimezone: true }).notNull(),
+    cancelReason: text('cancel_reason'),
+    createdBy: uuid('created_by').references(() => apiKeys.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('orders_channel_external_id_key').on(t.channelId, t.externalId),
+    index('orders_status_idx').on(t.status),
+    index('orders_customer_email_idx').on(t.customerEmail, t.placedAt),
+    index('orders_placed_at_idx').on(t.placedAt),
+    check(
+      'orders_amounts_check',
+      sql`${t.subtotal} >= 0 AND ${t.discountTotal} >= 0 AND ${t.shippingAmount} >= 0`,
+    ),
+  ],
+);
+
+export const orderLines = pgTable(
+  'order_lines',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    lineNumber: integer('line_number').notNull(),
+    productId: bigint('product_id', { mode: 'number' })
+      .notNull()
+      .references(() => products.id),
+    sku: text('sku').notNull(),
+    quantity: integer('quantity').notNull(),
+    unitPrice: bigint('unit_price', { mode: 'number' }).notNull(),
+    quantityAllocated: integer('quantity_allocated').notNull().default(0),
+    quantityBackordered: integer('quantity_backordered').notNull().default(0),
+    quantityCancelled: integer('quantity_cancelled').notNull().default(0),
+    quantityShipped: integer('quantity_shipped').notNull().default(0),
+    quantityReturned: integer('quantity_returned').notNull().default(0),
+  },
+  (t) => [
+    unique('order_lines_order_line_number_key').on(t.orderId, t.lineNumber),
+    index('order_lines_product_idx').on(t.productId),
+    index('order_lines_backordered_idx').on(t.productId).where(sql`${t.quantityBackordered} > 0`),
+    check(
+      'order_lines_quantities_check',
+      sql`${t.quantity} > 0 AND ${t.unitPrice} >= 0 AND ${t.quantityAllocated} >= 0 AND ${t.quantityBackordered} >= 0
+        AND ${t.quantityCancelled} >= 0 AND ${t.quantityShipped} >= 0 AND ${t.quantityReturned} >= 0
+        AND ${t.quantityAllocated} + ${t.quantityBackordered} + ${t.quantityCancelled} + ${t.quantityShipped} <= ${t.quantity}`,
+    ),
+  ],
+);
+
+export const holdKinds = [
+  'payment',
+  'address',
+  'fraud',
+  'stock',
+  'routing_review',
+  'manual',
+  'return_review',
+] as const;
+export const holdKind = pgEnum('hold_kind', holdKinds);
+export const holdStatus = pgEnum('hold_status', ['open', 'released', 'cancelled']);
+
+/** An exception on an order, worked by people in a queue. */
+export const holds = pgTable(
+  'holds',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    kind: holdKind('kind').notNull(),
+    queue: text('queue').notNull(),
+    status: holdStatus('status').notNull().default('open'),
+    reason: text('reason').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    assignee: text('assignee'),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    resolvedBy: uuid('resolved_by').references(() => apiKeys.id),
+  },
+  (t) => [
+    index('holds_order_idx').on(t.orderId),
+    index('holds_open_queue_idx').on(t.queue, t.createdAt).where(sql`${t.status} = 'open'`),
+  ],
+);
+
+/** Versioned fraud rules: the newest version applies; orders record the version they were scored with. */
+export const fraudRuleSets = pgTable('fraud_rule_sets', {
+  version: integer('version').primaryKey(),
+  rules: jsonb('rules').$type<Array<{ condition: unknown; weight: number; reason: string }>>().notNull(),
+  reviewThreshold: integer('review_threshold').notNull(),
+  rejectThreshold: integer('reject_threshold').notNull(),
+  createdBy: uuid('created_by').references(() => apiKeys.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
