@@ -35,13 +35,14 @@ CREATE TABLE "order_lines" (
 	"sku" text NOT NULL,
 	"quantity" integer NOT NULL,
 	"unit_price" bigint NOT NULL,
+	"tax_amount" bigint DEFAULT 0 NOT NULL,
 	"quantity_allocated" integer DEFAULT 0 NOT NULL,
 	"quantity_backordered" integer DEFAULT 0 NOT NULL,
 	"quantity_cancelled" integer DEFAULT 0 NOT NULL,
 	"quantity_shipped" integer DEFAULT 0 NOT NULL,
 	"quantity_returned" integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "order_lines_order_line_number_key" UNIQUE("order_id","line_number"),
-	CONSTRAINT "order_lines_quantities_check" CHECK ("order_lines"."quantity" > 0 AND "order_lines"."unit_price" >= 0 AND "order_lines"."quantity_allocated" >= 0 AND "order_lines"."quantity_backordered" >= 0
+	CONSTRAINT "order_lines_quantities_check" CHECK ("order_lines"."quantity" > 0 AND "order_lines"."unit_price" >= 0 AND "order_lines"."tax_amount" >= 0 AND "order_lines"."quantity_allocated" >= 0 AND "order_lines"."quantity_backordered" >= 0
         AND "order_lines"."quantity_cancelled" >= 0 AND "order_lines"."quantity_shipped" >= 0 AND "order_lines"."quantity_returned" >= 0
         AND "order_lines"."quantity_allocated" + "order_lines"."quantity_backordered" + "order_lines"."quantity_cancelled" + "order_lines"."quantity_shipped" <= "order_lines"."quantity")
 );
@@ -55,6 +56,7 @@ CREATE TABLE "orders" (
 	"customer" jsonb NOT NULL,
 	"customer_email" text NOT NULL,
 	"ship_to" jsonb NOT NULL,
+	"address_key" text NOT NULL,
 	"billing_address" jsonb,
 	"currency" text NOT NULL,
 	"service_level" "service_level" NOT NULL,
@@ -62,6 +64,7 @@ CREATE TABLE "orders" (
 	"discounts" jsonb NOT NULL,
 	"subtotal" bigint NOT NULL,
 	"discount_total" bigint NOT NULL,
+	"tax_total" bigint NOT NULL,
 	"total" bigint NOT NULL,
 	"payment" jsonb NOT NULL,
 	"risk" jsonb,
@@ -75,7 +78,7 @@ CREATE TABLE "orders" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "orders_number_unique" UNIQUE("number"),
 	CONSTRAINT "orders_channel_external_id_key" UNIQUE("channel_id","external_id"),
-	CONSTRAINT "orders_amounts_check" CHECK ("orders"."subtotal" >= 0 AND "orders"."discount_total" >= 0 AND "orders"."shipping_amount" >= 0)
+	CONSTRAINT "orders_amounts_check" CHECK ("orders"."subtotal" >= 0 AND "orders"."discount_total" >= 0 AND "orders"."shipping_amount" >= 0 AND "orders"."tax_total" >= 0 AND "orders"."total" >= 0)
 );
 --> statement-breakpoint
 ALTER TABLE "channels" ADD COLUMN "held_reservation_minutes" integer DEFAULT 1440 NOT NULL;--> statement-breakpoint
@@ -93,4 +96,6 @@ CREATE INDEX "order_lines_backordered_idx" ON "order_lines" USING btree ("produc
 CREATE INDEX "orders_status_idx" ON "orders" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "orders_customer_email_idx" ON "orders" USING btree ("customer_email","placed_at");--> statement-breakpoint
 CREATE INDEX "orders_placed_at_idx" ON "orders" USING btree ("placed_at");--> statement-breakpoint
+CREATE INDEX "orders_address_key_idx" ON "orders" USING btree ("address_key","placed_at");--> statement-breakpoint
+CREATE INDEX "orders_channel_number_idx" ON "orders" USING btree ("channel_id","number");--> statement-breakpoint
 ALTER TABLE "channels" ADD CONSTRAINT "channels_held_reservation_minutes_check" CHECK ("channels"."held_reservation_minutes" > 0);

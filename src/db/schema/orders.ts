@@ -80,6 +80,8 @@ export const orders = pgTable(
     /** Lower-cased, for lookups and fraud velocity. */
     customerEmail: text('customer_email').notNull(),
     shipTo: jsonb('ship_to').$type<Address>().notNull(),
+    /** The normalised delivery address, for fraud velocity by address. */
+    addressKey: text('address_key').notNull(),
     billingAddress: jsonb('billing_address').$type<Address>(),
     currency: text('currency').notNull(),
     serviceLevel: serviceLevel('service_level').notNull(),
@@ -87,6 +89,7 @@ export const orders = pgTable(
     discounts: jsonb('discounts').$type<Discount[]>().notNull(),
     subtotal: bigint('subtotal', { mode: 'number' }).notNull(),
     discountTotal: bigint('discount_total', { mode: 'number' }).notNull(),
+    taxTotal: bigint('tax_total', { mode: 'number' }).notNull(),
     total: bigint('total', { mode: 'number' }).notNull(),
     payment: jsonb('payment').$type<Payment>().notNull(),
     risk: jsonb('risk').$type<Risk>(),
@@ -104,9 +107,11 @@ export const orders = pgTable(
     index('orders_status_idx').on(t.status),
     index('orders_customer_email_idx').on(t.customerEmail, t.placedAt),
     index('orders_placed_at_idx').on(t.placedAt),
+    index('orders_address_key_idx').on(t.addressKey, t.placedAt),
+    index('orders_channel_number_idx').on(t.channelId, t.number),
     check(
       'orders_amounts_check',
-      sql`${t.subtotal} >= 0 AND ${t.discountTotal} >= 0 AND ${t.shippingAmount} >= 0`,
+      sql`${t.subtotal} >= 0 AND ${t.discountTotal} >= 0 AND ${t.shippingAmount} >= 0 AND ${t.taxTotal} >= 0 AND ${t.total} >= 0`,
     ),
   ],
 );
@@ -125,6 +130,8 @@ export const orderLines = pgTable(
     sku: text('sku').notNull(),
     quantity: integer('quantity').notNull(),
     unitPrice: bigint('unit_price', { mode: 'number' }).notNull(),
+    /** Tax charged on the whole line, in minor units. */
+    taxAmount: bigint('tax_amount', { mode: 'number' }).notNull().default(0),
     quantityAllocated: integer('quantity_allocated').notNull().default(0),
     quantityBackordered: integer('quantity_backordered').notNull().default(0),
     quantityCancelled: integer('quantity_cancelled').notNull().default(0),
@@ -137,7 +144,7 @@ export const orderLines = pgTable(
     index('order_lines_backordered_idx').on(t.productId).where(sql`${t.quantityBackordered} > 0`),
     check(
       'order_lines_quantities_check',
-      sql`${t.quantity} > 0 AND ${t.unitPrice} >= 0 AND ${t.quantityAllocated} >= 0 AND ${t.quantityBackordered} >= 0
+      sql`${t.quantity} > 0 AND ${t.unitPrice} >= 0 AND ${t.taxAmount} >= 0 AND ${t.quantityAllocated} >= 0 AND ${t.quantityBackordered} >= 0
         AND ${t.quantityCancelled} >= 0 AND ${t.quantityShipped} >= 0 AND ${t.quantityReturned} >= 0
         AND ${t.quantityAllocated} + ${t.quantityBackordered} + ${t.quantityCancelled} + ${t.quantityShipped} <= ${t.quantity}`,
     ),
