@@ -12,7 +12,7 @@ import { registerAuth } from './http/auth.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
 import { systemRoutes } from './http/system.routes.js';
@@ -75,6 +75,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: config.keepAliveTimeoutMs,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Room for 64-character SKUs even when percent-encoded.
+    routerOptions: { maxParamLength: 512 },
+    // A malformed URL never reaches the error handler; answer it with a problem too.
+    frameworkErrors: (err, request, reply) => sendProblem(request, reply, toAppError(err)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: any other body is a 415 rather than a string that fails validation.

@@ -46,7 +46,7 @@ export function decodeCursor(
     if (
       Array.isArray(position) &&
       position.length === shape.length &&
-      position.every((value, i) => typeof value === shape[i])
+      position.every((value, i) => typeof value === shape[i] && (typeof value !== 'number' || Number.isSafeInteger(value)))
     ) {
       return position;
     }

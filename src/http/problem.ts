@@ -91,9 +91,12 @@ interface AjvIssue {
   params: Record<string, unknown>;
 }
 
-/** One field error per failing field, naming a missing or unknown property in the pointer itself. */
+/**
+ * One field error per failing field (the first of Ajv's, which for a nullable field is the useful
+ * one), naming a missing or unknown property in the pointer itself.
+ */
 export function validationErrors(issues: AjvIssue[], part: FieldError['in']): FieldError[] {
-  return issues.map((issue) => {
+  const errors = issues.map((issue) => {
     const named = issue.params.missingProperty ?? issue.params.additionalProperty;
     const pointer = typeof named === 'string' ? `${issue.instancePath}/${named}` : issue.instancePath || '/';
     const detail =
@@ -106,6 +109,7 @@ export function validationErrors(issues: AjvIssue[], part: FieldError['in']): Fi
             : (issue.message ?? 'is invalid');
     return { in: part, pointer, detail };
   });
+  return errors.filter((error, i) => errors.findIndex((other) => other.pointer === error.pointer) === i);
 }
 
 const fastifyCodes: Record<string, ErrorCode> = {

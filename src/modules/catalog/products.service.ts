@@ -47,10 +47,13 @@ const skuError = (pointer: string): FieldError => ({
   detail: 'must have 1 to 64 characters once surrounding spaces are trimmed',
 });
 
-/** Trims the SKU and checks what JSON Schema cannot: SKU length after trimming, GTIN check digits. */
+/**
+ * Trims the SKU and checks what JSON Schema cannot: SKU length after trimming (in characters, as
+ * `maxLength` counts them, so an emoji is one), GTIN check digits.
+ */
 function rowErrors(product: { sku?: string; barcodes?: string[] }, pointer: string): FieldError[] {
   const errors: FieldError[] = [];
-  if (product.sku !== undefined && !/^.{1,64}$/.test(product.sku.trim())) {
+  if (product.sku !== undefined && !/^.{1,64}$/u.test(product.sku.trim())) {
     errors.push(skuError(`${pointer}/sku`));
   }
   product.barcodes?.forEach((code, i) => {
