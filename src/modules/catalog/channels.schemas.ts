@@ -10,6 +10,11 @@ const fields = {
   }),
   default_safety_stock: Count({ description: 'Units per location held back from this channel by default' }),
   allow_backorders: Type.Boolean({ description: 'Accept orders beyond available stock and fill them later' }),
+  held_reservation_minutes: Type.Integer({
+    minimum: 1,
+    maximum: 43_200,
+    description: 'How long stock stays reserved for an order on hold; re-taken when the hold is released',
+  }),
   active: Type.Boolean(),
 };
 
@@ -19,6 +24,7 @@ const example = {
   priority: 10,
   default_safety_stock: 2,
   allow_backorders: false,
+  held_reservation_minutes: 1440,
   active: true,
 };
 
@@ -29,6 +35,7 @@ export const CreateChannelSchema = Type.Object(
     priority: Type.Optional(fields.priority),
     default_safety_stock: Type.Optional(fields.default_safety_stock),
     allow_backorders: Type.Optional(fields.allow_backorders),
+    held_reservation_minutes: Type.Optional(fields.held_reservation_minutes),
     active: Type.Optional(fields.active),
   },
   { additionalProperties: false, examples: [{ code: 'web', name: 'Web store', priority: 10 }] },
@@ -41,6 +48,7 @@ export const UpdateChannelSchema = Type.Object(
     priority: Type.Optional(fields.priority),
     default_safety_stock: Type.Optional(fields.default_safety_stock),
     allow_backorders: Type.Optional(fields.allow_backorders),
+    held_reservation_minutes: Type.Optional(fields.held_reservation_minutes),
     active: Type.Optional(fields.active),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ priority: 20, allow_backorders: true }] },

@@ -13,6 +13,7 @@ const present = (row: ChannelRow): Channel => ({
   priority: row.priority,
   default_safety_stock: row.defaultSafetyStock,
   allow_backorders: row.allowBackorders,
+  held_reservation_minutes: row.heldReservationMinutes,
   active: row.active,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
@@ -43,6 +44,7 @@ export function createChannelService({ db }: { db: Db }) {
           priority: input.priority,
           defaultSafetyStock: input.default_safety_stock,
           allowBackorders: input.allow_backorders,
+          heldReservationMinutes: input.held_reservation_minutes,
           active: input.active,
         })
         .onConflictDoNothing({ target: channels.code })
@@ -83,6 +85,7 @@ export function createChannelService({ db }: { db: Db }) {
         priority: input.priority,
         defaultSafetyStock: input.default_safety_stock,
         allowBackorders: input.allow_backorders,
+        heldReservationMinutes: input.held_reservation_minutes,
         active: input.active,
       }),
 

@@ -97,6 +97,7 @@ describe('POST /v1/channels', () => {
       priority: 0,
       default_safety_stock: 0,
       allow_backorders: false,
+      held_reservation_minutes: 1440,
       active: true,
       created_at: isoTime,
       updated_at: isoTime,
@@ -113,6 +114,7 @@ describe('POST /v1/channels', () => {
       priority: 1000,
       default_safety_stock: 7,
       allow_backorders: true,
+      held_reservation_minutes: 30,
       active: false,
     };
     const res = await create(input);
@@ -165,6 +167,8 @@ describe('POST /v1/channels', () => {
     ['a negative safety stock', { default_safety_stock: -1 }, '/default_safety_stock'],
     ['a fractional safety stock', { default_safety_stock: 0.5 }, '/default_safety_stock'],
     ['a safety stock over an integer column', { default_safety_stock: 2 ** 31 }, '/default_safety_stock'],
+    ['a zero hold-reservation time', { held_reservation_minutes: 0 }, '/held_reservation_minutes'],
+    ['a hold-reservation time over 30 days', { held_reservation_minutes: 43_201 }, '/held_reservation_minutes'],
     ['allow_backorders of the wrong type', { allow_backorders: 'yes' }, '/allow_backorders'],
     ['active of the wrong type', { active: 1 }, '/active'],
     ['active null', { active: null }, '/active'],
