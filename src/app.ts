@@ -24,6 +24,8 @@ import { locationRoutes } from './modules/catalog/locations.routes.js';
 import { createLocationService } from './modules/catalog/locations.service.js';
 import { productRoutes } from './modules/catalog/products.routes.js';
 import { createProductService } from './modules/catalog/products.service.js';
+import { fraudRoutes } from './modules/fraud/fraud.routes.js';
+import { createFraudService } from './modules/fraud/fraud.service.js';
 import { inventoryRoutes } from './modules/inventory/inventory.routes.js';
 import { createInventoryService } from './modules/inventory/inventory.service.js';
 
@@ -44,7 +46,8 @@ export function createServices({ db }: AppDeps) {
   const locations = createLocationService({ db, channels });
   const products = createProductService({ db });
   const inventory = createInventoryService({ db });
-  return { apiKeys, channels, locations, products, inventory };
+  const fraud = createFraudService({ db });
+  return { apiKeys, channels, locations, products, inventory, fraud };
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -116,6 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const bulkBodyLimit = config.bodyLimitBytes * 16;
       await api.register(productRoutes, { products: services.products, bulkBodyLimit });
       await api.register(inventoryRoutes, { inventory: services.inventory, bulkBodyLimit });
+      await api.register(fraudRoutes, { fraud: services.fraud });
     },
     { prefix: '/v1' },
   );

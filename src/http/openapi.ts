@@ -114,6 +114,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         { name: 'API keys', description: 'Keys, scopes and channel binding' },
         { name: 'Catalog', description: 'Products, locations and channels' },
         { name: 'Inventory', description: 'Stock levels, the ledger, feeds, safety stock and availability' },
+        { name: 'Rules', description: 'Fraud rules (and later routing and packing rules) as data' },
       ],
       webhooks: options.webhooks ?? {},
     },
