@@ -98,4 +98,5 @@ CREATE INDEX "orders_customer_email_idx" ON "orders" USING btree ("customer_emai
 CREATE INDEX "orders_placed_at_idx" ON "orders" USING btree ("placed_at");--> statement-breakpoint
 CREATE INDEX "orders_address_key_idx" ON "orders" USING btree ("address_key","placed_at");--> statement-breakpoint
 CREATE INDEX "orders_channel_number_idx" ON "orders" USING btree ("channel_id","number");--> statement-breakpoint
+CREATE INDEX "reservations_expiry_idx" ON "reservations" USING btree ("expires_at") WHERE "reservations"."status" = 'active' AND "reservations"."expires_at" IS NOT NULL;--> statement-breakpoint
 ALTER TABLE "channels" ADD CONSTRAINT "channels_held_reservation_minutes_check" CHECK ("channels"."held_reservation_minutes" > 0);

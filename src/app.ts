@@ -28,6 +28,11 @@ import { fraudRoutes } from './modules/fraud/fraud.routes.js';
 import { createFraudService } from './modules/fraud/fraud.service.js';
 import { inventoryRoutes } from './modules/inventory/inventory.routes.js';
 import { createInventoryService } from './modules/inventory/inventory.service.js';
+import { createBackorderAllocator } from './modules/orders/backorders.js';
+import { holdRoutes } from './modules/orders/holds.routes.js';
+import { createHoldService } from './modules/orders/holds.service.js';
+import { orderRoutes } from './modules/orders/orders.routes.js';
+import { createOrderService } from './modules/orders/orders.service.js';
 
 export interface AppDeps {
   db: Db;
@@ -39,15 +44,26 @@ export interface AppDeps {
 
 export type Services = ReturnType<typeof createServices>;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's services, for the in-process workers main.ts starts. */
+    services: Services;
+  }
+}
+
 /** The composition root: every service, built from exactly what it uses. */
-export function createServices({ db }: AppDeps) {
+export function createServices({ db, clock, log }: AppDeps) {
   const apiKeys = createApiKeyService({ db });
   const channels = createChannelService({ db });
   const locations = createLocationService({ db, channels });
   const products = createProductService({ db });
-  const inventory = createInventoryService({ db });
+  // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
+  const inventory = createInventoryService({ db, stockAdded: () => backorders.nudge() });
   const fraud = createFraudService({ db });
-  return { apiKeys, channels, locations, products, inventory, fraud };
+  const orders = createOrderService({ db, fraud, clock, log, stockFreed: () => backorders.nudge() });
+  const holds = createHoldService({ db, clock, orders });
+  const backorders = createBackorderAllocator({ db, clock, orders, log });
+  return { apiKeys, channels, locations, products, inventory, fraud, orders, holds, backorders };
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -104,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const services = createServices(deps);
+  app.decorate('services', services);
   await app.register(
     async (api) => {
       registerAuth(api, services.apiKeys);
@@ -120,6 +137,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(productRoutes, { products: services.products, bulkBodyLimit });
       await api.register(inventoryRoutes, { inventory: services.inventory, bulkBodyLimit });
       await api.register(fraudRoutes, { fraud: services.fraud });
+      await api.register(orderRoutes, { orders: services.orders });
+      await api.register(holdRoutes, { holds: services.holds });
     },
     { prefix: '/v1' },
   );

@@ -7,6 +7,7 @@ import { runMigrations } from './db/migrate.js';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
 import { createLogger } from './logger.js';
 import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
+import { releaseExpiredReservations } from './modules/orders/expiry.js';
 import { startPeriodic } from './workers/periodic.js';
 
 function readConfig(): Config {
@@ -57,6 +58,9 @@ async function main() {
   const app = await buildApp({ db, pool, config, clock: systemClock, log });
   const workers = [
     startPeriodic('idempotency-purge', 10 * 60_000, () => purgeExpiredIdempotencyKeys(db), log),
+    startPeriodic('reservation-expiry', 30_000, () => releaseExpiredReservations(db, systemClock), log),
+    // Feeds nudge the allocator at once; this pass catches stock freed any other way.
+    startPeriodic('backorders', 5_000, () => app.services.backorders.run(), log),
   ];
   await app.listen({ host: config.host, port: config.port });
 

@@ -113,6 +113,8 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         { name: 'System', description: 'Health, readiness and metrics' },
         { name: 'API keys', description: 'Keys, scopes and channel binding' },
         { name: 'Catalog', description: 'Products, locations and channels' },
+        { name: 'Orders', description: 'Order capture, changes, cancellation and payment updates' },
+        { name: 'Holds', description: 'Exception queues: orders held for payment, address, fraud or stock' },
         { name: 'Inventory', description: 'Stock levels, the ledger, feeds, safety stock and availability' },
         { name: 'Rules', description: 'Fraud rules (and later routing and packing rules) as data' },
       ],

@@ -46,7 +46,9 @@ export function decodeCursor(
     if (
       Array.isArray(position) &&
       position.length === shape.length &&
-      position.every((value, i) => typeof value === shape[i] && (typeof value !== 'number' || Number.isSafeInteger(value)))
+      position.every(
+        (value, i) => typeof value === shape[i] && (typeof value !== 'number' || Number.isSafeInteger(value)),
+      )
     ) {
       return position;
     }

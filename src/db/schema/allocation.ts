@@ -29,6 +29,9 @@ export const reservations = pgTable(
   (t) => [
     index('reservations_holder_idx').on(t.holder),
     index('reservations_active_level_idx').on(t.productId, t.locationId).where(sql`${t.status} = 'active'`),
+    index('reservations_expiry_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'active' AND ${t.expiresAt} IS NOT NULL`),
     check('reservations_quantity_check', sql`${t.quantity} > 0`),
   ],
 );

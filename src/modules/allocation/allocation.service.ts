@@ -30,7 +30,7 @@ export interface ReserveRequest {
 }
 
 export type ReserveResult =
-  | { ok: true; reservations: Reservation[]; unfilled: Plan['unfilled'] }
+  | { ok: true; reservations: Array<Reservation & { locationCode: string }>; unfilled: Plan['unfilled'] }
   | { ok: false; reason: 'insufficient_stock'; shortages: Plan['unfilled'] };
 
 /** Active locations allowed to ship for the channel (no channel list means every channel). */
@@ -114,7 +114,12 @@ export async function reserve(tx: Executor, request: ReserveRequest): Promise<Re
       )
       .returning();
   });
-  return { ok: true, reservations: created, unfilled: plan.unfilled };
+  const codeOf = new Map(locations.map((location) => [location.locationId, location.code]));
+  return {
+    ok: true,
+    reservations: created.map((r) => ({ ...r, locationCode: codeOf.get(r.locationId) ?? '' })),
+    unfilled: plan.unfilled,
+  };
 }
 
 /** Locks active reservations (by id order) before their levels, the order every path here uses. */
@@ -250,4 +255,59 @@ export async function consume(
     ok: true,
     consumed: taken.map(({ reservation, quantity }) => ({ reservationId: reservation.id, quantity })),
   };
+}
+
+/**
+ * Releases `quantity` units of one holder's reservations, newest first, splitting the last one:
+ * a partial cancel or a reduced line quantity.
+ */
+export async function releaseUnits(tx: Executor, holder: string, quantity: number): Promise<number> {
+  const held = await lockReservations(tx, sql`${reservations.holder} = ${holder}`);
+  let left = quantity;
+  const whole: number[] = [];
+  let split: { reservation: Reservation; quantity: number } | undefined;
+  for (const reservation of [...held].reverse()) {
+    if (left === 0) {
+      break;
+    }
+    if (reservation.quantity <= left) {
+      whole.push(reservation.id);
+      left -= reservation.quantity;
+    } else {
+      split = { reservation, quantity: left };
+      left = 0;
+    }
+  }
+  if (whole.length > 0) {
+    await release(tx, { ids: whole });
+  }
+  if (split) {
+    const { reservation, quantity: units } = split;
+    const levels = await lockLevels(tx, [reservation]);
+    await withAvailabilityEvents(tx, [reservation.productId], async () => {
+      await applyLevelChanges(tx, [
+        {
+          levelId: levels.get(levelKey(reservation.productId, reservation.locationId))?.id ?? 0,
+          onHandDelta: 0,
+          reservedDelta: -units,
+        },
+      ]);
+      await tx.execute(
+        sql`UPDATE reservations SET quantity = quantity - ${units} WHERE id = ${reservation.id}`,
+      );
+    });
+  }
+  return quantity - left;
+}
+
+/** Makes holders' active reservations expire at a time (an order went on hold), or never (null). */
+export async function setReservationExpiry(
+  tx: Executor,
+  holders: string[],
+  expiresAt: Date | null,
+): Promise<void> {
+  if (holders.length > 0) {
+    await tx.execute(sql`UPDATE reservations SET expires_at = ${expiresAt}
+      WHERE holder = ANY(${sql.param(holders)}::text[]) AND status = 'active'`);
+  }
 }

@@ -72,7 +72,7 @@ async function resolveRows<T extends FeedRow>(tx: Executor, rows: T[]) {
 
 export type InventoryService = ReturnType<typeof createInventoryService>;
 
-export function createInventoryService({ db }: { db: Db }) {
+export function createInventoryService({ db, stockAdded }: { db: Db; stockAdded?: () => void }) {
   /**
    * Applies a batch of on-hand changes atomically: every row is checked first (each bad one reported
    * by index), then levels are locked in order, changed, written to the ledger, and the availability
@@ -180,23 +180,33 @@ export function createInventoryService({ db }: { db: Db }) {
   }
 
   return {
-    adjust: (input: Adjustment, actor: Actor) =>
-      applyFeed(
+    async adjust(input: Adjustment, actor: Actor): Promise<FeedResult> {
+      const result = await applyFeed(
         'adjustment',
         input.reference,
         input.items.map((item) => ({ ...item, target: (onHand: number) => onHand + item.delta })),
         () => input.reason,
         actor,
-      ),
+      );
+      if (result.applied && input.items.some((item) => item.delta > 0)) {
+        stockAdded?.();
+      }
+      return result;
+    },
 
-    count: (input: Count, actor: Actor) =>
-      applyFeed(
+    async count(input: Count, actor: Actor): Promise<FeedResult> {
+      const result = await applyFeed(
         'count',
         input.reference,
         input.items.map((item) => ({ ...item, target: () => item.on_hand })),
         () => 'cycle_count',
         actor,
-      ),
+      );
+      if (result.applied) {
+        stockAdded?.();
+      }
+      return result;
+    },
 
     async listLevels(query: {
       limit: number;

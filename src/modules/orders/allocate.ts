@@ -1,0 +1,99 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { reserve } from '../allocation/allocation.service.js';
+import type { HoldNeed } from './checks.js';
+import { unallocated } from './order-state.js';
+import { type LineRow, lineHolder } from './order-store.js';
+
+/** What allocation needs to know about the order's channel. */
+export interface ChannelPolicy {
+  id: number;
+  code: string;
+  priority: number;
+  allowBackorders: boolean;
+  heldReservationMinutes: number;
+}
+
+const quantities = (line: LineRow) => ({
+  quantity: line.quantity,
+  allocated: line.quantityAllocated,
+  backordered: line.quantityBackordered,
+  cancelled: line.quantityCancelled,
+  shipped: line.quantityShipped,
+});
+
+export interface AllocationOutcome {
+  lines: LineRow[];
+  /** Set when the channel does not backorder and stock was short: nothing was reserved. */
+  stockHold?: HoldNeed;
+}
+
+/**
+ * Reserves every unallocated unit of the lines through the reservation engine. A channel that
+ * allows backorders keeps what exists and marks the rest backordered; any other channel gets all
+ * or nothing, and a stock hold when short. Runs under the order's lock; writes the line quantities.
+ */
+export async function allocateLines(
+  tx: Executor,
+  channel: ChannelPolicy,
+  lines: LineRow[],
+  expiresAt: Date | null,
+): Promise<AllocationOutcome> {
+  const demand = lines
+    .filter((line) => unallocated(quantities(line)) > 0)
+    .map((line) => ({
+      key: lineHolder(line.id),
+      productId: line.productId,
+      quantity: unallocated(quantities(line)),
+    }));
+  if (demand.length === 0) {
+    return { lines };
+  }
+  const result = await reserve(tx, {
+    channel,
+    demand,
+    allowPartial: channel.allowBackorders,
+    expiresAt,
+  });
+  if (!result.ok) {
+    const skuOf = new Map(lines.map((line) => [lineHolder(line.id), line.sku]));
+    const short = result.shortages.map((s) => ({ sku: skuOf.get(s.key) ?? '', missing: s.quantity }));
+    return {
+      lines,
+      stockHold: {
+        kind: 'stock',
+        reason: `not enough stock for ${short.map((s) => `${s.missing} × ${s.sku}`).join(', ')}`,
+        details: { short },
+      },
+    };
+  }
+  const got = new Map<string, number>();
+  for (const reservation of result.reservations) {
+    got.set(reservation.holder, (got.get(reservation.holder) ?? 0) + reservation.quantity);
+  }
+  const updated = lines.map((line) => {
+    const allocated = line.quantityAllocated + (got.get(lineHolder(line.id)) ?? 0);
+    const open = line.quantity - line.quantityCancelled - line.quantityShipped - allocated;
+    return { ...line, quantityAllocated: allocated, quantityBackordered: channel.allowBackorders ? open : 0 };
+  });
+  await writeLineQuantities(tx, updated);
+  return { lines: updated };
+}
+
+/** Persists allocated, backordered and cancelled quantities of lines in one statement. */
+export async function writeLineQuantities(tx: Executor, lines: LineRow[]): Promise<void> {
+  if (lines.length === 0) {
+    return;
+  }
+  await tx.execute(sql`
+    UPDATE order_lines l
+       SET quantity_allocated = v.allocated, quantity_backordered = v.backordered, quantity_cancelled = v.cancelled
+      FROM unnest(${sql.param(lines.map((l) => l.id))}::bigint[], ${sql.param(lines.map((l) => l.quantityAllocated))}::int[],
+                  ${sql.param(lines.map((l) => l.quantityBackordered))}::int[],
+                  ${sql.param(lines.map((l) => l.quantityCancelled))}::int[]) AS v(id, allocated, backordered, cancelled)
+     WHERE l.id = v.id`);
+}
+
+/** Service level first (same-day before express before standard), then the channel's priority. */
+export const orderPriority = (serviceLevel: string, channelPriority: number) =>
+  (({ same_day: 2000, express: 1000 })[serviceLevel] ?? 0) + channelPriority;

@@ -1,0 +1,114 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/client.js';
+import { inTransaction } from '../../db/transaction.js';
+import { loadOrders } from './order-store.js';
+import type { OrderService } from './orders.service.js';
+import { settle } from './settle.js';
+
+// Advisory-lock namespace for "one allocator per product at a time", across replicas.
+const lockNamespace = 0x0bd0_0002;
+
+export type BackorderAllocator = ReturnType<typeof createBackorderAllocator>;
+
+/**
+ * Fills backordered lines when stock arrives: per product, orders are served highest priority
+ * first, then oldest, until the stock runs out. One replica works a product at a time (an advisory
+ * lock); orders being changed elsewhere are skipped and picked up on the next run.
+ */
+export function createBackorderAllocator({
+  db,
+  clock,
+  orders,
+  log,
+}: {
+  db: Db;
+  clock: Clock;
+  orders: OrderService;
+  log: FastifyBaseLogger;
+}) {
+  async function allocateProduct(productId: number): Promise<number> {
+    return inTransaction(db, async (tx) => {
+      const lock = await tx.execute<{ ok: boolean }>(
+        sql`SELECT pg_try_advisory_xact_lock(${lockNamespace}, (${productId} % 2147483647)::int) AS ok`,
+      );
+      if (!lock.rows[0]?.ok) {
+        return 0;
+      }
+      const waiting = await tx.execute<{ id: string }>(sql`
+        SELECT o.id FROM orders o
+         WHERE o.status = 'backordered'
+           AND EXISTS (SELECT 1 FROM order_lines ol
+                        WHERE ol.order_id = o.id AND ol.product_id = ${productId} AND ol.quantity_backordered > 0)
+         ORDER BY o.priority DESC, o.placed_at, o.number
+         LIMIT 200
+           FOR UPDATE SKIP LOCKED`);
+      let filled = 0;
+      for (const { id } of waiting.rows) {
+        const [state] = await loadOrders(tx, [id]);
+        if (!state) {
+          continue;
+        }
+        const before = state.lines.reduce((sum, line) => sum + line.quantityAllocated, 0);
+        const settled = await settle(
+          tx,
+          state,
+          await orders.channelPolicy(tx, state.order.channelId),
+          clock,
+          {
+            checked: [],
+            needs: [],
+            actor: null,
+          },
+        );
+        const gained = settled.lines.reduce((sum, line) => sum + line.quantityAllocated, 0) - before;
+        if (gained === 0) {
+          break; // the stock is used up: later orders would get nothing either
+        }
+        filled++;
+      }
+      return filled;
+    });
+  }
+
+  let pending: Promise<number> | undefined;
+  let again = false;
+
+  /** One pass over every product with backorders; returns how many orders gained stock. */
+  async function run(): Promise<number> {
+    const products = await db.execute<{ product_id: string }>(sql`
+      SELECT DISTINCT ol.product_id FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+       WHERE ol.quantity_backordered > 0 AND o.status = 'backordered'`);
+    let filled = 0;
+    for (const row of products.rows) {
+      filled += await allocateProduct(Number(row.product_id));
+    }
+    return filled;
+  }
+
+  return {
+    run,
+    /** Asks for a run soon (stock just arrived); runs never overlap in one process. */
+    nudge(): void {
+      if (pending) {
+        again = true;
+        return;
+      }
+      pending = run()
+        .catch((err: unknown) => {
+          log.error({ err }, 'backorder allocation failed');
+          return 0;
+        })
+        .finally(() => {
+          pending = undefined;
+          if (again) {
+            again = false;
+            this.nudge();
+          }
+        });
+    },
+    /** Resolves when the current nudged run (if any) finishes. */
+    idle: () => pending ?? Promise.resolve(0),
+  };
+}
