@@ -30,6 +30,8 @@ export function createDatabase({ url, poolSize, statementTimeoutMs, log }: Datab
     application_name: 'ordo',
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
+  pool.on('error', (err: Error & { code?: string }) =>
+    log.warn({ error: err.message, code: err.code }, 'idle database connection failed'),
+  );
   return { pool, db: drizzle(pool, { schema }) };
 }

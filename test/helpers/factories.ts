@@ -38,14 +38,25 @@ export async function receive(t: TestApp, items: Array<{ sku: string; location: 
 }
 
 /** A complete, valid order body for `channel`; override any field. */
-export function orderBody(channel: string, lines: Array<{ sku: string; quantity: number; unit_price?: number }>, fields: Record<string, unknown> = {}) {
+export function orderBody(
+  channel: string,
+  lines: Array<{ sku: string; quantity: number; unit_price?: number }>,
+  fields: Record<string, unknown> = {},
+) {
   const priced = lines.map((line) => ({ unit_price: 1000, ...line }));
   const total = priced.reduce((sum, line) => sum + line.quantity * line.unit_price, 0) + 500;
   return {
     channel,
     external_id: uniq('EXT'),
     customer: { email: `${uniq('buyer')}@example.com`, name: 'Ada Lovelace' },
-    ship_to: { name: 'Ada Lovelace', line1: '350 5th Ave', city: 'New York', region: 'NY', postal_code: '10118', country: 'US' },
+    ship_to: {
+      name: 'Ada Lovelace',
+      line1: '350 5th Ave',
+      city: 'New York',
+      region: 'NY',
+      postal_code: '10118',
+      country: 'US',
+    },
     lines: priced,
     currency: 'USD',
     shipping: { service_level: 'standard', amount: 500 },

@@ -1,21 +1,25 @@
 import { sql } from 'drizzle-orm';
+import { writeTogether } from '../../db/batch.js';
 import type { Executor } from '../../db/client.js';
 import { reservations } from '../../db/schema/index.js';
-import { locationAvailability, withAvailabilityEvents } from '../inventory/availability.js';
+import { eventsInsert, type NewEvent } from '../events/events.service.js';
+import { appendMovements, levelChangesUpdate, type Movement } from '../inventory/levels.js';
 import {
-  appendMovements,
-  applyLevelChanges,
-  levelKey,
-  lockLevels,
-  type Movement,
-} from '../inventory/levels.js';
+  availabilityEvents,
+  type LevelDelta,
+  lockSellable,
+  type SellableRow,
+  sellableUnits,
+} from '../inventory/sellable.js';
 import { defaultPlanner } from './default-planner.js';
 import type { CandidateLocation, Demand, Plan, Planner } from './plan.js';
 
 /**
  * The reservation engine: the only code that changes `inventory_levels.reserved`. Every function
- * runs inside the caller's transaction and locks level rows in (product, location) order first, so
- * concurrent orders queue on the rows they share and can neither deadlock nor oversell.
+ * runs inside the caller's transaction and first locks the level rows of the products it touches,
+ * in (product id, location id) order, so concurrent orders queue on the rows they share and can
+ * neither deadlock nor oversell. Each appends `inventory.availability_changed` events for what it
+ * moved, or hands them to the caller's `events` list to be written with the caller's own.
  */
 
 export type Reservation = typeof reservations.$inferSelect;
@@ -27,21 +31,69 @@ export interface ReserveRequest {
   /** Reserve what exists and report the rest as unfilled, rather than reserving nothing. */
   allowPartial?: boolean;
   expiresAt?: Date | null;
+  /** Collects the availability events instead of appending them now. */
+  events?: NewEvent[];
+}
+
+/** A reservation just made. */
+export interface ReservedUnits {
+  id: number;
+  holder: string;
+  productId: number;
+  locationId: number;
+  locationCode: string;
+  quantity: number;
+  expiresAt: Date | null;
 }
 
 export type ReserveResult =
-  | { ok: true; reservations: Array<Reservation & { locationCode: string }>; unfilled: Plan['unfilled'] }
+  | { ok: true; reservations: ReservedUnits[]; unfilled: Plan['unfilled'] }
   | { ok: false; reason: 'insufficient_stock'; shortages: Plan['unfilled'] };
 
-/** Active locations allowed to ship for the channel (no channel list means every channel). */
-async function candidateLocations(tx: Executor, channelId: number) {
-  const result = await tx.execute<{ id: string; code: string; priority: number }>(sql`
-    SELECT loc.id, loc.code, loc.priority
-      FROM locations loc
-     WHERE loc.active
-       AND (NOT EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id)
-            OR EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id AND lc.channel_id = ${channelId}))`);
-  return result.rows.map((row) => ({ locationId: Number(row.id), code: row.code, priority: row.priority }));
+const levelOf = (rows: SellableRow[], productId: number, locationId: number) =>
+  rows.find((row) => row.productId === productId && row.locationId === locationId)?.levelId ?? 0;
+
+const toChanges = (deltas: Map<number, LevelDelta>) =>
+  [...deltas].map(([levelId, delta]) => ({
+    levelId,
+    onHandDelta: delta.onHand,
+    reservedDelta: delta.reserved,
+  }));
+
+/** Writes per-level changes and the events for what they moved, in one statement. */
+async function applyDeltas(
+  tx: Executor,
+  rows: SellableRow[],
+  deltas: Map<number, LevelDelta>,
+  events?: NewEvent[],
+) {
+  const moved = availabilityEvents(rows, deltas);
+  events?.push(...moved);
+  await writeTogether(tx, [levelChangesUpdate(toChanges(deltas)), events ? undefined : eventsInsert(moved)]);
+}
+
+function addDelta(deltas: Map<number, LevelDelta>, levelId: number, onHand: number, reserved: number) {
+  const delta = deltas.get(levelId) ?? { onHand: 0, reserved: 0 };
+  deltas.set(levelId, { onHand: delta.onHand + onHand, reserved: delta.reserved + reserved });
+}
+
+/** The channel's candidate locations with what each can sell now, from the locked rows. */
+function candidatesFor(rows: SellableRow[], channelId: number): CandidateLocation[] {
+  const byLocation = new Map<number, CandidateLocation & { available: Map<number, number> }>();
+  for (const row of rows) {
+    if (row.channelId !== channelId || !row.serves) {
+      continue;
+    }
+    const candidate = byLocation.get(row.locationId) ?? {
+      locationId: row.locationId,
+      code: row.location,
+      priority: row.locationPriority,
+      available: new Map<number, number>(),
+    };
+    candidate.available.set(row.productId, sellableUnits(row));
+    byLocation.set(row.locationId, candidate);
+  }
+  return [...byLocation.values()];
 }
 
 /** Throws when a planner proposes what the locked rows cannot give: a planner bug, never a client error. */
@@ -65,24 +117,9 @@ function checkPlan(plan: Plan, candidates: CandidateLocation[]): void {
 
 export async function reserve(tx: Executor, request: ReserveRequest): Promise<ReserveResult> {
   const { channel, demand, planner = defaultPlanner } = request;
-  const productIds = [...new Set(demand.map((line) => line.productId))];
-  const locations = await candidateLocations(tx, channel.id);
-  const levels = await lockLevels(
-    tx,
-    productIds.flatMap((productId) =>
-      locations.map((location) => ({ productId, locationId: location.locationId })),
-    ),
-  );
-  // Availability is read only now, after the lock: nothing can change it before commit.
-  const sellable = levels.size === 0 ? [] : await locationAvailability(tx, productIds, channel.code);
-  const candidates: CandidateLocation[] = locations.map((location) => ({
-    ...location,
-    available: new Map(
-      sellable
-        .filter((row) => row.locationId === location.locationId)
-        .map((row) => [row.productId, row.available]),
-    ),
-  }));
+  const rows = await lockSellable(tx, [...new Set(demand.map((line) => line.productId))]);
+  // Availability is read only now, under the lock: nothing can change it before commit.
+  const candidates = candidatesFor(rows, channel.id);
   const plan = planner({ demand, candidates });
   checkPlan(plan, candidates);
   if (plan.unfilled.length > 0 && !request.allowPartial) {
@@ -91,33 +128,43 @@ export async function reserve(tx: Executor, request: ReserveRequest): Promise<Re
   if (plan.allocations.length === 0) {
     return { ok: true, reservations: [], unfilled: plan.unfilled };
   }
-  const created = await withAvailabilityEvents(tx, productIds, async () => {
-    await applyLevelChanges(
-      tx,
-      plan.allocations.map((allocation) => ({
-        levelId: levels.get(levelKey(allocation.productId, allocation.locationId))?.id ?? 0,
-        onHandDelta: 0,
-        reservedDelta: allocation.quantity,
-      })),
-    );
-    return tx
-      .insert(reservations)
-      .values(
-        plan.allocations.map((allocation) => ({
-          holder: allocation.key,
-          channelId: channel.id,
-          productId: allocation.productId,
-          locationId: allocation.locationId,
-          quantity: allocation.quantity,
-          expiresAt: request.expiresAt ?? null,
-        })),
-      )
-      .returning();
-  });
-  const codeOf = new Map(locations.map((location) => [location.locationId, location.code]));
+  const deltas = new Map<number, LevelDelta>();
+  for (const allocation of plan.allocations) {
+    addDelta(deltas, levelOf(rows, allocation.productId, allocation.locationId), 0, allocation.quantity);
+  }
+  // One statement raises `reserved`, inserts the reservations and (unless collected) the events.
+  const moved = availabilityEvents(rows, deltas);
+  request.events?.push(...moved);
+  const expiresAt = request.expiresAt ?? null;
+  const created = await writeTogether<{
+    id: string;
+    holder: string;
+    product_id: string;
+    location_id: string;
+    quantity: number;
+  }>(
+    tx,
+    [levelChangesUpdate(toChanges(deltas)), request.events ? undefined : eventsInsert(moved)],
+    sql`INSERT INTO reservations (holder, channel_id, product_id, location_id, quantity, expires_at)
+        SELECT h, ${channel.id}, p, l, q, ${expiresAt}::timestamptz
+          FROM unnest(${sql.param(plan.allocations.map((a) => a.key))}::text[],
+                      ${sql.param(plan.allocations.map((a) => a.productId))}::bigint[],
+                      ${sql.param(plan.allocations.map((a) => a.locationId))}::bigint[],
+                      ${sql.param(plan.allocations.map((a) => a.quantity))}::int[]) AS u(h, p, l, q)
+        RETURNING id, holder, product_id, location_id, quantity`,
+  );
+  const codeOf = new Map(candidates.map((candidate) => [candidate.locationId, candidate.code]));
   return {
     ok: true,
-    reservations: created.map((r) => ({ ...r, locationCode: codeOf.get(r.locationId) ?? '' })),
+    reservations: created.map((r) => ({
+      id: Number(r.id),
+      holder: r.holder,
+      productId: Number(r.product_id),
+      locationId: Number(r.location_id),
+      locationCode: codeOf.get(Number(r.location_id)) ?? '',
+      quantity: r.quantity,
+      expiresAt,
+    })),
     unfilled: plan.unfilled,
   };
 }
@@ -136,6 +183,7 @@ async function lockReservations(tx: Executor, where: ReturnType<typeof sql>): Pr
 export async function release(
   tx: Executor,
   selector: { holders?: string[]; ids?: number[] },
+  events?: NewEvent[],
 ): Promise<Reservation[]> {
   const held = await lockReservations(
     tx,
@@ -145,24 +193,64 @@ export async function release(
   if (held.length === 0) {
     return [];
   }
-  const levels = await lockLevels(tx, held);
-  await withAvailabilityEvents(
-    tx,
-    held.map((r) => r.productId),
-    async () => {
-      await applyLevelChanges(
-        tx,
-        held.map((r) => ({
-          levelId: levels.get(levelKey(r.productId, r.locationId))?.id ?? 0,
-          onHandDelta: 0,
-          reservedDelta: -r.quantity,
-        })),
-      );
-      await tx.execute(sql`UPDATE reservations SET status = 'released', closed_at = now()
-        WHERE id = ANY(${sql.param(held.map((r) => r.id))}::bigint[])`);
-    },
-  );
+  const rows = await lockSellable(tx, [...new Set(held.map((r) => r.productId))]);
+  const deltas = new Map<number, LevelDelta>();
+  for (const r of held) {
+    addDelta(deltas, levelOf(rows, r.productId, r.locationId), 0, -r.quantity);
+  }
+  await applyDeltas(tx, rows, deltas, events);
+  await tx.execute(sql`UPDATE reservations SET status = 'released', closed_at = now()
+    WHERE id = ANY(${sql.param(held.map((r) => r.id))}::bigint[])`);
   return held.map((r) => ({ ...r, status: 'released' as const }));
+}
+
+/**
+ * Releases `quantity` units of one holder's reservations, newest first, splitting the last one:
+ * a partial cancel or a reduced line quantity. Returns the units released.
+ */
+export async function releaseUnits(tx: Executor, holder: string, quantity: number): Promise<number> {
+  const held = await lockReservations(tx, sql`${reservations.holder} = ${holder}`);
+  let left = quantity;
+  const whole: Reservation[] = [];
+  let split: { reservation: Reservation; quantity: number } | undefined;
+  for (const reservation of [...held].reverse()) {
+    if (left === 0) {
+      break;
+    }
+    if (reservation.quantity <= left) {
+      whole.push(reservation);
+      left -= reservation.quantity;
+    } else {
+      split = { reservation, quantity: left };
+      left = 0;
+    }
+  }
+  const touched = [...whole, ...(split ? [split.reservation] : [])];
+  if (touched.length === 0) {
+    return 0;
+  }
+  const rows = await lockSellable(tx, [...new Set(touched.map((r) => r.productId))]);
+  const deltas = new Map<number, LevelDelta>();
+  for (const r of whole) {
+    addDelta(deltas, levelOf(rows, r.productId, r.locationId), 0, -r.quantity);
+  }
+  if (split) {
+    addDelta(
+      deltas,
+      levelOf(rows, split.reservation.productId, split.reservation.locationId),
+      0,
+      -split.quantity,
+    );
+    await tx.execute(
+      sql`UPDATE reservations SET quantity = quantity - ${split.quantity} WHERE id = ${split.reservation.id}`,
+    );
+  }
+  if (whole.length > 0) {
+    await tx.execute(sql`UPDATE reservations SET status = 'released', closed_at = now()
+      WHERE id = ANY(${sql.param(whole.map((r) => r.id))}::bigint[])`);
+  }
+  await applyDeltas(tx, rows, deltas);
+  return quantity - left;
 }
 
 export type ConsumeResult =
@@ -183,121 +271,65 @@ export async function consume(
     sql`${reservations.id} = ANY(${sql.param(items.map((i) => i.reservationId))}::bigint[])`,
   );
   const byId = new Map(held.map((r) => [r.id, r]));
+  const taken: Array<{ reservation: Reservation; quantity: number }> = [];
   for (const item of items) {
     const reservation = byId.get(item.reservationId);
     if (!reservation) {
       return { ok: false, reason: 'not_active', reservationId: item.reservationId };
     }
-    if ((item.quantity ?? reservation.quantity) > reservation.quantity) {
+    const quantity = item.quantity ?? reservation.quantity;
+    if (quantity > reservation.quantity) {
       return { ok: false, reason: 'too_many', reservationId: item.reservationId };
     }
+    taken.push({ reservation, quantity });
   }
-  const levels = await lockLevels(tx, held);
-  const onHand = new Map([...levels].map(([key, level]) => [key, level.onHand]));
-  const taken = items.map((item) => {
-    const reservation = byId.get(item.reservationId) as Reservation;
-    return { reservation, quantity: item.quantity ?? reservation.quantity };
-  });
+  const rows = await lockSellable(tx, [...new Set(held.map((r) => r.productId))]);
+  const deltas = new Map<number, LevelDelta>();
   const movements: Movement[] = [];
   for (const { reservation, quantity } of taken) {
-    const key = levelKey(reservation.productId, reservation.locationId);
-    const after = (onHand.get(key) ?? 0) - quantity;
-    if (after < 0) {
+    const levelId = levelOf(rows, reservation.productId, reservation.locationId);
+    const onHand =
+      (rows.find((row) => row.levelId === levelId)?.onHand ?? 0) + (deltas.get(levelId)?.onHand ?? 0);
+    if (onHand - quantity < 0) {
       return { ok: false, reason: 'not_on_shelf', reservationId: reservation.id };
     }
-    onHand.set(key, after);
+    addDelta(deltas, levelId, -quantity, -quantity);
     movements.push({
       productId: reservation.productId,
       locationId: reservation.locationId,
       reason: 'sale',
       quantityChange: -quantity,
-      onHandAfter: after,
+      onHandAfter: onHand - quantity,
       reference: source.reference,
       apiKeyId: source.apiKeyId,
     });
   }
-  await withAvailabilityEvents(
-    tx,
-    held.map((r) => r.productId),
-    async () => {
-      await applyLevelChanges(
-        tx,
-        taken.map(({ reservation, quantity }) => ({
-          levelId: levels.get(levelKey(reservation.productId, reservation.locationId))?.id ?? 0,
-          onHandDelta: -quantity,
-          reservedDelta: -quantity,
-        })),
+  await applyDeltas(tx, rows, deltas);
+  await appendMovements(tx, movements);
+  for (const { reservation, quantity } of taken) {
+    if (quantity === reservation.quantity) {
+      await tx.execute(
+        sql`UPDATE reservations SET status = 'consumed', closed_at = now() WHERE id = ${reservation.id}`,
       );
-      await appendMovements(tx, movements);
-      for (const { reservation, quantity } of taken) {
-        if (quantity === reservation.quantity) {
-          await tx.execute(
-            sql`UPDATE reservations SET status = 'consumed', closed_at = now() WHERE id = ${reservation.id}`,
-          );
-        } else {
-          await tx.execute(
-            sql`UPDATE reservations SET quantity = quantity - ${quantity} WHERE id = ${reservation.id}`,
-          );
-          await tx.insert(reservations).values({
-            holder: reservation.holder,
-            channelId: reservation.channelId,
-            productId: reservation.productId,
-            locationId: reservation.locationId,
-            quantity,
-            status: 'consumed',
-            closedAt: sql`now()`,
-          });
-        }
-      }
-    },
-  );
+    } else {
+      await tx.execute(
+        sql`UPDATE reservations SET quantity = quantity - ${quantity} WHERE id = ${reservation.id}`,
+      );
+      await tx.insert(reservations).values({
+        holder: reservation.holder,
+        channelId: reservation.channelId,
+        productId: reservation.productId,
+        locationId: reservation.locationId,
+        quantity,
+        status: 'consumed',
+        closedAt: sql`now()`,
+      });
+    }
+  }
   return {
     ok: true,
     consumed: taken.map(({ reservation, quantity }) => ({ reservationId: reservation.id, quantity })),
   };
-}
-
-/**
- * Releases `quantity` units of one holder's reservations, newest first, splitting the last one:
- * a partial cancel or a reduced line quantity.
- */
-export async function releaseUnits(tx: Executor, holder: string, quantity: number): Promise<number> {
-  const held = await lockReservations(tx, sql`${reservations.holder} = ${holder}`);
-  let left = quantity;
-  const whole: number[] = [];
-  let split: { reservation: Reservation; quantity: number } | undefined;
-  for (const reservation of [...held].reverse()) {
-    if (left === 0) {
-      break;
-    }
-    if (reservation.quantity <= left) {
-      whole.push(reservation.id);
-      left -= reservation.quantity;
-    } else {
-      split = { reservation, quantity: left };
-      left = 0;
-    }
-  }
-  if (whole.length > 0) {
-    await release(tx, { ids: whole });
-  }
-  if (split) {
-    const { reservation, quantity: units } = split;
-    const levels = await lockLevels(tx, [reservation]);
-    await withAvailabilityEvents(tx, [reservation.productId], async () => {
-      await applyLevelChanges(tx, [
-        {
-          levelId: levels.get(levelKey(reservation.productId, reservation.locationId))?.id ?? 0,
-          onHandDelta: 0,
-          reservedDelta: -units,
-        },
-      ]);
-      await tx.execute(
-        sql`UPDATE reservations SET quantity = quantity - ${units} WHERE id = ${reservation.id}`,
-      );
-    });
-  }
-  return quantity - left;
 }
 
 /** Makes holders' active reservations expire at a time (an order went on hold), or never (null). */

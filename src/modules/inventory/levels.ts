@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 
 export interface LevelKey {
@@ -73,19 +73,27 @@ export interface LevelChange {
   reservedDelta: number;
 }
 
-/** Applies deltas to locked levels in one statement; the table's checks keep both columns >= 0. */
-export async function applyLevelChanges(tx: Executor, changes: LevelChange[]): Promise<void> {
+/** The UPDATE applying deltas to locked levels; the table's checks keep both columns >= 0. */
+export function levelChangesUpdate(changes: LevelChange[]): SQL | undefined {
   if (changes.length === 0) {
-    return;
+    return undefined;
   }
-  await tx.execute(sql`
+  return sql`
     UPDATE inventory_levels l
        SET on_hand = l.on_hand + v.on_hand_delta, reserved = l.reserved + v.reserved_delta, updated_at = now()
       FROM (SELECT id, sum(on_hand_delta)::int AS on_hand_delta, sum(reserved_delta)::int AS reserved_delta
               FROM unnest(${sql.param(changes.map((c) => c.levelId))}::bigint[], ${sql.param(changes.map((c) => c.onHandDelta))}::int[],
                           ${sql.param(changes.map((c) => c.reservedDelta))}::int[]) AS u(id, on_hand_delta, reserved_delta)
              GROUP BY id) v
-     WHERE l.id = v.id`);
+     WHERE l.id = v.id`;
+}
+
+/** Applies deltas to locked levels in one statement. */
+export async function applyLevelChanges(tx: Executor, changes: LevelChange[]): Promise<void> {
+  const update = levelChangesUpdate(changes);
+  if (update) {
+    await tx.execute(update);
+  }
 }
 
 export interface Movement {

@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { reserve } from '../allocation/allocation.service.js';
+import { type ReservedUnits, reserve } from '../allocation/allocation.service.js';
+import type { NewEvent } from '../events/events.service.js';
 import type { HoldNeed } from './checks.js';
 import { unallocated } from './order-state.js';
 import { type LineRow, lineHolder } from './order-store.js';
@@ -24,6 +25,8 @@ const quantities = (line: LineRow) => ({
 
 export interface AllocationOutcome {
   lines: LineRow[];
+  /** The reservations this call made. */
+  reserved: ReservedUnits[];
   /** Set when the channel does not backorder and stock was short: nothing was reserved. */
   stockHold?: HoldNeed;
 }
@@ -31,13 +34,15 @@ export interface AllocationOutcome {
 /**
  * Reserves every unallocated unit of the lines through the reservation engine. A channel that
  * allows backorders keeps what exists and marks the rest backordered; any other channel gets all
- * or nothing, and a stock hold when short. Runs under the order's lock; writes the line quantities.
+ * or nothing, and a stock hold when short. Runs under the order's lock and returns the lines with
+ * their new quantities, for the caller to write (`lineQuantitiesUpdate`).
  */
 export async function allocateLines(
   tx: Executor,
   channel: ChannelPolicy,
   lines: LineRow[],
   expiresAt: Date | null,
+  events?: NewEvent[],
 ): Promise<AllocationOutcome> {
   const demand = lines
     .filter((line) => unallocated(quantities(line)) > 0)
@@ -47,19 +52,21 @@ export async function allocateLines(
       quantity: unallocated(quantities(line)),
     }));
   if (demand.length === 0) {
-    return { lines };
+    return { lines, reserved: [] };
   }
   const result = await reserve(tx, {
     channel,
     demand,
     allowPartial: channel.allowBackorders,
     expiresAt,
+    ...(events ? { events } : {}),
   });
   if (!result.ok) {
     const skuOf = new Map(lines.map((line) => [lineHolder(line.id), line.sku]));
     const short = result.shortages.map((s) => ({ sku: skuOf.get(s.key) ?? '', missing: s.quantity }));
     return {
       lines,
+      reserved: [],
       stockHold: {
         kind: 'stock',
         reason: `not enough stock for ${short.map((s) => `${s.missing} × ${s.sku}`).join(', ')}`,
@@ -76,22 +83,28 @@ export async function allocateLines(
     const open = line.quantity - line.quantityCancelled - line.quantityShipped - allocated;
     return { ...line, quantityAllocated: allocated, quantityBackordered: channel.allowBackorders ? open : 0 };
   });
-  await writeLineQuantities(tx, updated);
-  return { lines: updated };
+  return { lines: updated, reserved: result.reservations };
 }
 
-/** Persists allocated, backordered and cancelled quantities of lines in one statement. */
-export async function writeLineQuantities(tx: Executor, lines: LineRow[]): Promise<void> {
+/** The UPDATE writing lines' allocated, backordered and cancelled quantities. */
+export function lineQuantitiesUpdate(lines: LineRow[]): SQL | undefined {
   if (lines.length === 0) {
-    return;
+    return undefined;
   }
-  await tx.execute(sql`
+  return sql`
     UPDATE order_lines l
        SET quantity_allocated = v.allocated, quantity_backordered = v.backordered, quantity_cancelled = v.cancelled
       FROM unnest(${sql.param(lines.map((l) => l.id))}::bigint[], ${sql.param(lines.map((l) => l.quantityAllocated))}::int[],
                   ${sql.param(lines.map((l) => l.quantityBackordered))}::int[],
                   ${sql.param(lines.map((l) => l.quantityCancelled))}::int[]) AS v(id, allocated, backordered, cancelled)
-     WHERE l.id = v.id`);
+     WHERE l.id = v.id`;
+}
+
+export async function writeLineQuantities(tx: Executor, lines: LineRow[]): Promise<void> {
+  const update = lineQuantitiesUpdate(lines);
+  if (update) {
+    await tx.execute(update);
+  }
 }
 
 /** Service level first (same-day before express before standard), then the channel's priority. */

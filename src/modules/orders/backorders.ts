@@ -63,10 +63,11 @@ export function createBackorderAllocator({
           },
         );
         const gained = settled.lines.reduce((sum, line) => sum + line.quantityAllocated, 0) - before;
-        if (gained === 0) {
-          break; // the stock is used up: later orders would get nothing either
+        // No break on zero: an order may be unable to use stock (its channel's safety stock or
+        // locations) that an order further down the line can.
+        if (gained > 0) {
+          filled++;
         }
-        filled++;
       }
       return filled;
     });

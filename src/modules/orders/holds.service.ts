@@ -121,6 +121,7 @@ export function createHoldService({
         }
         const channel = await orderService.channelPolicy(tx, state.order.channelId);
         if (hold.kind === 'stock') {
+          // Settle below gives these reservations the expiry the order's remaining holds call for.
           const outcome = await allocateLines(tx, channel, state.lines, null);
           if (outcome.stockHold) {
             throw new AppError('conflict', `Stock is still short: ${outcome.stockHold.reason}`);
@@ -135,6 +136,7 @@ export function createHoldService({
         const after = { ...state, holds: state.holds.map((h) => (h.id === id && released ? released : h)) };
         const settled = await settle(tx, after, channel, clock, {
           checked: [],
+          reloadReservations: hold.kind === 'stock',
           needs: [],
           actor: caller.keyId,
           events: [

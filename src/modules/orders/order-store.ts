@@ -130,16 +130,15 @@ export async function loadOrders(
     .where(inArray(orders.id, ids))
     .orderBy(orders.id);
   const orderRows = options.lock ? await selectOrders.for('update', { of: orders }) : await selectOrders;
-  const [lines, reservationRows, orderHolds] = await Promise.all([
-    tx.select().from(orderLines).where(inArray(orderLines.orderId, ids)),
-    tx.execute<{ line_id: string; location: string; quantity: number }>(sql`
-      SELECT substr(r.holder, 12)::bigint AS line_id, loc.code AS location, r.quantity
-        FROM reservations r JOIN locations loc ON loc.id = r.location_id
-       WHERE r.status = 'active'
-         AND r.holder = ANY(ARRAY(SELECT 'order_line:' || id FROM order_lines WHERE order_id = ANY(${sql.param(ids)}::uuid[])))
-       ORDER BY r.id`),
-    tx.select().from(holds).where(inArray(holds.orderId, ids)),
-  ]);
+  // One client runs one query at a time: these go one after another.
+  const lines = await tx.select().from(orderLines).where(inArray(orderLines.orderId, ids));
+  const reservationRows = await tx.execute<{ line_id: string; location: string; quantity: number }>(sql`
+    SELECT substr(r.holder, 12)::bigint AS line_id, loc.code AS location, r.quantity
+      FROM reservations r JOIN locations loc ON loc.id = r.location_id
+     WHERE r.status = 'active'
+       AND r.holder = ANY(${sql.param(lines.map((line) => lineHolder(line.id)))}::text[])
+     ORDER BY r.id`);
+  const orderHolds = await tx.select().from(holds).where(inArray(holds.orderId, ids));
   const orderOfLine = new Map(lines.map((line) => [line.id, line.orderId]));
   const reserved = reservationRows.rows.map((r) => ({
     lineId: Number(r.line_id),

@@ -311,7 +311,7 @@ export type HoldViewType = Static<typeof HoldView>;
 
 export const OrderParamsSchema = Type.Object({
   id: Type.String({
-    pattern: '^([0-9]{1,18}|[0-9a-fA-F-]{36})$',
+    pattern: '^([0-9]{1,15}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
     description: 'The order id (UUID) or its number',
   }),
 });

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../clock.js';
+import { writeTogether } from '../../db/batch.js';
 import type { Db, Executor } from '../../db/client.js';
 import { channels, holds, orderLines, orders, products } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -42,11 +43,7 @@ export type OrderService = ReturnType<typeof createOrderService>;
 
 export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderServiceDeps) {
   /** The channel an order is created in: the key's own when bound, else the one named in the body. */
-  async function channelFor(
-    caller: Caller,
-    named: string | undefined,
-    tx: Executor = db,
-  ): Promise<ChannelRow> {
+  function channelCodeFor(caller: Caller, named: string | undefined): string {
     if (caller.channel !== null && named !== undefined && named !== caller.channel) {
       throw invalid([
         bodyError('/channel', `this API key may only create orders for channel "${caller.channel}"`),
@@ -56,11 +53,45 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
     if (code === null) {
       throw invalid([bodyError('/channel', 'is required for an API key that is not bound to a channel')]);
     }
-    const [channel] = await tx.select().from(channels).where(eq(channels.code, code));
-    if (!channel?.active) {
-      throw invalid([bodyError('/channel', `"${code}" is not an active channel`)]);
-    }
-    return channel;
+    return code;
+  }
+
+  /**
+   * Everything capture reads before its transaction, in one round trip: the channel, the lines'
+   * products, and the counts of earlier orders that fraud rules look at.
+   */
+  async function captureContext(input: CreateOrder, channelCode: string, placedAt: Date) {
+    const since = new Date(placedAt.getTime() - 3_600_000);
+    const email = input.customer.email.toLowerCase();
+    const result = await db.execute<{
+      channel: Record<string, unknown> | null;
+      products: Array<{ id: number; sku: string; active: boolean }>;
+      seen: boolean;
+      by_email: number;
+      by_address: number;
+    }>(sql`
+      SELECT (SELECT to_jsonb(c) FROM channels c WHERE c.code = ${channelCode}) AS channel,
+             (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'sku', p.sku, 'active', p.active)), '[]')
+                FROM products p WHERE p.sku = ANY(${sql.param([...new Set(input.lines.map((line) => line.sku))])}::text[])) AS products,
+             EXISTS (SELECT 1 FROM orders WHERE customer_email = ${email}) AS seen,
+             (SELECT count(*)::int FROM orders WHERE customer_email = ${email} AND placed_at > ${since}) AS by_email,
+             (SELECT count(*)::int FROM orders WHERE address_key = ${addressKey(input.ship_to)} AND placed_at > ${since}) AS by_address`);
+    const row = result.rows[0];
+    const channel = row?.channel;
+    return {
+      channel:
+        channel && channel.active === true
+          ? {
+              id: Number(channel.id),
+              code: String(channel.code),
+              priority: Number(channel.priority),
+              allowBackorders: channel.allow_backorders === true,
+              heldReservationMinutes: Number(channel.held_reservation_minutes),
+            }
+          : undefined,
+      products: new Map((row?.products ?? []).map((product) => [product.sku, product])),
+      velocity: { seen: row?.seen ?? false, byEmail: row?.by_email ?? 0, byAddress: row?.by_address ?? 0 },
+    };
   }
 
   /** Every line's SKU must name an active product: anything else is a 422 and nothing is stored. */
@@ -85,20 +116,13 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
     return { bySku, errors };
   }
 
-  /** The fraud rules' facts about this order, some of which count earlier orders. */
-  async function fraudFacts(
+  /** The facts fraud rules see about this order. */
+  function fraudFacts(
     input: CreateOrder,
     channel: string,
     total: number,
-    placedAt: Date,
-  ): Promise<FraudFacts> {
-    const since = new Date(placedAt.getTime() - 3_600_000);
-    const email = input.customer.email.toLowerCase();
-    const result = await db.execute<{ seen: boolean; by_email: number; by_address: number }>(sql`
-      SELECT EXISTS (SELECT 1 FROM orders WHERE customer_email = ${email}) AS seen,
-             (SELECT count(*)::int FROM orders WHERE customer_email = ${email} AND placed_at > ${since}) AS by_email,
-             (SELECT count(*)::int FROM orders WHERE address_key = ${addressKey(input.ship_to)} AND placed_at > ${since}) AS by_address`);
-    const velocity = result.rows[0];
+    velocity: { seen: boolean; byEmail: number; byAddress: number },
+  ): FraudFacts {
     const quantities = new Map<string, number>();
     for (const line of input.lines) {
       quantities.set(line.sku, (quantities.get(line.sku) ?? 0) + line.quantity);
@@ -116,9 +140,9 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
       avs_result: input.payment.avs_result ?? null,
       cvv_result: input.payment.cvv_result ?? null,
       payment_method: input.payment.method ?? null,
-      first_order_of_email: !velocity?.seen,
-      orders_from_email_last_hour: velocity?.by_email ?? 0,
-      orders_from_address_last_hour: velocity?.by_address ?? 0,
+      first_order_of_email: !velocity.seen,
+      orders_from_email_last_hour: velocity.byEmail,
+      orders_from_address_last_hour: velocity.byAddress,
       max_sku_quantity: Math.max(...quantities.values()),
       line_count: input.lines.length,
       unit_count: input.lines.reduce((sum, line) => sum + line.quantity, 0),
@@ -164,24 +188,38 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
      * order instead, even when copies race or an earlier response was lost.
      */
     async capture(input: CreateOrder, caller: Caller): Promise<{ order: OrderView; created: boolean }> {
-      const [channel, catalog, ruleSet] = await Promise.all([
-        channelFor(caller, input.channel),
-        productsFor(input.lines, '/lines'),
+      const channelCode = channelCodeFor(caller, input.channel);
+      const placedAt = input.placed_at ? new Date(input.placed_at) : clock.now();
+      const [context, ruleSet] = await Promise.all([
+        captureContext(input, channelCode, placedAt),
         fraud.current(),
       ]);
+      const { channel, products: catalog } = context;
+      const errors = input.lines.flatMap((line, i) => {
+        const product = catalog.get(line.sku);
+        return product?.active
+          ? []
+          : [
+              bodyError(
+                `/lines/${i}/sku`,
+                product ? `"${line.sku}" is not an active product` : `"${line.sku}" is not a known SKU`,
+              ),
+            ];
+      });
+      if (!channel) {
+        errors.unshift(bodyError('/channel', `"${channelCode}" is not an active channel`));
+      }
       const discounts = input.discounts ?? [];
       const totals = totalsOf(input.lines, discounts, input.shipping.amount);
-      const errors = [...catalog.errors];
       if (totals.total < 0) {
         errors.push(
           bodyError('/discounts', `discounts of ${totals.discount_total} exceed what the order costs`),
         );
       }
-      if (errors.length > 0) {
+      if (!channel || errors.length > 0) {
         throw invalid(errors);
       }
-      const placedAt = input.placed_at ? new Date(input.placed_at) : clock.now();
-      const risk = evaluateFraud(await fraudFacts(input, channel.code, totals.total, placedAt), ruleSet);
+      const risk = evaluateFraud(fraudFacts(input, channel.code, totals.total, context.velocity), ruleSet);
       if (risk.errors.length > 0) {
         log.warn(
           { errors: risk.errors, version: risk.version },
@@ -190,37 +228,76 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
       }
       const { errors: _, ...riskRecord } = risk;
 
+      const rejected = risk.decision === 'reject';
+      const values = {
+        channelId: channel.id,
+        externalId: input.external_id,
+        status: 'received' as OrderStatus,
+        customer: input.customer,
+        customerEmail: input.customer.email.toLowerCase(),
+        shipTo: input.ship_to,
+        addressKey: addressKey(input.ship_to),
+        billingAddress: input.billing_address ?? null,
+        currency: input.currency,
+        serviceLevel: input.shipping.service_level,
+        shippingAmount: totals.shipping,
+        discounts,
+        subtotal: totals.subtotal,
+        discountTotal: totals.discount_total,
+        taxTotal: totals.tax_total,
+        total: totals.total,
+        payment: input.payment,
+        risk: riskRecord,
+        priority: orderPriority(input.shipping.service_level, channel.priority),
+        tags: input.tags ?? [],
+        metadata: input.metadata ?? {},
+        placedAt,
+        cancelReason: null,
+        createdBy: caller.keyId,
+      };
+      const lineValues = input.lines.map((line, i) => ({
+        lineNumber: i + 1,
+        productId: catalog.get(line.sku)?.id ?? 0,
+        sku: line.sku,
+        quantity: line.quantity,
+        unitPrice: line.unit_price,
+        taxAmount: line.tax_amount ?? 0,
+        quantityAllocated: 0,
+        quantityBackordered: 0,
+        quantityCancelled: rejected ? line.quantity : 0,
+        quantityShipped: 0,
+        quantityReturned: 0,
+      }));
+
       return inTransaction(db, async (tx) => {
-        const [order] = await tx
-          .insert(orders)
-          .values({
-            channelId: channel.id,
-            externalId: input.external_id,
-            status: 'received',
-            customer: input.customer,
-            customerEmail: input.customer.email.toLowerCase(),
-            shipTo: input.ship_to,
-            addressKey: addressKey(input.ship_to),
-            billingAddress: input.billing_address ?? null,
-            currency: input.currency,
-            serviceLevel: input.shipping.service_level,
-            shippingAmount: totals.shipping,
-            discounts,
-            subtotal: totals.subtotal,
-            discountTotal: totals.discount_total,
-            taxTotal: totals.tax_total,
-            total: totals.total,
-            payment: input.payment,
-            risk: riskRecord,
-            priority: orderPriority(input.shipping.service_level, channel.priority),
-            tags: input.tags ?? [],
-            metadata: input.metadata ?? {},
-            placedAt,
-            createdBy: caller.keyId,
-          })
-          .onConflictDoNothing({ target: [orders.channelId, orders.externalId] })
-          .returning();
-        if (!order) {
+        // The order and its lines in one statement. On a repeat of (channel, external_id) the
+        // insert waits for the first one's commit, then inserts nothing.
+        const [inserted] = await writeTogether<{
+          id: string;
+          number: string;
+          created_at: string;
+          line_ids: string[];
+        }>(
+          tx,
+          [],
+          sql`WITH o AS (${tx
+            .insert(orders)
+            .values(values)
+            .onConflictDoNothing({ target: [orders.channelId, orders.externalId] })
+            .returning({ id: orders.id, number: orders.number, createdAt: orders.createdAt })
+            .getSQL()}),
+          l AS (INSERT INTO order_lines (order_id, line_number, product_id, sku, quantity, unit_price, tax_amount, quantity_cancelled)
+                SELECT o.id, u.* FROM o, unnest(
+                  ${sql.param(lineValues.map((l) => l.lineNumber))}::int[], ${sql.param(lineValues.map((l) => l.productId))}::bigint[],
+                  ${sql.param(lineValues.map((l) => l.sku))}::text[], ${sql.param(lineValues.map((l) => l.quantity))}::int[],
+                  ${sql.param(lineValues.map((l) => l.unitPrice))}::bigint[], ${sql.param(lineValues.map((l) => l.taxAmount))}::bigint[],
+                  ${sql.param(lineValues.map((l) => l.quantityCancelled))}::int[]) AS u
+                RETURNING id, line_number)
+          SELECT o.id, o.number, o.created_at::text AS created_at,
+                 ARRAY(SELECT l.id::text FROM l ORDER BY l.line_number) AS line_ids
+            FROM o`,
+        );
+        if (!inserted) {
           const [existing] = await tx
             .select({ id: orders.id })
             .from(orders)
@@ -231,22 +308,19 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
           }
           return { order: presentOrder(state), created: false };
         }
-        const rejected = risk.decision === 'reject';
-        const lines = await tx
-          .insert(orderLines)
-          .values(
-            input.lines.map((line, i) => ({
-              orderId: order.id,
-              lineNumber: i + 1,
-              productId: catalog.bySku.get(line.sku)?.id ?? 0,
-              sku: line.sku,
-              quantity: line.quantity,
-              unitPrice: line.unit_price,
-              taxAmount: line.tax_amount ?? 0,
-              quantityCancelled: rejected ? line.quantity : 0,
-            })),
-          )
-          .returning();
+        const createdAt = new Date(inserted.created_at);
+        const order = {
+          ...values,
+          id: inserted.id,
+          number: Number(inserted.number),
+          createdAt,
+          updatedAt: createdAt,
+        };
+        const lines = lineValues.map((line, i) => ({
+          ...line,
+          id: Number(inserted.line_ids[i]),
+          orderId: order.id,
+        }));
         const state: OrderState = { order, channel: channel.code, lines, reservations: [], holds: [] };
         if (rejected) {
           const [cancelled] = await tx
@@ -273,7 +347,7 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
             : undefined,
         ].filter((need): need is HoldNeed => need !== undefined);
         const validated = { ...state, order: { ...order, status: 'validated' as OrderStatus } };
-        const settled = await settle(tx, validated, policyOf(channel), clock, {
+        const settled = await settle(tx, validated, channel, clock, {
           checked: [],
           needs,
           actor: caller.keyId,
@@ -376,7 +450,8 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
           } else if (request.quantity > 0) {
             // Backordered units go first; reserved ones are released.
             const fromBackorder = Math.min(request.quantity, line.quantityBackordered);
-            const fromAllocation = request.quantity - fromBackorder;
+            // Units neither backordered nor reserved (a stock hold, expired reservations) just go.
+            const fromAllocation = Math.min(request.quantity - fromBackorder, line.quantityAllocated);
             await releaseUnits(tx, lineHolder(line.id), fromAllocation);
             line.quantityBackordered -= fromBackorder;
             line.quantityAllocated -= fromAllocation;
@@ -416,6 +491,7 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
           clock,
           {
             checked: ['stock'],
+            reloadReservations: true,
             needs: [],
             actor: caller.keyId,
             events: [
@@ -536,7 +612,13 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
           })
           .where(eq(orders.id, state.order.id))
           .returning();
-        const edited = { ...state, order: order ?? state.order, lines };
+        // Changed lines had every reservation released above; they are re-taken in settle.
+        const edited = {
+          ...state,
+          order: order ?? state.order,
+          lines,
+          reservations: input.lines ? [] : state.reservations,
+        };
         const needs = [
           addressHold(shipTo, shipping.service_level),
           paymentHold(edited.order.payment, totals.total, edited.order.currency),

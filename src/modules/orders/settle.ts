@@ -1,10 +1,11 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
+import { writeTogether } from '../../db/batch.js';
 import type { Executor } from '../../db/client.js';
-import { holds, orders } from '../../db/schema/index.js';
+import { holds } from '../../db/schema/index.js';
 import { setReservationExpiry } from '../allocation/allocation.service.js';
-import { appendEvents, type NewEvent } from '../events/events.service.js';
-import { allocateLines, type ChannelPolicy } from './allocate.js';
+import { eventsInsert, type NewEvent } from '../events/events.service.js';
+import { allocateLines, type ChannelPolicy, lineQuantitiesUpdate } from './allocate.js';
 import type { HoldNeed } from './checks.js';
 import { assertTransition, settledStatus } from './order-state.js';
 import { type HoldRow, lineHolder, type OrderState, presentHold, presentOrder } from './order-store.js';
@@ -25,6 +26,8 @@ export interface SettleInput {
   checked: ReadonlyArray<HoldNeed['kind']>;
   needs: HoldNeed[];
   actor: string | null;
+  /** The caller changed reservations outside the state it passes (a partial cancel): read them again. */
+  reloadReservations?: boolean;
   /** Events the caller adds (order.created, order.updated...), built from the settled snapshot. */
   events?: Array<(snapshot: ReturnType<typeof presentOrder>) => NewEvent>;
 }
@@ -111,14 +114,33 @@ export async function settle(
 
   await resolve(input.checked, input.needs);
   const held = () => current.holds.some((hold) => hold.status === 'open' && hold.kind !== 'stock');
-  const expiresAt = held() ? new Date(now.getTime() + channel.heldReservationMinutes * 60_000) : null;
+  const wasHeld = held();
+  const expiresAt = wasHeld ? new Date(now.getTime() + channel.heldReservationMinutes * 60_000) : null;
 
+  if (input.reloadReservations) {
+    current.reservations = await activeReservations(tx, current);
+  }
+  const hadReservations = current.reservations.length > 0;
   if (state.order.status !== 'cancelled') {
-    const outcome = await allocateLines(tx, channel, current.lines, expiresAt);
+    const outcome = await allocateLines(tx, channel, current.lines, expiresAt, events);
     current.lines = outcome.lines;
+    current.reservations = [
+      ...current.reservations,
+      ...outcome.reserved.map((r) => ({
+        lineId: Number(r.holder.slice('order_line:'.length)),
+        location: r.locationCode,
+        quantity: r.quantity,
+      })),
+    ];
     await resolve(['stock'], outcome.stockHold ? [outcome.stockHold] : []);
-    const holders = current.lines.map((line) => lineHolder(line.id));
-    await setReservationExpiry(tx, holders, held() ? expiresAt : null);
+    // Reservations made earlier follow the order's hold state: they expire only while it is held.
+    if (hadReservations) {
+      await setReservationExpiry(
+        tx,
+        current.lines.map((line) => lineHolder(line.id)),
+        held() ? expiresAt : null,
+      );
+    }
   }
 
   const openHolds = current.holds.filter((hold) => hold.status === 'open').length;
@@ -127,23 +149,22 @@ export async function settle(
   if (status !== state.order.status) {
     assertTransition(state.order.status, status);
   }
-  const [order] = await tx
-    .update(orders)
-    .set({ status, updatedAt: sql`now()` })
-    .where(and(eq(orders.id, state.order.id)))
-    .returning();
-  current = { ...current, order: order ?? current.order };
-  current.reservations = await activeReservations(tx, current);
-
+  // Lines, status and events in one statement: the snapshot is built first from what will be written.
+  current = { ...current, order: { ...current.order, status, updatedAt: now } };
   const snapshot = presentOrder(current);
   const own = (input.events ?? []).map((build) => build(snapshot));
+  const orderEvents = [...own, ...events.filter((e) => e.resourceType === 'order')];
   if (status !== state.order.status && (status === 'allocated' || status === 'backordered')) {
-    events.push(event(`order.${status}`, {}));
+    orderEvents.push(event(`order.${status}`, {}));
   }
-  await appendEvents(
-    tx,
-    [...own, ...events].map((e) => ({ ...e, data: { ...e.data, order: snapshot } })),
-  );
+  await writeTogether(tx, [
+    lineQuantitiesUpdate(current.lines),
+    eventsInsert([
+      ...events.filter((e) => e.resourceType !== 'order'),
+      ...orderEvents.map((e) => ({ ...e, data: { ...e.data, order: snapshot } })),
+    ]),
+    sql`UPDATE orders SET status = ${status}, updated_at = ${now} WHERE id = ${state.order.id}`,
+  ]);
   return current;
 }
 

@@ -168,7 +168,11 @@ describe('POST /v1/channels', () => {
     ['a fractional safety stock', { default_safety_stock: 0.5 }, '/default_safety_stock'],
     ['a safety stock over an integer column', { default_safety_stock: 2 ** 31 }, '/default_safety_stock'],
     ['a zero hold-reservation time', { held_reservation_minutes: 0 }, '/held_reservation_minutes'],
-    ['a hold-reservation time over 30 days', { held_reservation_minutes: 43_201 }, '/held_reservation_minutes'],
+    [
+      'a hold-reservation time over 30 days',
+      { held_reservation_minutes: 43_201 },
+      '/held_reservation_minutes',
+    ],
     ['allow_backorders of the wrong type', { allow_backorders: 'yes' }, '/allow_backorders'],
     ['active of the wrong type', { active: 1 }, '/active'],
     ['active null', { active: null }, '/active'],

@@ -1,0 +1,423 @@
+/**
+ * `npm run bench`: order capture under load, over HTTP on loopback, against a real PostgreSQL.
+ *
+ * Starts an embedded PostgreSQL (or uses BENCH_DATABASE_URL's server), runs Ordo as its own process,
+ * loads a catalog (1,000 SKUs, 10 locations, 3 channels, stock in most locations), then posts orders
+ * of 1-5 lines at concurrency 1, 16 and 64 (BENCH_SECONDS each, default 20), runs a flash sale
+ * (one SKU with 5,000 units, 20,000 one-unit orders at concurrency 64) and checks nothing was
+ * oversold, and measures pgbench's tpcb-like TPS on the same server so figures compare across
+ * machines as a ratio. Writes bench/RESULTS.md.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import pino from 'pino';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+const flashOrders = Number(process.env.BENCH_FLASH_ORDERS ?? 20_000);
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const root = path.resolve(import.meta.dirname, '..');
+const apiKey = `bench-${randomBytes(16).toString('hex')}`;
+const run = randomBytes(3).toString('hex');
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Phase {
+  name: string;
+  concurrency: number;
+  seconds: number;
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors5xx: number;
+  socketErrors: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+async function startOrdo(databaseUrl: string): Promise<{ base: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      ORDO_BOOTSTRAP_API_KEY: apiKey,
+      LOG_LEVEL: 'warn',
+      ORDO_RATE_LIMIT_MAX: '100000000',
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
+    },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) {
+        return { base, child };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('Ordo did not become ready');
+}
+
+async function api(base: string, method: string, url: string, body?: unknown) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) {
+    throw new Error(`${method} ${url} -> ${res.status}: ${await res.text()}`);
+  }
+  return res.json();
+}
+
+const zips = ['08837', '60601', '75201', '90021', '98108', '30301', '80202', '85001', '33101', '02101'];
+const regions = ['NJ', 'IL', 'TX', 'CA', 'WA', 'GA', 'CO', 'AZ', 'FL', 'MA'];
+const channels = ['web', 'amazon', 'pos'].map((code) => `${code}-${run}`);
+
+async function seed(base: string) {
+  const started = Date.now();
+  for (const [i, code] of channels.entries()) {
+    await api(base, 'POST', '/v1/channels', { code, name: code, priority: 10 - i * 3 });
+  }
+  const locations = zips.map((_, i) => `DC-${run}-${i}`);
+  for (const [i, code] of locations.entries()) {
+    await api(base, 'POST', '/v1/locations', {
+      code,
+      name: `Warehouse ${i}`,
+      kind: i < 8 ? 'warehouse' : 'store',
+      priority: i,
+      address: {
+        line1: `${i + 1} Dock Rd`,
+        city: 'Metro',
+        region: regions[i],
+        postal_code: zips[i],
+        country: 'US',
+      },
+    });
+  }
+  const skus = Array.from({ length: 1000 }, (_, i) => `SKU-${run}-${i}`);
+  await api(base, 'POST', '/v1/products/bulk', {
+    products: skus.map((sku, i) => ({
+      sku,
+      name: `Product ${i}`,
+      weight_grams: 100 + (i % 900),
+      tags: [i % 7 === 0 ? 'fragile' : 'ambient'],
+    })),
+  });
+  // Stock in most locations: about 85% of (SKU, location) pairs, deep enough not to run out.
+  const items = skus.flatMap((sku, i) =>
+    locations
+      .filter((_, j) => (i * 7 + j * 13) % 20 >= 3)
+      .map((location) => ({ sku, location, delta: 1_000_000 })),
+  );
+  for (let start = 0; start < items.length; start += 5000) {
+    await api(base, 'POST', '/v1/inventory/adjustments', {
+      reference: `seed-${run}-${start}`,
+      reason: 'receipt',
+      items: items.slice(start, start + 5000),
+    });
+  }
+  log(
+    `seeded 1000 SKUs, 10 locations, 3 channels, ${items.length} stock levels in ${Date.now() - started} ms`,
+  );
+  return skus;
+}
+
+let sequence = 0;
+
+function orderBody(skus: string[]): string {
+  const lineCount = 1 + Math.floor(Math.random() * 5);
+  const chosen = new Set<string>();
+  while (chosen.size < lineCount) {
+    chosen.add(skus[Math.floor(Math.random() * skus.length)] ?? '');
+  }
+  const lines = [...chosen].map((sku) => ({
+    sku,
+    quantity: 1 + Math.floor(Math.random() * 3),
+    unit_price: 500 + Math.floor(Math.random() * 5000),
+  }));
+  const total = lines.reduce((sum, line) => sum + line.quantity * line.unit_price, 0) + 599;
+  const n = ++sequence;
+  return JSON.stringify({
+    channel: channels[n % 3],
+    external_id: `bench-${run}-${n}`,
+    customer: { email: `customer${n % 5000}@example.com`, name: 'Bench Customer' },
+    ship_to: {
+      name: 'Bench Customer',
+      line1: `${n % 999} Main St`,
+      city: 'Metro',
+      region: regions[n % zips.length],
+      postal_code: zips[n % zips.length],
+      country: 'US',
+    },
+    lines,
+    currency: 'USD',
+    shipping: { service_level: n % 10 === 0 ? 'express' : 'standard', amount: 599 },
+    payment: { status: 'captured', amount: total, method: 'card', avs_result: 'Y', cvv_result: 'M' },
+  });
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+async function load(
+  base: string,
+  name: string,
+  options: { connections: number; duration?: number; amount?: number; body: () => string },
+): Promise<Phase> {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const options_: autocannon.Options = {
+    url: `${base}/v1/orders`,
+    connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { duration: options.duration }),
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST' as const,
+        path: '/v1/orders',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        setupRequest: (request: autocannon.Request) => ({ ...request, body: options.body() }),
+      },
+    ],
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options_, (err, done) => (err ? reject(err) : resolve(done)));
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+    });
+  });
+  latencies.sort((a, b) => a - b);
+  const count = (test: (status: number) => boolean) =>
+    [...statuses].filter(([s]) => test(s)).reduce((sum, [, n]) => sum + n, 0);
+  const elapsed = result.duration;
+  const phase: Phase = {
+    name,
+    concurrency: options.connections,
+    seconds: Math.round(elapsed * 10) / 10,
+    requests: latencies.length,
+    perSecond: Math.round(latencies.length / elapsed),
+    p50: Math.round(percentile(latencies, 50) * 10) / 10,
+    p95: Math.round(percentile(latencies, 95) * 10) / 10,
+    p99: Math.round(percentile(latencies, 99) * 10) / 10,
+    non2xx: count((s) => s < 200 || s >= 300),
+    errors5xx: count((s) => s >= 500),
+    socketErrors: result.errors + result.timeouts,
+  };
+  log(`${name}: ${JSON.stringify(phase)}`);
+  return phase;
+}
+
+async function flashSale(
+  base: string,
+  databaseUrl: string,
+): Promise<Phase & { reserved: number; oversold: number; allocatedOrders: number }> {
+  const sku = `FLASH-${run}`;
+  await api(base, 'POST', '/v1/products', { sku, name: 'Flash sale item' });
+  await api(base, 'POST', '/v1/inventory/adjustments', {
+    reference: `flash-${run}`,
+    reason: 'receipt',
+    items: [
+      { sku, location: `DC-${run}-0`, delta: 3000 },
+      { sku, location: `DC-${run}-5`, delta: 2000 },
+    ],
+  });
+  let n = 0;
+  const phase = await load(base, 'flash sale', {
+    connections: 64,
+    amount: flashOrders,
+    body: () =>
+      JSON.stringify({
+        channel: channels[0],
+        external_id: `flash-${run}-${++n}`,
+        customer: { email: `fan${n}@example.com` },
+        ship_to: { line1: '1 Fan Way', city: 'Metro', region: 'NJ', postal_code: '08837', country: 'US' },
+        lines: [{ sku, quantity: 1, unit_price: 4999 }],
+        currency: 'USD',
+        shipping: { service_level: 'standard', amount: 0 },
+        payment: { status: 'captured', amount: 4999 },
+      }),
+  });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const { rows } = await client.query(
+    `SELECT sum(l.reserved)::int AS reserved, sum(greatest(0, l.reserved - l.on_hand))::int AS oversold,
+            (SELECT count(*)::int FROM orders o JOIN order_lines ol ON ol.order_id = o.id
+              WHERE ol.sku = $1 AND ol.quantity_allocated = 1) AS allocated_orders
+       FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1`,
+    [sku],
+  );
+  await client.end();
+  const outcome = {
+    ...phase,
+    reserved: rows[0].reserved,
+    oversold: rows[0].oversold,
+    allocatedOrders: rows[0].allocated_orders,
+  };
+  log(
+    `flash sale: reserved ${outcome.reserved} of 5000, oversold ${outcome.oversold}, allocated orders ${outcome.allocatedOrders}`,
+  );
+  return outcome;
+}
+
+async function pgbenchTps(serverUrl: string): Promise<number | string> {
+  const exec = promisify(execFile);
+  try {
+    await exec('pgbench', ['--version']);
+  } catch {
+    return 'pgbench not installed (Debian: apt-get install postgresql-client)';
+  }
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS ordo_pgbench');
+  await admin.query('CREATE DATABASE ordo_pgbench');
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = '/ordo_pgbench';
+  await exec('pgbench', ['-i', '-s', '10', '-q', url.toString()]);
+  const { stdout } = await exec('pgbench', [
+    '-b',
+    'tpcb-like',
+    '-c',
+    '16',
+    '-j',
+    '2',
+    '-T',
+    String(seconds),
+    url.toString(),
+  ]);
+  const tps = /tps = ([\d.]+)/.exec(stdout)?.[1];
+  log(`pgbench tpcb-like (16 clients, ${seconds} s): ${tps} TPS`);
+  return tps ? Math.round(Number(tps)) : 'unparsed';
+}
+
+async function main() {
+  let serverUrl = process.env.BENCH_DATABASE_URL;
+  let stopServer = async () => {};
+  if (!serverUrl) {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-bench-'));
+    const server = await startEmbeddedPostgres({
+      dataDir,
+      port: 0,
+      database: 'postgres',
+      log: pino({ level: 'warn' }),
+    });
+    serverUrl = server.url;
+    stopServer = async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  }
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const postgresVersion = (await admin.query('SHOW server_version')).rows[0].server_version as string;
+  await admin.query('DROP DATABASE IF EXISTS ordo_bench WITH (FORCE)');
+  await admin.query('CREATE DATABASE ordo_bench');
+  await admin.end();
+  const databaseUrl = new URL(serverUrl);
+  databaseUrl.pathname = '/ordo_bench';
+
+  const ordo = await startOrdo(databaseUrl.toString());
+  try {
+    const skus = await seed(ordo.base);
+    await load(ordo.base, 'warm-up', { connections: 16, duration: 3, body: () => orderBody(skus) });
+    const phases: Phase[] = [];
+    for (const connections of concurrencies) {
+      phases.push(
+        await load(ordo.base, `orders c=${connections}`, {
+          connections,
+          duration: seconds,
+          body: () => orderBody(skus),
+        }),
+      );
+    }
+    const flash = await flashSale(ordo.base, databaseUrl.toString());
+    ordo.child.kill('SIGTERM');
+    await new Promise((resolve) => ordo.child.once('exit', resolve));
+    const tps = await pgbenchTps(serverUrl);
+    await writeResults({ phases, flash, tps, postgresVersion });
+  } finally {
+    ordo.child.kill('SIGTERM');
+    await stopServer();
+  }
+}
+
+async function writeResults({
+  phases,
+  flash,
+  tps,
+  postgresVersion,
+}: {
+  phases: Phase[];
+  flash: Awaited<ReturnType<typeof flashSale>>;
+  tps: number | string;
+  postgresVersion: string;
+}) {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const row = (p: Phase) =>
+    `| ${p.name} | ${p.concurrency} | ${p.seconds} | ${p.requests} | **${p.perSecond}** | ${p.p50} | ${p.p95} | ${p.p99} | ${p.non2xx} | ${p.errors5xx + p.socketErrors} |`;
+  const best = phases.at(-1);
+  const text = `# Benchmark results
+
+Recorded by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}.
+
+Command: \`npm run bench\` (BENCH_SECONDS=${seconds}, BENCH_FLASH_ORDERS=${flashOrders})
+
+Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${postgresVersion}
+(embedded, default durable settings, on the same machine as Ordo and the load generator).
+
+## Order capture: POST /v1/orders over HTTP on loopback
+
+Each order has 1-5 lines of a 1,000-SKU catalog across 3 channels and 10 locations; every request
+validates, scores fraud, locks and reserves stock, and appends its events in one transaction.
+Latencies in milliseconds.
+
+| phase | concurrency | seconds | orders | orders/s | p50 | p95 | p99 | non-2xx | errors |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${phases.map(row).join('\n')}
+
+## Flash sale: one SKU, 5,000 units, ${flashOrders} one-unit orders at concurrency 64
+
+| orders | orders/s | p50 | p95 | p99 | 5xx | units reserved | oversold | orders allocated |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| ${flash.requests} | ${flash.perSecond} | ${flash.p50} | ${flash.p95} | ${flash.p99} | ${flash.errors5xx + flash.socketErrors} | ${flash.reserved} | ${flash.oversold} | ${flash.allocatedOrders} |
+
+The rest of the orders were accepted on a stock hold (201, status on_hold), as the channel does not backorder.
+
+## Reference: pgbench on the same PostgreSQL
+
+\`pgbench -b tpcb-like -c 16 -j 2 -T ${seconds}\` at scale 10: **${tps} TPS**.
+${typeof tps === 'number' && best ? `\nOrders per second at concurrency ${best.concurrency} ÷ pgbench TPS = **${(best.perSecond / tps).toFixed(2)}**: compare this ratio across machines.\n` : ''}`;
+  await writeFile(path.join(root, 'bench', 'RESULTS.md'), text);
+  log('wrote bench/RESULTS.md');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

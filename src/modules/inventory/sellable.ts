@@ -1,0 +1,111 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import type { NewEvent } from '../events/events.service.js';
+
+/** One inventory level as one channel sees it. */
+export interface SellableRow {
+  levelId: number;
+  productId: number;
+  sku: string;
+  locationId: number;
+  location: string;
+  locationPriority: number;
+  onHand: number;
+  reserved: number;
+  /** Null when no channel is active: the level is still locked and listed. */
+  channelId: number | null;
+  channel: string | null;
+  safetyStock: number;
+  /** The location is active and serves the channel (no channel list means it serves all). */
+  serves: boolean;
+}
+
+/**
+ * Locks every level of these products with SELECT ... FOR UPDATE, in (product id, location id)
+ * order like every other stock change, and returns each level once per active channel with the
+ * safety stock that applies (the channel's override, else the level's, else the channel default).
+ * One statement gives the engine both the lock and everything it needs to plan and to announce.
+ */
+export async function lockSellable(tx: Executor, productIds: number[]): Promise<SellableRow[]> {
+  if (productIds.length === 0) {
+    return [];
+  }
+  const result = await tx.execute<{
+    level_id: string;
+    product_id: string;
+    sku: string;
+    location_id: string;
+    location: string;
+    location_priority: number;
+    on_hand: number;
+    reserved: number;
+    channel_id: string | null;
+    channel: string | null;
+    safety_stock: number | null;
+    serves: boolean;
+  }>(sql`
+    SELECT l.id AS level_id, l.product_id, p.sku, l.location_id, loc.code AS location, loc.priority AS location_priority,
+           l.on_hand, l.reserved, c.id AS channel_id, c.code AS channel,
+           coalesce(o.quantity, l.safety_stock, c.default_safety_stock) AS safety_stock,
+           loc.active AND c.id IS NOT NULL
+             AND (NOT EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id)
+                  OR EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id AND lc.channel_id = c.id)) AS serves
+      FROM inventory_levels l
+      JOIN products p ON p.id = l.product_id
+      JOIN locations loc ON loc.id = l.location_id
+      LEFT JOIN channels c ON c.active
+      LEFT JOIN safety_stock_overrides o ON o.product_id = l.product_id AND o.location_id = l.location_id AND o.channel_id = c.id
+     WHERE l.product_id = ANY(${sql.param(productIds)}::bigint[])
+     ORDER BY l.product_id, l.location_id
+       FOR UPDATE OF l`);
+  return result.rows.map((row) => ({
+    levelId: Number(row.level_id),
+    productId: Number(row.product_id),
+    sku: row.sku,
+    locationId: Number(row.location_id),
+    location: row.location,
+    locationPriority: row.location_priority,
+    onHand: row.on_hand,
+    reserved: row.reserved,
+    channelId: row.channel_id === null ? null : Number(row.channel_id),
+    channel: row.channel,
+    safetyStock: row.safety_stock ?? 0,
+    serves: row.serves,
+  }));
+}
+
+export interface LevelDelta {
+  onHand: number;
+  reserved: number;
+}
+
+/** What a channel may sell from a level, after applying a pending change to it. */
+export const sellableUnits = (row: SellableRow, delta: LevelDelta = { onHand: 0, reserved: 0 }) =>
+  row.serves ? Math.max(0, row.onHand + delta.onHand - row.reserved - delta.reserved - row.safetyStock) : 0;
+
+/**
+ * The `inventory.availability_changed` events a change to some levels causes: for every (SKU,
+ * channel) whose total sellable quantity moves, the new and the previous total.
+ */
+export function availabilityEvents(rows: SellableRow[], deltas: ReadonlyMap<number, LevelDelta>): NewEvent[] {
+  const totals = new Map<string, { sku: string; channel: string; before: number; after: number }>();
+  for (const row of rows) {
+    if (row.channel === null) {
+      continue;
+    }
+    const key = `${row.productId}:${row.channel}`;
+    const total = totals.get(key) ?? { sku: row.sku, channel: row.channel, before: 0, after: 0 };
+    total.before += sellableUnits(row);
+    total.after += sellableUnits(row, deltas.get(row.levelId));
+    totals.set(key, total);
+  }
+  return [...totals.values()]
+    .filter((total) => total.before !== total.after)
+    .map((total) => ({
+      type: 'inventory.availability_changed',
+      resourceType: 'availability',
+      resourceId: `${total.sku}:${total.channel}`,
+      channel: total.channel,
+      data: { sku: total.sku, channel: total.channel, available: total.after, previous: total.before },
+    }));
+}
