@@ -129,9 +129,10 @@ describe('the bootstrap key', () => {
     expect(await service.ensureBootstrapKey(secret)).toBe('created');
     expect(await service.ensureBootstrapKey(secret)).toBe('existed');
     expect((await t.request({ method: 'GET', url: '/v1/api-keys', key: secret })).statusCode).toBe(200);
-    await t.pool.query("UPDATE api_keys SET revoked_at = now() WHERE name = 'bootstrap' AND prefix = $1", [
-      secret.slice(0, 12),
-    ]);
+    const [row] = (
+      await t.pool.query("SELECT id FROM api_keys WHERE name = 'bootstrap' AND prefix = $1", [secret.slice(0, 12)])
+    ).rows;
+    expect((await t.request({ method: 'DELETE', url: `/v1/api-keys/${row.id}` })).statusCode).toBe(204);
     expect((await t.request({ method: 'GET', url: '/v1/api-keys', key: secret })).statusCode).toBe(401);
     expect(await service.ensureBootstrapKey(secret)).toBe('reinstated');
     expect((await t.request({ method: 'GET', url: '/v1/api-keys', key: secret })).statusCode).toBe(200);

@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The outbox: every state change appends its domain event here in the same transaction.
@@ -8,7 +8,7 @@ export const events = pgTable(
   'events',
   {
     sequence: bigint('sequence', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    id: uuid('id').notNull().unique().defaultRandom(),
+    id: uuid('id').notNull().defaultRandom(),
     type: text('type').notNull(),
     resourceType: text('resource_type').notNull(),
     resourceId: text('resource_id').notNull(),
@@ -17,8 +17,5 @@ export const events = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index('events_type_sequence_idx').on(t.type, t.sequence),
-    index('events_resource_idx').on(t.resourceType, t.resourceId),
-  ],
+  // No secondary indexes: every capture appends several events, and the feed reads by sequence.
 );

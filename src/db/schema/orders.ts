@@ -104,11 +104,12 @@ export const orders = pgTable(
   },
   (t) => [
     unique('orders_channel_external_id_key').on(t.channelId, t.externalId),
-    index('orders_status_idx').on(t.status),
+    // Only the statuses people work through (exception queues, backorders) get an index.
+    index('orders_attention_idx')
+      .on(t.status, t.number)
+      .where(sql`${t.status} IN ('on_hold', 'backordered')`),
     index('orders_customer_email_idx').on(t.customerEmail, t.placedAt),
-    index('orders_placed_at_idx').on(t.placedAt),
     index('orders_address_key_idx').on(t.addressKey, t.placedAt),
-    index('orders_channel_number_idx').on(t.channelId, t.number),
     check(
       'orders_amounts_check',
       sql`${t.subtotal} >= 0 AND ${t.discountTotal} >= 0 AND ${t.shippingAmount} >= 0 AND ${t.taxTotal} >= 0 AND ${t.total} >= 0`,
@@ -140,7 +141,6 @@ export const orderLines = pgTable(
   },
   (t) => [
     unique('order_lines_order_line_number_key').on(t.orderId, t.lineNumber),
-    index('order_lines_product_idx').on(t.productId),
     index('order_lines_backordered_idx').on(t.productId).where(sql`${t.quantityBackordered} > 0`),
     check(
       'order_lines_quantities_check',

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { writeTogether } from '../../db/batch.js';
 import type { Executor } from '../../db/client.js';
 import { reservations } from '../../db/schema/index.js';
@@ -33,11 +33,15 @@ export interface ReserveRequest {
   expiresAt?: Date | null;
   /** Collects the availability events instead of appending them now. */
   events?: NewEvent[];
+  /** Collects the writes instead of running them now, for the caller to send with its own. */
+  writes?: SQL[];
+  /** The products' levels, already locked by the caller in the same transaction (`sellableSelect`). */
+  locked?: SellableRow[];
 }
 
-/** A reservation just made. */
+/** A reservation just made; its id is unknown when the caller collected the writes. */
 export interface ReservedUnits {
-  id: number;
+  id: number | null;
   holder: string;
   productId: number;
   locationId: number;
@@ -117,7 +121,7 @@ function checkPlan(plan: Plan, candidates: CandidateLocation[]): void {
 
 export async function reserve(tx: Executor, request: ReserveRequest): Promise<ReserveResult> {
   const { channel, demand, planner = defaultPlanner } = request;
-  const rows = await lockSellable(tx, [...new Set(demand.map((line) => line.productId))]);
+  const rows = request.locked ?? (await lockSellable(tx, [...new Set(demand.map((line) => line.productId))]));
   // Availability is read only now, under the lock: nothing can change it before commit.
   const candidates = candidatesFor(rows, channel.id);
   const plan = planner({ demand, candidates });
@@ -132,37 +136,44 @@ export async function reserve(tx: Executor, request: ReserveRequest): Promise<Re
   for (const allocation of plan.allocations) {
     addDelta(deltas, levelOf(rows, allocation.productId, allocation.locationId), 0, allocation.quantity);
   }
-  // One statement raises `reserved`, inserts the reservations and (unless collected) the events.
   const moved = availabilityEvents(rows, deltas);
   request.events?.push(...moved);
   const expiresAt = request.expiresAt ?? null;
-  const created = await writeTogether<{
-    id: string;
-    holder: string;
-    product_id: string;
-    location_id: string;
-    quantity: number;
-  }>(
-    tx,
-    [levelChangesUpdate(toChanges(deltas)), request.events ? undefined : eventsInsert(moved)],
-    sql`INSERT INTO reservations (holder, channel_id, product_id, location_id, quantity, expires_at)
-        SELECT h, ${channel.id}, p, l, q, ${expiresAt}::timestamptz
-          FROM unnest(${sql.param(plan.allocations.map((a) => a.key))}::text[],
-                      ${sql.param(plan.allocations.map((a) => a.productId))}::bigint[],
-                      ${sql.param(plan.allocations.map((a) => a.locationId))}::bigint[],
-                      ${sql.param(plan.allocations.map((a) => a.quantity))}::int[]) AS u(h, p, l, q)
-        RETURNING id, holder, product_id, location_id, quantity`,
-  );
+  const insert = sql`INSERT INTO reservations (holder, channel_id, product_id, location_id, quantity, expires_at)
+    SELECT h, ${channel.id}, p, l, q, ${expiresAt}::timestamptz
+      FROM unnest(${sql.param(plan.allocations.map((a) => a.key))}::text[],
+                  ${sql.param(plan.allocations.map((a) => a.productId))}::bigint[],
+                  ${sql.param(plan.allocations.map((a) => a.locationId))}::bigint[],
+                  ${sql.param(plan.allocations.map((a) => a.quantity))}::int[]) AS u(h, p, l, q)`;
+  const levelsUpdate = levelChangesUpdate(toChanges(deltas));
+  const eventsWrite = request.events ? undefined : eventsInsert(moved);
+  const ids = new Map<string, number>();
+  const idKey = (holder: string, productId: number, locationId: number) =>
+    `${holder}|${productId}|${locationId}`;
+  if (request.writes) {
+    request.writes.push(...[levelsUpdate, eventsWrite, insert].filter((w): w is SQL => w !== undefined));
+  } else {
+    // One statement raises `reserved`, inserts the reservations and (unless collected) the events.
+    const created = await writeTogether<{
+      id: string;
+      holder: string;
+      product_id: string;
+      location_id: string;
+    }>(tx, [levelsUpdate, eventsWrite], sql`${insert} RETURNING id, holder, product_id, location_id`);
+    for (const row of created) {
+      ids.set(idKey(row.holder, Number(row.product_id), Number(row.location_id)), Number(row.id));
+    }
+  }
   const codeOf = new Map(candidates.map((candidate) => [candidate.locationId, candidate.code]));
   return {
     ok: true,
-    reservations: created.map((r) => ({
-      id: Number(r.id),
-      holder: r.holder,
-      productId: Number(r.product_id),
-      locationId: Number(r.location_id),
-      locationCode: codeOf.get(Number(r.location_id)) ?? '',
-      quantity: r.quantity,
+    reservations: plan.allocations.map((allocation) => ({
+      id: ids.get(idKey(allocation.key, allocation.productId, allocation.locationId)) ?? null,
+      holder: allocation.key,
+      productId: allocation.productId,
+      locationId: allocation.locationId,
+      locationCode: codeOf.get(allocation.locationId) ?? '',
+      quantity: allocation.quantity,
       expiresAt,
     })),
     unfilled: plan.unfilled,

@@ -38,7 +38,16 @@ const present = (row: ApiKeyRow): ApiKey => ({
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;
 
+/**
+ * How long a verified key is remembered in this process. A revocation applies at once in the process
+ * that made it and within this time in every other replica; the cache saves a query per request.
+ */
+const authCacheMs = 1000;
+const authCacheSize = 10_000;
+
 export function createApiKeyService({ db }: { db: Db }) {
+  const recent = new Map<string, { caller: Caller; until: number }>();
+
   async function insertKey(input: CreateApiKey, secret: string): Promise<ApiKeyRow> {
     try {
       const [row] = await db
@@ -112,10 +121,16 @@ export function createApiKeyService({ db }: { db: Db }) {
       if (!row) {
         throw notFound(`API key ${id}`);
       }
+      recent.clear();
     },
 
     /** The caller behind a secret, or undefined when the key is unknown or revoked. */
     async authenticate(secret: string): Promise<Caller | undefined> {
+      const hash = hashSecret(secret);
+      const cached = recent.get(hash);
+      if (cached && cached.until > Date.now()) {
+        return cached.caller;
+      }
       const [row] = await db
         .select({
           id: apiKeys.id,
@@ -124,15 +139,20 @@ export function createApiKeyService({ db }: { db: Db }) {
           rateLimit: apiKeys.rateLimit,
         })
         .from(apiKeys)
-        .where(and(eq(apiKeys.secretHash, hashSecret(secret)), isNull(apiKeys.revokedAt)));
-      return (
-        row && {
-          keyId: row.id,
-          scopes: row.scopes as Scope[],
-          channel: row.channel,
-          rateLimit: row.rateLimit,
+        .where(and(eq(apiKeys.secretHash, hash), isNull(apiKeys.revokedAt)));
+      const caller = row && {
+        keyId: row.id,
+        scopes: row.scopes as Scope[],
+        channel: row.channel,
+        rateLimit: row.rateLimit,
+      };
+      if (caller) {
+        if (recent.size >= authCacheSize) {
+          recent.clear();
         }
-      );
+        recent.set(hash, { caller, until: Date.now() + authCacheMs });
+      }
+      return caller;
     },
 
     /**

@@ -24,55 +24,63 @@ export interface SellableRow {
  * Locks every level of these products with SELECT ... FOR UPDATE, in (product id, location id)
  * order like every other stock change, and returns each level once per active channel with the
  * safety stock that applies (the channel's override, else the level's, else the channel default).
- * One statement gives the engine both the lock and everything it needs to plan and to announce.
+ * One statement gives the engine both the lock and everything it needs to plan and to announce;
+ * order capture embeds it in its first statement (`sellableSelect`).
  */
 export async function lockSellable(tx: Executor, productIds: number[]): Promise<SellableRow[]> {
   if (productIds.length === 0) {
     return [];
   }
-  const result = await tx.execute<{
-    level_id: string;
-    product_id: string;
-    sku: string;
-    location_id: string;
-    location: string;
-    location_priority: number;
-    on_hand: number;
-    reserved: number;
-    channel_id: string | null;
-    channel: string | null;
-    safety_stock: number | null;
-    serves: boolean;
-  }>(sql`
-    SELECT l.id AS level_id, l.product_id, p.sku, l.location_id, loc.code AS location, loc.priority AS location_priority,
-           l.on_hand, l.reserved, c.id AS channel_id, c.code AS channel,
-           coalesce(o.quantity, l.safety_stock, c.default_safety_stock) AS safety_stock,
-           loc.active AND c.id IS NOT NULL
-             AND (NOT EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id)
-                  OR EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id AND lc.channel_id = c.id)) AS serves
-      FROM inventory_levels l
-      JOIN products p ON p.id = l.product_id
-      JOIN locations loc ON loc.id = l.location_id
-      LEFT JOIN channels c ON c.active
-      LEFT JOIN safety_stock_overrides o ON o.product_id = l.product_id AND o.location_id = l.location_id AND o.channel_id = c.id
-     WHERE l.product_id = ANY(${sql.param(productIds)}::bigint[])
-     ORDER BY l.product_id, l.location_id
-       FOR UPDATE OF l`);
-  return result.rows.map((row) => ({
-    levelId: Number(row.level_id),
-    productId: Number(row.product_id),
-    sku: row.sku,
-    locationId: Number(row.location_id),
-    location: row.location,
-    locationPriority: row.location_priority,
-    onHand: row.on_hand,
-    reserved: row.reserved,
-    channelId: row.channel_id === null ? null : Number(row.channel_id),
-    channel: row.channel,
-    safetyStock: row.safety_stock ?? 0,
-    serves: row.serves,
-  }));
+  const result = await tx.execute<RawSellable>(sellableSelect(productIds));
+  return result.rows.map(toSellableRow);
 }
+
+export const sellableSelect = (productIds: number[]) => sql`
+  WITH restricted AS (SELECT location_id, array_agg(channel_id) AS channel_ids FROM location_channels GROUP BY location_id)
+  SELECT l.id AS level_id, l.product_id, p.sku, l.location_id, loc.code AS location, loc.priority AS location_priority,
+         l.on_hand, l.reserved, c.id AS channel_id, c.code AS channel,
+         coalesce(o.quantity, l.safety_stock, c.default_safety_stock) AS safety_stock,
+         loc.active AND c.id IS NOT NULL AND (r.location_id IS NULL OR c.id = ANY(r.channel_ids)) AS serves
+    FROM (SELECT * FROM inventory_levels
+           WHERE product_id = ANY(${sql.param(productIds)}::bigint[])
+           ORDER BY product_id, location_id
+             FOR UPDATE) l
+    JOIN LATERAL (SELECT sku FROM products WHERE id = l.product_id OFFSET 0) p ON true
+    JOIN locations loc ON loc.id = l.location_id
+    LEFT JOIN restricted r ON r.location_id = loc.id
+    LEFT JOIN channels c ON c.active
+    LEFT JOIN safety_stock_overrides o ON o.product_id = l.product_id AND o.location_id = l.location_id AND o.channel_id = c.id`;
+
+/** A row of `sellableSelect`, as pg returns it (bigints as strings) or as JSON (numbers). */
+export type RawSellable = {
+  level_id: string | number;
+  product_id: string | number;
+  sku: string;
+  location_id: string | number;
+  location: string;
+  location_priority: number;
+  on_hand: number;
+  reserved: number;
+  channel_id: string | number | null;
+  channel: string | null;
+  safety_stock: number | null;
+  serves: boolean;
+};
+
+export const toSellableRow = (row: RawSellable): SellableRow => ({
+  levelId: Number(row.level_id),
+  productId: Number(row.product_id),
+  sku: row.sku,
+  locationId: Number(row.location_id),
+  location: row.location,
+  locationPriority: row.location_priority,
+  onHand: row.on_hand,
+  reserved: row.reserved,
+  channelId: row.channel_id === null ? null : Number(row.channel_id),
+  channel: row.channel,
+  safetyStock: row.safety_stock ?? 0,
+  serves: row.serves,
+});
 
 export interface LevelDelta {
   onHand: number;

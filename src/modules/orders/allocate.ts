@@ -42,7 +42,7 @@ export async function allocateLines(
   channel: ChannelPolicy,
   lines: LineRow[],
   expiresAt: Date | null,
-  events?: NewEvent[],
+  collect: { events?: NewEvent[]; writes?: SQL[] } = {},
 ): Promise<AllocationOutcome> {
   const demand = lines
     .filter((line) => unallocated(quantities(line)) > 0)
@@ -59,7 +59,7 @@ export async function allocateLines(
     demand,
     allowPartial: channel.allowBackorders,
     expiresAt,
-    ...(events ? { events } : {}),
+    ...collect,
   });
   if (!result.ok) {
     const skuOf = new Map(lines.map((line) => [lineHolder(line.id), line.sku]));

@@ -1,7 +1,6 @@
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../clock.js';
-import { writeTogether } from '../../db/batch.js';
 import type { Db, Executor } from '../../db/client.js';
 import { channels, holds, orderLines, orders, products } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -13,6 +12,7 @@ import { appendEvents } from '../events/events.service.js';
 import { evaluateFraud, type FraudFacts } from '../fraud/evaluate.js';
 import type { FraudService } from '../fraud/fraud.service.js';
 import { type ChannelPolicy, orderPriority, writeLineQuantities } from './allocate.js';
+import { type CaptureDraft, RepeatedOrder, writeCapture } from './capture.js';
 import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
 import { editable, type OrderStatus } from './order-state.js';
 import { lineHolder, loadOrders, type OrderState, presentOrder } from './order-store.js';
@@ -229,132 +229,79 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
       const { errors: _, ...riskRecord } = risk;
 
       const rejected = risk.decision === 'reject';
-      const values = {
-        channelId: channel.id,
-        externalId: input.external_id,
-        status: 'received' as OrderStatus,
-        customer: input.customer,
-        customerEmail: input.customer.email.toLowerCase(),
-        shipTo: input.ship_to,
-        addressKey: addressKey(input.ship_to),
-        billingAddress: input.billing_address ?? null,
-        currency: input.currency,
-        serviceLevel: input.shipping.service_level,
-        shippingAmount: totals.shipping,
-        discounts,
-        subtotal: totals.subtotal,
-        discountTotal: totals.discount_total,
-        taxTotal: totals.tax_total,
-        total: totals.total,
-        payment: input.payment,
-        risk: riskRecord,
-        priority: orderPriority(input.shipping.service_level, channel.priority),
-        tags: input.tags ?? [],
-        metadata: input.metadata ?? {},
-        placedAt,
-        cancelReason: null,
-        createdBy: caller.keyId,
+      const draft: CaptureDraft = {
+        channel,
+        now: clock.now(),
+        order: {
+          channelId: channel.id,
+          externalId: input.external_id,
+          customer: input.customer,
+          customerEmail: input.customer.email.toLowerCase(),
+          shipTo: input.ship_to,
+          addressKey: addressKey(input.ship_to),
+          billingAddress: input.billing_address ?? null,
+          currency: input.currency,
+          serviceLevel: input.shipping.service_level,
+          shippingAmount: totals.shipping,
+          discounts,
+          subtotal: totals.subtotal,
+          discountTotal: totals.discount_total,
+          taxTotal: totals.tax_total,
+          total: totals.total,
+          payment: input.payment,
+          risk: riskRecord,
+          priority: orderPriority(input.shipping.service_level, channel.priority),
+          tags: input.tags ?? [],
+          metadata: input.metadata ?? {},
+          placedAt,
+          cancelReason: null,
+          createdBy: caller.keyId,
+        },
+        lines: input.lines.map((line, i) => ({
+          lineNumber: i + 1,
+          productId: catalog.get(line.sku)?.id ?? 0,
+          sku: line.sku,
+          quantity: line.quantity,
+          unitPrice: line.unit_price,
+          taxAmount: line.tax_amount ?? 0,
+          quantityAllocated: 0,
+          quantityBackordered: 0,
+          quantityCancelled: rejected ? line.quantity : 0,
+          quantityShipped: 0,
+          quantityReturned: 0,
+        })),
+        needs: rejected
+          ? []
+          : [
+              addressHold(input.ship_to, input.shipping.service_level),
+              paymentHold(input.payment, totals.total, input.currency),
+              risk.decision === 'review'
+                ? ({
+                    kind: 'fraud',
+                    reason: `risk score ${risk.score}: ${risk.reasons.join('; ')}`,
+                    details: { ...riskRecord },
+                  } as HoldNeed)
+                : undefined,
+            ].filter((need): need is HoldNeed => need !== undefined),
+        ...(rejected ? { rejection: `fraud: ${risk.reasons.join('; ')}` } : {}),
       };
-      const lineValues = input.lines.map((line, i) => ({
-        lineNumber: i + 1,
-        productId: catalog.get(line.sku)?.id ?? 0,
-        sku: line.sku,
-        quantity: line.quantity,
-        unitPrice: line.unit_price,
-        taxAmount: line.tax_amount ?? 0,
-        quantityAllocated: 0,
-        quantityBackordered: 0,
-        quantityCancelled: rejected ? line.quantity : 0,
-        quantityShipped: 0,
-        quantityReturned: 0,
-      }));
-
-      return inTransaction(db, async (tx) => {
-        // The order and its lines in one statement. On a repeat of (channel, external_id) the
-        // insert waits for the first one's commit, then inserts nothing.
-        const [inserted] = await writeTogether<{
-          id: string;
-          number: string;
-          created_at: string;
-          line_ids: string[];
-        }>(
-          tx,
-          [],
-          sql`WITH o AS (${tx
-            .insert(orders)
-            .values(values)
-            .onConflictDoNothing({ target: [orders.channelId, orders.externalId] })
-            .returning({ id: orders.id, number: orders.number, createdAt: orders.createdAt })
-            .getSQL()}),
-          l AS (INSERT INTO order_lines (order_id, line_number, product_id, sku, quantity, unit_price, tax_amount, quantity_cancelled)
-                SELECT o.id, u.* FROM o, unnest(
-                  ${sql.param(lineValues.map((l) => l.lineNumber))}::int[], ${sql.param(lineValues.map((l) => l.productId))}::bigint[],
-                  ${sql.param(lineValues.map((l) => l.sku))}::text[], ${sql.param(lineValues.map((l) => l.quantity))}::int[],
-                  ${sql.param(lineValues.map((l) => l.unitPrice))}::bigint[], ${sql.param(lineValues.map((l) => l.taxAmount))}::bigint[],
-                  ${sql.param(lineValues.map((l) => l.quantityCancelled))}::int[]) AS u
-                RETURNING id, line_number)
-          SELECT o.id, o.number, o.created_at::text AS created_at,
-                 ARRAY(SELECT l.id::text FROM l ORDER BY l.line_number) AS line_ids
-            FROM o`,
-        );
-        if (!inserted) {
-          const [existing] = await tx
-            .select({ id: orders.id })
-            .from(orders)
-            .where(and(eq(orders.channelId, channel.id), eq(orders.externalId, input.external_id)));
-          const [state] = await loadOrders(tx, [existing?.id ?? '']);
-          if (!state) {
-            throw new Error('a conflicting order vanished');
-          }
-          return { order: presentOrder(state), created: false };
+      try {
+        return { order: await inTransaction(db, (tx) => writeCapture(tx, draft)), created: true };
+      } catch (err) {
+        if (!(err instanceof RepeatedOrder)) {
+          throw err;
         }
-        const createdAt = new Date(inserted.created_at);
-        const order = {
-          ...values,
-          id: inserted.id,
-          number: Number(inserted.number),
-          createdAt,
-          updatedAt: createdAt,
-        };
-        const lines = lineValues.map((line, i) => ({
-          ...line,
-          id: Number(inserted.line_ids[i]),
-          orderId: order.id,
-        }));
-        const state: OrderState = { order, channel: channel.code, lines, reservations: [], holds: [] };
-        if (rejected) {
-          const [cancelled] = await tx
-            .update(orders)
-            .set({ status: 'cancelled', cancelReason: `fraud: ${risk.reasons.join('; ')}` })
-            .where(eq(orders.id, order.id))
-            .returning();
-          const snapshot = presentOrder({ ...state, order: cancelled ?? order });
-          await appendEvents(tx, [
-            orderEvent(state, 'order.created', { order: snapshot })(),
-            orderEvent(state, 'order.cancelled', { order: snapshot, reason: 'fraud' })(),
-          ]);
-          return { order: snapshot, created: true };
-        }
-        const needs = [
-          addressHold(input.ship_to, input.shipping.service_level),
-          paymentHold(input.payment, totals.total, input.currency),
-          risk.decision === 'review'
-            ? ({
-                kind: 'fraud',
-                reason: `risk score ${risk.score}: ${risk.reasons.join('; ')}`,
-                details: { ...riskRecord },
-              } as HoldNeed)
-            : undefined,
-        ].filter((need): need is HoldNeed => need !== undefined);
-        const validated = { ...state, order: { ...order, status: 'validated' as OrderStatus } };
-        const settled = await settle(tx, validated, channel, clock, {
-          checked: [],
-          needs,
-          actor: caller.keyId,
-          events: [orderEvent(state, 'order.created')],
-        });
-        return { order: presentOrder(settled), created: true };
-      });
+      }
+      // The same (channel, external_id) was captured before, or by a copy that just committed.
+      const [existing] = await db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(and(eq(orders.channelId, channel.id), eq(orders.externalId, input.external_id)));
+      const [state] = await loadOrders(db, [existing?.id ?? '']);
+      if (!state) {
+        throw new Error('a conflicting order vanished');
+      }
+      return { order: presentOrder(state), created: false };
     },
 
     async get(idOrNumber: string, caller: Caller): Promise<OrderView> {

@@ -1,4 +1,4 @@
-import { inArray, sql } from 'drizzle-orm';
+import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import { writeTogether } from '../../db/batch.js';
 import type { Executor } from '../../db/client.js';
@@ -56,6 +56,8 @@ export async function settle(
 ): Promise<OrderState> {
   const now = clock.now();
   const events: NewEvent[] = [];
+  // The reservation's writes wait to go out with the order's own, as one statement.
+  const writes: SQL[] = [];
   let current = { ...state, holds: [...state.holds] };
   const event = (type: string, data: Record<string, unknown>): NewEvent => ({
     type,
@@ -122,7 +124,7 @@ export async function settle(
   }
   const hadReservations = current.reservations.length > 0;
   if (state.order.status !== 'cancelled') {
-    const outcome = await allocateLines(tx, channel, current.lines, expiresAt, events);
+    const outcome = await allocateLines(tx, channel, current.lines, expiresAt, { events, writes });
     current.lines = outcome.lines;
     current.reservations = [
       ...current.reservations,
@@ -158,6 +160,7 @@ export async function settle(
     orderEvents.push(event(`order.${status}`, {}));
   }
   await writeTogether(tx, [
+    ...writes,
     lineQuantitiesUpdate(current.lines),
     eventsInsert([
       ...events.filter((e) => e.resourceType !== 'order'),
