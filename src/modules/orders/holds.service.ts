@@ -7,6 +7,7 @@ import { AppError, notFound } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import type { Caller } from '../api-keys/api-keys.service.js';
 import { allocateLines } from './allocate.js';
+import { addressHold, type HoldNeed, paymentHold } from './checks.js';
 import { presentHold, presentOrder } from './order-store.js';
 import type { Hold, OrderView } from './orders.schemas.js';
 import type { OrderService } from './orders.service.js';
@@ -134,10 +135,23 @@ export function createHoldService({
           .where(eq(holds.id, id))
           .returning();
         const after = { ...state, holds: state.holds.map((h) => (h.id === id && released ? released : h)) };
+        // The remaining checks run again; a kind someone released before stays decided.
+        const remaining = (['address', 'payment'] as const).filter(
+          (kind) =>
+            kind !== hold.kind && !state.holds.some((h) => h.kind === kind && h.status === 'released'),
+        );
+        const needs = [
+          remaining.includes('address')
+            ? addressHold(state.order.shipTo, state.order.serviceLevel)
+            : undefined,
+          remaining.includes('payment')
+            ? paymentHold(state.order.payment, state.order.total, state.order.currency)
+            : undefined,
+        ].filter((need): need is HoldNeed => need !== undefined);
         const settled = await settle(tx, after, channel, clock, {
-          checked: [],
+          checked: remaining,
           reloadReservations: hold.kind === 'stock',
-          needs: [],
+          needs,
           actor: caller.keyId,
           events: [
             () => ({

@@ -476,10 +476,11 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
           if (new Set(skus).size !== skus.length) {
             throw invalid([bodyError('/lines', 'each SKU may appear on one line only')]);
           }
-          await release(tx, { holders: state.lines.map((line) => lineHolder(line.id)) });
+          // Lines keep what they reserved, up to their new quantity; removed lines give it all back.
           const kept = state.lines.filter((line) => skus.includes(line.sku));
           const removed = state.lines.filter((line) => !skus.includes(line.sku));
           if (removed.length > 0) {
+            await release(tx, { holders: removed.map((line) => lineHolder(line.id)) });
             await tx.delete(orderLines).where(
               inArray(
                 orderLines.id,
@@ -491,11 +492,15 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
           lines = [];
           for (const line of input.lines) {
             const existing = kept.find((k) => k.sku === line.sku);
+            const keep = Math.min(existing?.quantityAllocated ?? 0, line.quantity);
+            if (existing && existing.quantityAllocated > keep) {
+              await releaseUnits(tx, lineHolder(existing.id), existing.quantityAllocated - keep);
+            }
             const values = {
               quantity: line.quantity,
               unitPrice: line.unit_price,
               taxAmount: line.tax_amount ?? 0,
-              quantityAllocated: 0,
+              quantityAllocated: keep,
               quantityBackordered: 0,
               quantityCancelled: 0,
             };
@@ -572,6 +577,7 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
         ].filter((need): need is HoldNeed => need !== undefined);
         const settled = await settle(tx, edited, channel, clock, {
           checked: ['address', 'payment', 'stock'],
+          reloadReservations: input.lines !== undefined,
           needs,
           actor: caller.keyId,
           events: [orderEvent(state, 'order.updated', { change: 'edited', fields: Object.keys(input) })],

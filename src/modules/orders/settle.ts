@@ -123,6 +123,7 @@ export async function settle(
     current.reservations = await activeReservations(tx, current);
   }
   const hadReservations = current.reservations.length > 0;
+  const reservationsBefore = current.reservations.length;
   if (state.order.status !== 'cancelled') {
     const outcome = await allocateLines(tx, channel, current.lines, expiresAt, { events, writes });
     current.lines = outcome.lines;
@@ -158,6 +159,9 @@ export async function settle(
   const orderEvents = [...own, ...events.filter((e) => e.resourceType === 'order')];
   if (status !== state.order.status && (status === 'allocated' || status === 'backordered')) {
     orderEvents.push(event(`order.${status}`, {}));
+  } else if (current.reservations.length > reservationsBefore) {
+    // More stock reserved without a change of status (a backorder partly filled, a held order re-reserved).
+    orderEvents.push(event('order.updated', { change: 'allocation' }));
   }
   await writeTogether(tx, [
     ...writes,

@@ -558,18 +558,18 @@ describe('PATCH /v1/orders/{id}', () => {
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
-  it('with too little stock for the new lines, the change applies and the order waits on a stock hold', async () => {
+  it('with too little stock for the new lines, the change applies, keeps what was reserved and waits on a stock hold', async () => {
     const sku = await stocked(3);
     const order = await capture(orderBody(channel, [{ sku, quantity: 2 }]));
     const res = await patch(order.id, { lines: [{ sku, quantity: 4, unit_price: 1000 }] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
       status: 'on_hold',
-      lines: [{ quantity: 4, allocated: 0 }],
-      reservations: [],
+      lines: [{ quantity: 4, allocated: 2 }],
+      reservations: [{ items: [{ sku, quantity: 2 }] }],
     });
     expect(res.json().holds.map((h: { kind: string }) => h.kind)).toContain('stock');
-    expect(await reservedOf(sku)).toBe(0);
+    expect(await reservedOf(sku)).toBe(2);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
