@@ -427,8 +427,8 @@ Measured on this machine with the same load (orders/s at concurrency 64): 135 at
    write, COMMIT (≈ 450);
 4. prepared statements with generic plans (PostgreSQL had spent ~0.9 ms per order planning) and no
    sequential scan of products in the locking statement (≈ 490);
-5. fewer indexes on write-heavy tables: events keep only their sequence key; orders drop status, placed_at
-   and channel indexes that made every status change a non-HOT update (≈ 610-650).
+5. fewer indexes on write-heavy tables: events keep only their sequence key; orders lose their status,
+   placed_at and channel indexes (a partial index covers the statuses people work through) (≈ 610-650).
 
 Left on the table: each capture still costs about 2 ms of PostgreSQL CPU (two multi-table statements, ~10
 event rows, a synchronous commit); a flash sale serialises on one SKU's level rows for the length of a
