@@ -130,7 +130,9 @@ describe('the bootstrap key', () => {
     expect(await service.ensureBootstrapKey(secret)).toBe('existed');
     expect((await t.request({ method: 'GET', url: '/v1/api-keys', key: secret })).statusCode).toBe(200);
     const [row] = (
-      await t.pool.query("SELECT id FROM api_keys WHERE name = 'bootstrap' AND prefix = $1", [secret.slice(0, 12)])
+      await t.pool.query("SELECT id FROM api_keys WHERE name = 'bootstrap' AND prefix = $1", [
+        secret.slice(0, 12),
+      ])
     ).rows;
     expect((await t.request({ method: 'DELETE', url: `/v1/api-keys/${row.id}` })).statusCode).toBe(204);
     expect((await t.request({ method: 'GET', url: '/v1/api-keys', key: secret })).statusCode).toBe(401);
