@@ -59,11 +59,15 @@ export const locations = pgTable(
     processingDays: integer('processing_days').notNull().default(0),
     cutoffTime: text('cutoff_time').notNull().default('17:00'),
     timeZone: text('time_zone').notNull().default('UTC'),
+    /** Orders and units the location can take per local day; null is unlimited. */
+    capacityOrdersPerDay: integer('capacity_orders_per_day'),
+    capacityUnitsPerDay: integer('capacity_units_per_day'),
     active: boolean('active').notNull().default(true),
     ...timestamps,
   },
   (t) => [
     check('locations_processing_days_check', sql`${t.processingDays} >= 0`),
+    check('locations_capacity_check', sql`${t.capacityOrdersPerDay} >= 0 AND ${t.capacityUnitsPerDay} >= 0`),
     check('locations_latitude_check', sql`${t.latitude} BETWEEN -90 AND 90`),
     check('locations_longitude_check', sql`${t.longitude} BETWEEN -180 AND 180`),
   ],

@@ -4,3 +4,4 @@ export * from './catalog.js';
 export * from './events.js';
 export * from './inventory.js';
 export * from './orders.js';
+export * from './routing.js';

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -59,6 +60,12 @@ export interface Discount {
   amount: number;
 }
 
+export interface Destination {
+  latitude: number;
+  longitude: number;
+  source: 'given' | 'postal_code' | 'country_centroid';
+}
+
 export interface Risk {
   score: number;
   version: number;
@@ -93,6 +100,11 @@ export const orders = pgTable(
     total: bigint('total', { mode: 'number' }).notNull(),
     payment: jsonb('payment').$type<Payment>().notNull(),
     risk: jsonb('risk').$type<Risk>(),
+    /** Where the order is delivered, and how that was known (given, postal code, country centroid). */
+    destination: jsonb('destination').$type<Destination>(),
+    /** The routing decision: rule set version, the rule that fired, candidates and why the winner won. */
+    routing: jsonb('routing').$type<Record<string, unknown>>(),
+    promisedDeliveryDate: date('promised_delivery_date'),
     priority: integer('priority').notNull(),
     tags: text('tags').array().notNull(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),

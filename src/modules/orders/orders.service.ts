@@ -256,6 +256,9 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
           placedAt,
           cancelReason: null,
           createdBy: caller.keyId,
+          destination: null,
+          routing: null,
+          promisedDeliveryDate: null,
         },
         lines: input.lines.map((line, i) => ({
           lineNumber: i + 1,

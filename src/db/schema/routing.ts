@@ -1,0 +1,80 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { RateCard } from '../../modules/carriers/rate-card.js';
+import { apiKeys } from './auth.js';
+import { locations } from './catalog.js';
+
+export const carriers = pgTable('carriers', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A carrier's service (ground, 2-day, overnight...) with its rate card. */
+export const carrierServices = pgTable(
+  'carrier_services',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    carrierId: bigint('carrier_id', { mode: 'number' })
+      .notNull()
+      .references(() => carriers.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    /** The order service levels (standard, express, same_day) this service can deliver. */
+    serviceLevels: text('service_levels').array().notNull(),
+    rateCard: jsonb('rate_card').$type<RateCard>().notNull(),
+    /** Location code -> latest local pickup time (HH:MM); locations not listed use their own cut-off. */
+    pickupCutoffs: jsonb('pickup_cutoffs').$type<Record<string, string>>().notNull().default({}),
+    active: boolean('active').notNull().default(true),
+  },
+  (t) => [unique('carrier_services_carrier_code_key').on(t.carrierId, t.code)],
+);
+
+/**
+ * Versioned routing rules. `scope` is a channel code, or `*` for the rule set of channels without
+ * their own; the newest version of a scope applies and orders record the version they used.
+ */
+export const routingRuleSets = pgTable(
+  'routing_rule_sets',
+  {
+    scope: text('scope').notNull(),
+    version: integer('version').notNull(),
+    body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+    createdBy: uuid('created_by').references(() => apiKeys.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.version] })],
+);
+
+/** Orders and units a location took on one local day, against its daily capacity. */
+export const locationDailyUsage = pgTable(
+  'location_daily_usage',
+  {
+    locationId: bigint('location_id', { mode: 'number' })
+      .notNull()
+      .references(() => locations.id, { onDelete: 'cascade' }),
+    day: date('day').notNull(),
+    orders: integer('orders').notNull().default(0),
+    units: integer('units').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.locationId, t.day] }),
+    check('location_daily_usage_counts_check', sql`${t.orders} >= 0 AND ${t.units} >= 0`),
+  ],
+);
