@@ -18,6 +18,8 @@ import { RequestLogController } from './http/request-log.js';
 import { systemRoutes } from './http/system.routes.js';
 import { apiKeyRoutes } from './modules/api-keys/api-keys.routes.js';
 import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
+import { carrierRoutes } from './modules/carriers/carriers.routes.js';
+import { createCarrierService } from './modules/carriers/carriers.service.js';
 import { channelRoutes } from './modules/catalog/channels.routes.js';
 import { createChannelService } from './modules/catalog/channels.service.js';
 import { locationRoutes } from './modules/catalog/locations.routes.js';
@@ -33,6 +35,10 @@ import { holdRoutes } from './modules/orders/holds.routes.js';
 import { createHoldService } from './modules/orders/holds.service.js';
 import { orderRoutes } from './modules/orders/orders.routes.js';
 import { createOrderService } from './modules/orders/orders.service.js';
+import { promiseRoutes } from './modules/promising/promise.routes.js';
+import { createPromiseService } from './modules/promising/promise.service.js';
+import { routingRoutes } from './modules/routing/routing.routes.js';
+import { createRoutingService } from './modules/routing/routing.service.js';
 
 export interface AppDeps {
   db: Db;
@@ -48,22 +54,65 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The app's services, for the in-process workers main.ts starts. */
     services: Services;
+    /** Resolves once no request handler is running (some outlive their client's connection). */
+    drained(): Promise<void>;
   }
+}
+
+/**
+ * Counts running handlers, so shutdown closes the database only after the last one finished: a
+ * handler keeps running when its client hangs up, after the server has already closed.
+ */
+function trackInFlight(app: FastifyInstance): void {
+  const running = new Set<object>();
+  let waiters: Array<() => void> = [];
+  app.addHook('preHandler', async (request) => {
+    running.add(request);
+  });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (running.delete(request) && running.size === 0) {
+      for (const wake of waiters) {
+        wake();
+      }
+      waiters = [];
+    }
+    return payload;
+  });
+  app.decorate('drained', () =>
+    running.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
+  );
 }
 
 /** The composition root: every service, built from exactly what it uses. */
 export function createServices({ db, clock, log }: AppDeps) {
   const apiKeys = createApiKeyService({ db });
   const channels = createChannelService({ db });
-  const locations = createLocationService({ db, channels });
+  // A location written here reaches routing's cached copy at once (other processes within a second).
+  const locations = createLocationService({ db, channels, changed: () => routing.forgetLocations() });
   const products = createProductService({ db });
+  const carriers = createCarrierService({ db });
+  const promising = createPromiseService({ db, clock, carriers });
   // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
   const inventory = createInventoryService({ db, stockAdded: () => backorders.nudge() });
   const fraud = createFraudService({ db });
-  const orders = createOrderService({ db, fraud, clock, log, stockFreed: () => backorders.nudge() });
+  const routing = createRoutingService({ db, clock, carriers });
+  const orders = createOrderService({ db, fraud, routing, clock, log, stockFreed: () => backorders.nudge() });
   const holds = createHoldService({ db, clock, orders });
   const backorders = createBackorderAllocator({ db, clock, orders, log });
-  return { apiKeys, channels, locations, products, inventory, fraud, orders, holds, backorders };
+  return {
+    apiKeys,
+    channels,
+    locations,
+    products,
+    carriers,
+    routing,
+    promising,
+    inventory,
+    fraud,
+    orders,
+    holds,
+    backorders,
+  };
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -111,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerProblemHandlers(app);
+  trackInFlight(app);
   const metrics = registerMetrics(app);
   await registerOpenApi(app);
   await app.register(systemRoutes, {
@@ -133,12 +183,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
       await api.register(channelRoutes, { channels: services.channels });
       await api.register(locationRoutes, { locations: services.locations });
+      await api.register(carrierRoutes, { carriers: services.carriers });
+      await api.register(routingRoutes, { routing: services.routing });
       const bulkBodyLimit = config.bodyLimitBytes * 16;
       await api.register(productRoutes, { products: services.products, bulkBodyLimit });
       await api.register(inventoryRoutes, { inventory: services.inventory, bulkBodyLimit });
       await api.register(fraudRoutes, { fraud: services.fraud });
       await api.register(orderRoutes, { orders: services.orders });
       await api.register(holdRoutes, { holds: services.holds });
+      await api.register(promiseRoutes, { promising: services.promising });
     },
     { prefix: '/v1' },
   );

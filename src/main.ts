@@ -78,6 +78,7 @@ async function main() {
     force.unref();
     try {
       await app.close();
+      await app.drained();
       await Promise.all(workers.map((worker) => worker.stop()));
       await pool.end();
       await embedded?.stop();

@@ -82,7 +82,7 @@ function addDelta(deltas: Map<number, LevelDelta>, levelId: number, onHand: numb
 }
 
 /** The channel's candidate locations with what each can sell now, from the locked rows. */
-function candidatesFor(rows: SellableRow[], channelId: number): CandidateLocation[] {
+export function candidatesFor(rows: SellableRow[], channelId: number): CandidateLocation[] {
   const byLocation = new Map<number, CandidateLocation & { available: Map<number, number> }>();
   for (const row of rows) {
     if (row.channelId !== channelId || !row.serves) {

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Code, Tags, Text, timestamps } from '../../http/fields.js';
+import { Code, Count, Tags, Text, timestamps } from '../../http/fields.js';
 import { AddressSchema } from '../addresses/address.schemas.js';
 
 export const locationKinds = ['warehouse', 'store', 'dropship'] as const;
@@ -21,6 +21,12 @@ const fields = {
     minLength: 1,
     maxLength: 64,
     description: 'IANA time zone, e.g. America/New_York',
+  }),
+  capacity_orders_per_day: Type.Union([Count(), Type.Null()], {
+    description: 'Orders the location can take per local day; null is unlimited',
+  }),
+  capacity_units_per_day: Type.Union([Count(), Type.Null()], {
+    description: 'Units the location can take per local day; null is unlimited',
   }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
     maxItems: 100,
@@ -45,6 +51,8 @@ const createExample = {
   processing_days: 1,
   cutoff_time: '15:00',
   time_zone: 'America/New_York',
+  capacity_orders_per_day: 5000,
+  capacity_units_per_day: null,
   channels: [],
 };
 
@@ -62,6 +70,8 @@ export const CreateLocationSchema = Type.Object(
       processing_days: fields.processing_days,
       cutoff_time: fields.cutoff_time,
       time_zone: fields.time_zone,
+      capacity_orders_per_day: fields.capacity_orders_per_day,
+      capacity_units_per_day: fields.capacity_units_per_day,
       channels: fields.channels,
       active: fields.active,
     }),
@@ -82,13 +92,15 @@ export const UpdateLocationSchema = Type.Object(
     processing_days: fields.processing_days,
     cutoff_time: fields.cutoff_time,
     time_zone: fields.time_zone,
+    capacity_orders_per_day: fields.capacity_orders_per_day,
+    capacity_units_per_day: fields.capacity_units_per_day,
     channels: fields.channels,
     active: fields.active,
   }),
   {
     additionalProperties: false,
     minProperties: 1,
-    examples: [{ cutoff_time: '16:00', tags: ['ambient', 'cold'] }],
+    examples: [{ cutoff_time: '16:00', tags: ['ambient', 'cold'], capacity_units_per_day: 20_000 }],
   },
 );
 export type UpdateLocation = Static<typeof UpdateLocationSchema>;

@@ -24,6 +24,8 @@ const present = (row: LocationRow, channelCodes: string[]): Location => ({
   processing_days: row.processingDays,
   cutoff_time: row.cutoffTime,
   time_zone: row.timeZone,
+  capacity_orders_per_day: row.capacityOrdersPerDay,
+  capacity_units_per_day: row.capacityUnitsPerDay,
   channels: channelCodes,
   active: row.active,
   created_at: row.createdAt.toISOString(),
@@ -85,10 +87,17 @@ export type LocationService = ReturnType<typeof createLocationService>;
 export function createLocationService({
   db,
   channels: channelService,
+  changed = () => {},
 }: {
   db: Db;
   channels: ChannelService;
+  /** Called after every write (committed or not), so caches of locations elsewhere in the process drop their copy. */
+  changed?: () => void;
 }) {
+  /** A transaction that writes locations: `changed` runs once it is over. */
+  const writing = <T>(work: (tx: Executor) => Promise<T>): Promise<T> =>
+    inTransaction(db, work).finally(changed);
+
   async function channelCodesOf(ids: number[], tx: Executor = db): Promise<Map<number, string[]>> {
     const byLocation = new Map<number, string[]>(ids.map((id) => [id, []]));
     if (ids.length > 0) {
@@ -137,7 +146,7 @@ export function createLocationService({
 
   return {
     create: (input: CreateLocation): Promise<Location> =>
-      inTransaction(db, async (tx) => {
+      writing(async (tx) => {
         const channelIds = await checked(input, tx);
         const [row] = await tx
           .insert(locations)
@@ -152,6 +161,8 @@ export function createLocationService({
             processingDays: input.processing_days,
             cutoffTime: input.cutoff_time,
             timeZone: input.time_zone,
+            capacityOrdersPerDay: input.capacity_orders_per_day,
+            capacityUnitsPerDay: input.capacity_units_per_day,
             active: input.active,
           })
           .onConflictDoNothing({ target: locations.code })
@@ -212,7 +223,7 @@ export function createLocationService({
     },
 
     update: (code: string, input: UpdateLocation): Promise<Location> =>
-      inTransaction(db, async (tx) => {
+      writing(async (tx) => {
         const [existing] = await tx.select().from(locations).where(eq(locations.code, code)).for('update');
         if (!existing) {
           throw notFound(`Location ${code}`);
@@ -234,6 +245,8 @@ export function createLocationService({
             processingDays: input.processing_days,
             cutoffTime: input.cutoff_time,
             timeZone: input.time_zone,
+            capacityOrdersPerDay: input.capacity_orders_per_day,
+            capacityUnitsPerDay: input.capacity_units_per_day,
             active: input.active,
             updatedAt: sql`now()`,
           })
@@ -249,7 +262,8 @@ export function createLocationService({
         .update(locations)
         .set({ active: false, updatedAt: sql`now()` })
         .where(eq(locations.code, code))
-        .returning({ id: locations.id });
+        .returning({ id: locations.id })
+        .finally(changed);
       if (!row) {
         throw notFound(`Location ${code}`);
       }

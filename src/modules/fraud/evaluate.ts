@@ -1,4 +1,5 @@
-import jsonLogic, { type AdditionalOperation, type RulesLogic } from 'json-logic-js';
+import jsonLogic from 'json-logic-js';
+import { asLogic, conditionErrors } from '../rules/condition.js';
 
 /**
  * Fraud scoring is data: a versioned list of JSONLogic conditions over the facts of one order, each
@@ -140,8 +141,6 @@ export const defaultFraudRuleSet: FraudRuleSet = {
   reject_threshold: 100,
 };
 
-const asLogic = (condition: unknown) => condition as RulesLogic<AdditionalOperation>;
-
 /** Reject at or above the reject threshold, else review at or above the review threshold, else accept. */
 export function decide(
   score: number,
@@ -174,162 +173,18 @@ export function evaluateFraud(facts: FraudFacts, ruleSet: FraudRuleSet): FraudAs
   return { score, version: ruleSet.version, decision: decide(score, ruleSet), reasons, errors };
 }
 
-/** The operators a condition may use: json-logic-js's own, without `log` (it writes to stdout). */
-const operators = new Set([
-  'var',
-  'missing',
-  'missing_some',
-  'if',
-  '?:',
-  '==',
-  '===',
-  '!=',
-  '!==',
-  '!',
-  '!!',
-  'or',
-  'and',
-  '>',
-  '>=',
-  '<',
-  '<=',
-  'max',
-  'min',
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-  'map',
-  'filter',
-  'reduce',
-  'all',
-  'none',
-  'some',
-  'merge',
-  'in',
-  'cat',
-  'substr',
-]);
-
-/** Operators whose second argument runs once per array element, with the element (not the facts) as data. */
-const scopedOperators = new Set(['map', 'filter', 'reduce', 'all', 'none', 'some']);
-
-const arrayFacts = new Set<string>(factNames.filter((name) => Array.isArray(exampleFacts[name])));
-const maxDepth = 32;
-
-/** Whether `name` reads a fact: a fact name, or an element of an array fact (`tags.0`). */
-function isFactPath(name: string): boolean {
-  const [head = '', ...rest] = name.split('.');
-  if (rest.length === 0) {
-    return Object.hasOwn(factDescriptions, head);
-  }
-  return rest.length === 1 && arrayFacts.has(head) && /^\d{1,4}$/.test(rest[0] ?? '');
-}
-
-/**
- * Problems in one condition's tree: unknown or disallowed operators, objects that are not one
- * operator, and `var`/`missing` names that are not facts. Inside the per-element logic of `some`,
- * `map` and the like, `var` reads the element, so names there are not checked.
- */
-function conditionProblems(condition: unknown): string[] {
-  const problems: string[] = [];
-  const checkName = (name: unknown, op: string) => {
-    if (typeof name !== 'string') {
-      problems.push(`"${op}" must name a fact as a string, not ${JSON.stringify(name)}`);
-    } else if (!isFactPath(name)) {
-      problems.push(`"${name}" is not a fact; the facts are ${factNames.join(', ')}`);
-    }
-  };
-  const walk = (node: unknown, factScope: boolean, depth: number): void => {
-    if (depth > maxDepth) {
-      problems.push(`the condition is nested more than ${maxDepth} levels deep`);
-      return;
-    }
-    if (Array.isArray(node)) {
-      for (const item of node) {
-        walk(item, factScope, depth + 1);
-      }
-      return;
-    }
-    if (node === null || typeof node !== 'object') {
-      return;
-    }
-    const keys = Object.keys(node);
-    const [op] = keys;
-    if (op === undefined || keys.length !== 1) {
-      problems.push(`an object in a condition must have exactly one key, the operator (got ${keys.length})`);
-      return;
-    }
-    if (!operators.has(op)) {
-      problems.push(`"${op}" is not a supported JSONLogic operator`);
-      return;
-    }
-    const raw: unknown = (node as Record<string, unknown>)[op];
-    const args = Array.isArray(raw) ? raw : [raw];
-    if (op === 'var') {
-      if (factScope) {
-        checkName(args[0], op);
-      } else {
-        walk(args[0], factScope, depth + 1);
-      }
-      walk(args[1], factScope, depth + 1);
-      return;
-    }
-    if (factScope && (op === 'missing' || op === 'missing_some')) {
-      const names = op === 'missing_some' ? args[1] : Array.isArray(args[0]) ? args[0] : args;
-      for (const name of Array.isArray(names) ? names : []) {
-        if (typeof name === 'string') {
-          checkName(name, op);
-        }
-      }
-    }
-    if (scopedOperators.has(op)) {
-      walk(args[0], factScope, depth + 1);
-      walk(args[1], false, depth + 1);
-      walk(args.slice(2), factScope, depth + 1);
-      return;
-    }
-    walk(args, factScope, depth + 1);
-  };
-  walk(condition, true, 0);
-  return problems;
-}
-
 /**
  * Why each rule's condition cannot be saved, as JSON pointers into a rule set body
- * (`/rules/2/condition`). A condition must be a JSONLogic expression (an object with one operator)
- * or a boolean, may read only known facts, and must evaluate without throwing on both the example
- * facts and the sparsest facts an order can have.
+ * (`/rules/2/condition`): see `conditionErrors`; conditions must also evaluate on the sparsest facts
+ * an order can have.
  */
 export function ruleErrors(rules: readonly FraudRule[]): Array<{ pointer: string; detail: string }> {
-  const errors: Array<{ pointer: string; detail: string }> = [];
-  rules.forEach((rule, i) => {
-    const pointer = `/rules/${i}/condition`;
-    const { condition } = rule;
-    if (typeof condition !== 'boolean' && !jsonLogic.is_logic(condition)) {
-      errors.push({
-        pointer,
-        detail: 'must be a JSONLogic expression (an object with exactly one operator) or a boolean',
-      });
-      return;
-    }
-    const problems = conditionProblems(condition);
-    if (problems.length > 0) {
-      for (const detail of problems) {
-        errors.push({ pointer, detail });
-      }
-      return;
-    }
-    for (const facts of [exampleFacts, sparseFacts]) {
-      try {
-        jsonLogic.apply(asLogic(condition), facts);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        errors.push({ pointer, detail: `fails when applied to order facts: ${message}` });
-        return;
-      }
-    }
-  });
-  return errors;
+  return rules.flatMap((rule, i) =>
+    conditionErrors(rule.condition, { names: factNames, examples: [exampleFacts, sparseFacts] }).map(
+      (detail) => ({
+        pointer: `/rules/${i}/condition`,
+        detail,
+      }),
+    ),
+  );
 }

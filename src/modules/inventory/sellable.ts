@@ -35,7 +35,8 @@ export async function lockSellable(tx: Executor, productIds: number[]): Promise<
   return result.rows.map(toSellableRow);
 }
 
-export const sellableSelect = (productIds: number[]) => sql`
+/** With `lock: false`, the same read without locks (simulations, promises). */
+export const sellableSelect = (productIds: number[], options: { lock?: boolean } = {}) => sql`
   WITH restricted AS (SELECT location_id, array_agg(channel_id) AS channel_ids FROM location_channels GROUP BY location_id)
   SELECT l.id AS level_id, l.product_id, p.sku, l.location_id, loc.code AS location, loc.priority AS location_priority,
          l.on_hand, l.reserved, c.id AS channel_id, c.code AS channel,
@@ -44,7 +45,7 @@ export const sellableSelect = (productIds: number[]) => sql`
     FROM (SELECT * FROM inventory_levels
            WHERE product_id = ANY(${sql.param(productIds)}::bigint[])
            ORDER BY product_id, location_id
-             FOR UPDATE) l
+           ${options.lock === false ? sql`` : sql`FOR UPDATE`}) l
     JOIN LATERAL (SELECT sku FROM products WHERE id = l.product_id OFFSET 0) p ON true
     JOIN locations loc ON loc.id = l.location_id
     LEFT JOIN restricted r ON r.location_id = loc.id

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { type ReservedUnits, reserve } from '../allocation/allocation.service.js';
+import type { Planner } from '../allocation/plan.js';
 import type { NewEvent } from '../events/events.service.js';
 import type { HoldNeed } from './checks.js';
 import { unallocated } from './order-state.js';
@@ -42,7 +43,7 @@ export async function allocateLines(
   channel: ChannelPolicy,
   lines: LineRow[],
   expiresAt: Date | null,
-  collect: { events?: NewEvent[]; writes?: SQL[] } = {},
+  collect: { events?: NewEvent[]; writes?: SQL[]; planner?: Planner } = {},
 ): Promise<AllocationOutcome> {
   const demand = lines
     .filter((line) => unallocated(quantities(line)) > 0)

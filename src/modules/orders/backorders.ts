@@ -51,17 +51,13 @@ export function createBackorderAllocator({
           continue;
         }
         const before = state.lines.reduce((sum, line) => sum + line.quantityAllocated, 0);
-        const settled = await settle(
-          tx,
-          state,
-          await orders.channelPolicy(tx, state.order.channelId),
-          clock,
-          {
-            checked: [],
-            needs: [],
-            actor: null,
-          },
-        );
+        const channel = await orders.channelPolicy(tx, state.order.channelId);
+        const settled = await settle(tx, state, channel, clock, {
+          routing: await orders.routingFor(tx, state, channel),
+          checked: [],
+          needs: [],
+          actor: null,
+        });
         const gained = settled.lines.reduce((sum, line) => sum + line.quantityAllocated, 0) - before;
         // No break on zero: an order may be unable to use stock (its channel's safety stock or
         // locations) that an order further down the line can.

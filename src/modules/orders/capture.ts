@@ -2,8 +2,10 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { orders } from '../../db/schema/index.js';
 import { reserve } from '../allocation/allocation.service.js';
+import type { Plan } from '../allocation/plan.js';
 import { eventsInsert, type NewEvent } from '../events/events.service.js';
 import { type RawSellable, sellableSelect, toSellableRow } from '../inventory/sellable.js';
+import type { RoutingSession } from '../routing/routing.service.js';
 import type { ChannelPolicy } from './allocate.js';
 import type { HoldNeed } from './checks.js';
 import { assertTransition, settledStatus } from './order-state.js';
@@ -41,7 +43,11 @@ export class RepeatedOrder extends Error {}
  * A concurrent copy of the order that commits first makes the insert a no-op: RepeatedOrder is
  * thrown so the transaction rolls back.
  */
-export async function writeCapture(tx: Executor, draft: CaptureDraft): Promise<OrderView> {
+export async function writeCapture(
+  tx: Executor,
+  draft: CaptureDraft,
+  routing: RoutingSession,
+): Promise<OrderView> {
   const { channel, now } = draft;
   const productIds = draft.rejection ? [] : [...new Set(draft.lines.map((line) => line.productId))];
   const holdSlots = draft.needs.length + (channel.allowBackorders ? 0 : 1);
@@ -78,8 +84,10 @@ export async function writeCapture(tx: Executor, draft: CaptureDraft): Promise<O
   const expiresAt = held ? new Date(now.getTime() + channel.heldReservationMinutes * 60_000) : null;
   let reservations: Array<{ lineId: number; location: string; quantity: number }> = [];
 
+  let plan: Plan = { allocations: [], unfilled: [] };
   if (!draft.rejection) {
     const result = await reserve(tx, {
+      planner: routing.planner,
       channel,
       demand: lines.map((line) => ({
         key: lineHolder(line.id),
@@ -92,7 +100,20 @@ export async function writeCapture(tx: Executor, draft: CaptureDraft): Promise<O
       events,
       writes,
     });
-    if (result.ok) {
+    const review = routing.decision()?.review;
+    if (review) {
+      // The rules' choice costs too much more than the cheapest plan: a person decides, nothing is reserved.
+      needs.push({ kind: 'routing_review', reason: review.reason, details: { ...review } });
+    } else if (result.ok) {
+      plan = {
+        allocations: result.reservations.map((r) => ({
+          key: r.holder,
+          productId: r.productId,
+          locationId: r.locationId,
+          quantity: r.quantity,
+        })),
+        unfilled: result.unfilled,
+      };
       const reserved = new Map<string, number>();
       for (const r of result.reservations) {
         reserved.set(r.holder, (reserved.get(r.holder) ?? 0) + r.quantity);
@@ -146,15 +167,23 @@ export async function writeCapture(tx: Executor, draft: CaptureDraft): Promise<O
   }));
   const status = draft.rejection ? 'cancelled' : settledStatus(quantities, holds.length);
   assertTransition(draft.rejection ? 'received' : 'validated', status);
+  const trace = routing.decision()?.trace;
   const order: OrderRow = {
     ...draft.order,
     id: drawn.order_id,
     number: Number(drawn.number),
     status,
     cancelReason: draft.rejection ?? null,
+    destination: routing.place ?? null,
+    routing: trace ? { ...trace } : null,
+    promisedDeliveryDate: plan.allocations.length > 0 ? routing.promisedDeliveryDate(plan) : null,
     createdAt: now,
     updatedAt: now,
   };
+  const usage = routing.usageWrite(plan);
+  if (usage) {
+    writes.push(usage);
+  }
   const snapshot = presentOrder({ order, channel: channel.code, lines, reservations, holds });
 
   const orderEvent = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
@@ -165,6 +194,20 @@ export async function writeCapture(tx: Executor, draft: CaptureDraft): Promise<O
     data: { ...data, order: snapshot },
   });
   events.push(orderEvent('order.created'));
+  if (trace && plan.allocations.length > 0) {
+    events.push(
+      orderEvent('order.routed', {
+        routing: {
+          rule_set: trace.rule_set,
+          rule: trace.rule,
+          locations: trace.chosen?.locations ?? [],
+          shipments: trace.chosen?.shipments ?? 0,
+          cost: trace.chosen?.cost ?? null,
+          why: trace.why,
+        },
+      }),
+    );
+  }
   events.push(...holds.map((hold) => orderEvent('order.held', { hold: presentHold(hold) })));
   if (status === 'allocated' || status === 'backordered') {
     events.push(orderEvent(`order.${status}`));

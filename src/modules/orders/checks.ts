@@ -8,7 +8,7 @@ import type { Address } from '../addresses/address.schemas.js';
  */
 
 export interface HoldNeed {
-  kind: 'address' | 'payment' | 'fraud' | 'stock';
+  kind: 'address' | 'payment' | 'fraud' | 'stock' | 'routing_review';
   reason: string;
   details: Record<string, unknown>;
 }

@@ -121,9 +121,13 @@ export function createHoldService({
           throw new AppError('conflict', `Hold ${id} is already ${hold.status}`);
         }
         const channel = await orderService.channelPolicy(tx, state.order.channelId);
+        // Releasing a routing review accepts the rules' choice: no second review.
+        const routing = await orderService.routingFor(tx, state, channel, {
+          skipCostReview: hold.kind === 'routing_review',
+        });
         if (hold.kind === 'stock') {
           // Settle below gives these reservations the expiry the order's remaining holds call for.
-          const outcome = await allocateLines(tx, channel, state.lines, null);
+          const outcome = await allocateLines(tx, channel, state.lines, null, { planner: routing.planner });
           if (outcome.stockHold) {
             throw new AppError('conflict', `Stock is still short: ${outcome.stockHold.reason}`);
           }
@@ -149,6 +153,7 @@ export function createHoldService({
             : undefined,
         ].filter((need): need is HoldNeed => need !== undefined);
         const settled = await settle(tx, after, channel, clock, {
+          routing,
           checked: remaining,
           reloadReservations: hold.kind === 'stock',
           needs,

@@ -91,6 +91,7 @@ export function presentOrder({
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
     cancel_reason: order.cancelReason,
+    promised_delivery_date: order.promisedDeliveryDate,
     lines: [...lines]
       .sort((a, b) => a.lineNumber - b.lineNumber)
       .map((line) => ({

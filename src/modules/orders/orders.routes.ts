@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { callerOf } from '../../http/auth.js';
 import { Page, pageQuery } from '../../http/pagination.js';
+import { OrderRoutingSchema } from '../routing/routing.schemas.js';
 import {
   CancelOrderSchema,
   CreateOrderSchema,
@@ -72,6 +73,21 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ orders: OrderService }> = 
       },
     },
     async (request) => orders.get(request.params.id, callerOf(request)),
+  );
+
+  app.get(
+    '/orders/:id/routing',
+    {
+      config: read,
+      schema: {
+        operationId: 'getOrderRouting',
+        tags,
+        summary: 'Why the order ships from where it does: the routing trace, destination and promised date',
+        params: OrderParamsSchema,
+        response: { 200: OrderRoutingSchema },
+      },
+    },
+    async (request) => orders.routingOf(request.params.id, callerOf(request)),
   );
 
   app.patch(

@@ -243,6 +243,9 @@ export const OrderSchema = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
     cancel_reason: Type.Union([Type.String(), Type.Null()]),
+    promised_delivery_date: Type.Union([Type.String({ format: 'date' }), Type.Null()], {
+      description: 'The delivery date promised when the order was routed',
+    }),
     lines: Type.Array(
       Type.Object({
         id: Type.Integer(),
@@ -285,6 +288,7 @@ export const OrderSchema = Type.Object(
         created_at: '2026-11-27T10:00:01.000Z',
         updated_at: '2026-11-27T10:00:01.000Z',
         cancel_reason: null,
+        promised_delivery_date: '2026-12-01',
         lines: [
           {
             id: 311,

@@ -8,9 +8,11 @@ import { AppError, type FieldError, invalid, notFound } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { release, releaseUnits } from '../allocation/allocation.service.js';
 import type { Caller } from '../api-keys/api-keys.service.js';
+import { productFactsBySku } from '../catalog/lookup.js';
 import { appendEvents } from '../events/events.service.js';
 import { evaluateFraud, type FraudFacts } from '../fraud/evaluate.js';
 import type { FraudService } from '../fraud/fraud.service.js';
+import type { RoutingService, RoutingSession, UsageRow } from '../routing/routing.service.js';
 import { type ChannelPolicy, orderPriority, writeLineQuantities } from './allocate.js';
 import { type CaptureDraft, RepeatedOrder, writeCapture } from './capture.js';
 import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
@@ -24,6 +26,7 @@ export interface OrderServiceDeps {
   fraud: FraudService;
   clock: Clock;
   log: FastifyBaseLogger;
+  routing: RoutingService;
   /** Called after a change released stock (a cancellation), so waiting backorders can take it. */
   stockFreed?: () => void;
 }
@@ -41,7 +44,7 @@ const policyOf = (channel: ChannelRow): ChannelPolicy => ({
 
 export type OrderService = ReturnType<typeof createOrderService>;
 
-export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderServiceDeps) {
+export function createOrderService({ db, fraud, routing, clock, log, stockFreed }: OrderServiceDeps) {
   /** The channel an order is created in: the key's own when bound, else the one named in the body. */
   function channelCodeFor(caller: Caller, named: string | undefined): string {
     if (caller.channel !== null && named !== undefined && named !== caller.channel) {
@@ -65,17 +68,26 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
     const email = input.customer.email.toLowerCase();
     const result = await db.execute<{
       channel: Record<string, unknown> | null;
-      products: Array<{ id: number; sku: string; active: boolean }>;
+      products: Array<{
+        id: number;
+        sku: string;
+        active: boolean;
+        weight_grams: number | null;
+        tags: string[];
+      }>;
       seen: boolean;
       by_email: number;
       by_address: number;
+      usage: UsageRow[];
     }>(sql`
       SELECT (SELECT to_jsonb(c) FROM channels c WHERE c.code = ${channelCode}) AS channel,
-             (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'sku', p.sku, 'active', p.active)), '[]')
+             (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'sku', p.sku, 'active', p.active,
+                                                           'weight_grams', p.weight_grams, 'tags', p.tags)), '[]')
                 FROM products p WHERE p.sku = ANY(${sql.param([...new Set(input.lines.map((line) => line.sku))])}::text[])) AS products,
              EXISTS (SELECT 1 FROM orders WHERE customer_email = ${email}) AS seen,
              (SELECT count(*)::int FROM orders WHERE customer_email = ${email} AND placed_at > ${since}) AS by_email,
-             (SELECT count(*)::int FROM orders WHERE address_key = ${addressKey(input.ship_to)} AND placed_at > ${since}) AS by_address`);
+             (SELECT count(*)::int FROM orders WHERE address_key = ${addressKey(input.ship_to)} AND placed_at > ${since}) AS by_address,
+             (${routing.usageSelect()}) AS usage`);
     const row = result.rows[0];
     const channel = row?.channel;
     return {
@@ -89,8 +101,20 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
               heldReservationMinutes: Number(channel.held_reservation_minutes),
             }
           : undefined,
-      products: new Map((row?.products ?? []).map((product) => [product.sku, product])),
+      products: new Map(
+        (row?.products ?? []).map((product) => [
+          product.sku,
+          {
+            id: product.id,
+            sku: product.sku,
+            active: product.active,
+            weightGrams: product.weight_grams ?? 0,
+            tags: product.tags,
+          },
+        ]),
+      ),
       velocity: { seen: row?.seen ?? false, byEmail: row?.by_email ?? 0, byAddress: row?.by_address ?? 0 },
+      usage: row?.usage ?? [],
     };
   }
 
@@ -169,6 +193,32 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
       throw new Error(`channel ${channelId} vanished`);
     }
     return policyOf(channel);
+  }
+
+  /** Routing by the channel's rules for an order being re-allocated (edits, hold releases, backorders). */
+  async function routingFor(
+    tx: Executor,
+    state: OrderState,
+    channel: ChannelPolicy,
+    options: { skipCostReview?: boolean } = {},
+  ): Promise<RoutingSession> {
+    const products = await productFactsBySku(
+      tx,
+      state.lines.map((line) => line.sku),
+    );
+    return routing.session(
+      {
+        channel: state.channel,
+        shipTo: state.order.shipTo,
+        serviceLevel: state.order.serviceLevel,
+        total: state.order.total,
+        currency: state.order.currency,
+        priority: state.order.priority,
+      },
+      [...products.values()],
+      await routing.usage(tx),
+      { allowPartial: channel.allowBackorders, ...options },
+    );
   }
 
   const orderEvent =
@@ -289,7 +339,20 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
         ...(rejected ? { rejection: `fraud: ${risk.reasons.join('; ')}` } : {}),
       };
       try {
-        return { order: await inTransaction(db, (tx) => writeCapture(tx, draft)), created: true };
+        const session = await routing.session(
+          {
+            channel: channel.code,
+            shipTo: input.ship_to,
+            serviceLevel: input.shipping.service_level,
+            total: totals.total,
+            currency: input.currency,
+            priority: draft.order.priority,
+          },
+          [...catalog.values()],
+          context.usage,
+          { allowPartial: channel.allowBackorders },
+        );
+        return { order: await inTransaction(db, (tx) => writeCapture(tx, draft, session)), created: true };
       } catch (err) {
         if (!(err instanceof RepeatedOrder)) {
           throw err;
@@ -579,6 +642,7 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
           paymentHold(edited.order.payment, totals.total, edited.order.currency),
         ].filter((need): need is HoldNeed => need !== undefined);
         const settled = await settle(tx, edited, channel, clock, {
+          routing: await routingFor(tx, edited, channel),
           checked: ['address', 'payment', 'stock'],
           reloadReservations: input.lines !== undefined,
           needs,
@@ -634,7 +698,19 @@ export function createOrderService({ db, fraud, clock, log, stockFreed }: OrderS
         return presentOrder(settled);
       }),
 
+    /** The routing decision recorded on the order: destination, promised date and the trace. */
+    async routingOf(idOrNumber: string, caller: Caller) {
+      const { order } = await find(db, idOrNumber, caller);
+      return {
+        order_id: order.id,
+        destination: order.destination,
+        promised_delivery_date: order.promisedDeliveryDate,
+        routing: order.routing,
+      };
+    },
+
     find,
     channelPolicy,
+    routingFor,
   };
 }

@@ -5,6 +5,7 @@ import type { Executor } from '../../db/client.js';
 import { holds } from '../../db/schema/index.js';
 import { setReservationExpiry } from '../allocation/allocation.service.js';
 import { eventsInsert, type NewEvent } from '../events/events.service.js';
+import type { RoutingSession } from '../routing/routing.service.js';
 import { allocateLines, type ChannelPolicy, lineQuantitiesUpdate } from './allocate.js';
 import type { HoldNeed } from './checks.js';
 import { assertTransition, settledStatus } from './order-state.js';
@@ -26,6 +27,8 @@ export interface SettleInput {
   checked: ReadonlyArray<HoldNeed['kind']>;
   needs: HoldNeed[];
   actor: string | null;
+  /** Routes the allocation by the channel's rules; without it the default planner decides. */
+  routing?: RoutingSession;
   /** The caller changed reservations outside the state it passes (a partial cancel): read them again. */
   reloadReservations?: boolean;
   /** Events the caller adds (order.created, order.updated...), built from the settled snapshot. */
@@ -125,7 +128,15 @@ export async function settle(
   const hadReservations = current.reservations.length > 0;
   const reservationsBefore = current.reservations.length;
   if (state.order.status !== 'cancelled') {
-    const outcome = await allocateLines(tx, channel, current.lines, expiresAt, { events, writes });
+    const outcome = await allocateLines(tx, channel, current.lines, expiresAt, {
+      events,
+      writes,
+      ...(input.routing ? { planner: input.routing.planner } : {}),
+    });
+    const review = input.routing?.decision()?.review;
+    if (review) {
+      await resolve([], [{ kind: 'routing_review', reason: review.reason, details: { ...review } }]);
+    }
     current.lines = outcome.lines;
     current.reservations = [
       ...current.reservations,
@@ -152,14 +163,30 @@ export async function settle(
   if (status !== state.order.status) {
     assertTransition(state.order.status, status);
   }
+  const routed = input.routing?.decision();
   // Lines, status and events in one statement: the snapshot is built first from what will be written.
   current = { ...current, order: { ...current.order, status, updatedAt: now } };
   const snapshot = presentOrder(current);
   const own = (input.events ?? []).map((build) => build(snapshot));
   const orderEvents = [...own, ...events.filter((e) => e.resourceType === 'order')];
+  const gained = current.reservations.length > reservationsBefore;
+  if (routed && gained) {
+    orderEvents.push(
+      event('order.routed', {
+        routing: {
+          rule_set: routed.trace.rule_set,
+          rule: routed.trace.rule,
+          locations: routed.trace.chosen?.locations ?? [],
+          shipments: routed.trace.chosen?.shipments ?? 0,
+          cost: routed.trace.chosen?.cost ?? null,
+          why: routed.trace.why,
+        },
+      }),
+    );
+  }
   if (status !== state.order.status && (status === 'allocated' || status === 'backordered')) {
     orderEvents.push(event(`order.${status}`, {}));
-  } else if (current.reservations.length > reservationsBefore) {
+  } else if (gained) {
     // More stock reserved without a change of status (a backorder partly filled, a held order re-reserved).
     orderEvents.push(event('order.updated', { change: 'allocation' }));
   }
@@ -170,7 +197,10 @@ export async function settle(
       ...events.filter((e) => e.resourceType !== 'order'),
       ...orderEvents.map((e) => ({ ...e, data: { ...e.data, order: snapshot } })),
     ]),
-    sql`UPDATE orders SET status = ${status}, updated_at = ${now} WHERE id = ${state.order.id}`,
+    routed
+      ? sql`UPDATE orders SET status = ${status}, updated_at = ${now}, routing = ${JSON.stringify(routed.trace)}::jsonb,
+              destination = ${JSON.stringify(input.routing?.place ?? null)}::jsonb WHERE id = ${state.order.id}`
+      : sql`UPDATE orders SET status = ${status}, updated_at = ${now} WHERE id = ${state.order.id}`,
   ]);
   return current;
 }

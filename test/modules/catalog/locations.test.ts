@@ -163,6 +163,8 @@ describe('POST /v1/locations', () => {
       processing_days: 0,
       cutoff_time: '17:00',
       time_zone: 'UTC',
+      capacity_orders_per_day: null,
+      capacity_units_per_day: null,
       channels: [],
       active: true,
       created_at: isoTime,
@@ -200,6 +202,8 @@ describe('POST /v1/locations', () => {
       processing_days: 60,
       cutoff_time: '23:59',
       time_zone: 'America/New_York',
+      capacity_orders_per_day: 500,
+      capacity_units_per_day: 0,
       channels: [web, pos],
       active: false,
     };
@@ -410,6 +414,16 @@ describe('POST /v1/locations', () => {
     ['an empty time zone', { time_zone: '' }, '/time_zone'],
     ['a time zone over 64 characters', { time_zone: `Europe/${long(60)}` }, '/time_zone'],
     ['a time zone of the wrong type', { time_zone: 0 }, '/time_zone'],
+    ['a negative order capacity', { capacity_orders_per_day: -1 }, '/capacity_orders_per_day'],
+    ['a negative unit capacity', { capacity_units_per_day: -5 }, '/capacity_units_per_day'],
+    ['an order capacity of the wrong type', { capacity_orders_per_day: '100' }, '/capacity_orders_per_day'],
+    ['a unit capacity of the wrong type', { capacity_units_per_day: true }, '/capacity_units_per_day'],
+    ['a fractional order capacity', { capacity_orders_per_day: 1.5 }, '/capacity_orders_per_day'],
+    [
+      'a unit capacity over an integer column',
+      { capacity_units_per_day: 2 ** 31 },
+      '/capacity_units_per_day',
+    ],
     ['channels of the wrong type', { channels: 'web' }, '/channels'],
     ['an empty channel code', { channels: [''] }, '/channels/0'],
     ['a repeated channel', { channels: ['a', 'a'] }, '/channels'],
@@ -797,6 +811,8 @@ describe('PATCH /v1/locations/:code', () => {
     [{ time_zone: 'Mars/Base' }, '/time_zone'],
     [{ channels: [''] }, '/channels/0'],
     [{ active: null }, '/active'],
+    [{ capacity_orders_per_day: -1 }, '/capacity_orders_per_day'],
+    [{ capacity_units_per_day: 'lots' }, '/capacity_units_per_day'],
     [{ priority: 1, nickname: 'x' }, '/nickname'],
   ])('refuses %j with 422 and changes nothing', async (change, pointer) => {
     const location = await makeLocation({ channels: [web] });
@@ -806,6 +822,63 @@ describe('PATCH /v1/locations/:code', () => {
 
   it('answers an unknown code with 404', async () => {
     expectProblem(await patch('nowhere-at-all', { priority: 1 }), 404, 'not_found');
+  });
+});
+
+describe('daily capacity', () => {
+  it('defaults both capacities to null (unlimited)', async () => {
+    const location = await makeLocation();
+    expect(location).toMatchObject({ capacity_orders_per_day: null, capacity_units_per_day: null });
+    const { rows } = await t.pool.query(
+      'SELECT capacity_orders_per_day, capacity_units_per_day FROM locations WHERE code = $1',
+      [location.code],
+    );
+    expect(rows[0]).toEqual({ capacity_orders_per_day: null, capacity_units_per_day: null });
+  });
+
+  it('stores capacities given on creation, including 0 and an explicit null', async () => {
+    const location = await makeLocation({ capacity_orders_per_day: 0, capacity_units_per_day: null });
+    expect(location).toMatchObject({ capacity_orders_per_day: 0, capacity_units_per_day: null });
+    const big = await makeLocation({
+      capacity_orders_per_day: 1_000_000_000,
+      capacity_units_per_day: 25_000,
+    });
+    expect(big).toMatchObject({ capacity_orders_per_day: 1_000_000_000, capacity_units_per_day: 25_000 });
+    expect(await get(big.code)).toEqual(big);
+  });
+
+  it('sets a capacity with PATCH, keeps the other, and clears it back to unlimited with null', async () => {
+    const location = await makeLocation({ capacity_units_per_day: 800 });
+    const set = await patch(location.code, { capacity_orders_per_day: 120 });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json()).toEqual({
+      ...location,
+      capacity_orders_per_day: 120,
+      capacity_units_per_day: 800,
+      updated_at: isoTime,
+    });
+
+    const untouched = await patch(location.code, { priority: 4 });
+    expect(untouched.json()).toMatchObject({ capacity_orders_per_day: 120, capacity_units_per_day: 800 });
+
+    const cleared = await patch(location.code, {
+      capacity_orders_per_day: null,
+      capacity_units_per_day: null,
+    });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json()).toMatchObject({ capacity_orders_per_day: null, capacity_units_per_day: null });
+    const { rows } = await t.pool.query(
+      'SELECT capacity_orders_per_day, capacity_units_per_day FROM locations WHERE code = $1',
+      [location.code],
+    );
+    expect(rows[0]).toEqual({ capacity_orders_per_day: null, capacity_units_per_day: null });
+  });
+
+  it('refuses a negative capacity and a capacity of the wrong type together, changing nothing', async () => {
+    const location = await makeLocation({ capacity_orders_per_day: 10 });
+    const res = await patch(location.code, { capacity_orders_per_day: -1, capacity_units_per_day: '5' });
+    expectInvalid(res, ['/capacity_orders_per_day', '/capacity_units_per_day']);
+    expect(await get(location.code)).toEqual(location);
   });
 });
 

@@ -64,7 +64,7 @@ describe('a channel that allows backorders', () => {
       reservations: [{ location, items: [{ sku, quantity: 3 }] }],
     });
     expect(await reservedOf(sku)).toBe(3);
-    expect(await eventTypes(order.id)).toEqual(['order.created', 'order.backordered']);
+    expect(await eventTypes(order.id)).toEqual(['order.created', 'order.routed', 'order.backordered']);
     const event = (
       await t.pool.query("SELECT data FROM events WHERE resource_id = $1 AND type = 'order.backordered'", [
         order.id,
@@ -133,7 +133,7 @@ describe('a channel that allows backorders', () => {
       ['backordered', 1, 1], // d: the oldest of the rest gets the last unit
     ]);
     expect(await reservedOf(sku)).toBe(5);
-    expect(await eventTypes(b.id)).toEqual(['order.created', 'order.backordered', 'order.allocated']);
+    expect(await eventTypes(b.id)).toEqual(['order.created', 'order.backordered', 'order.routed', 'order.allocated']);
     const allocatedEvent = (
       await t.pool.query("SELECT data FROM events WHERE resource_id = $1 AND type = 'order.allocated'", [
         b.id,

@@ -59,7 +59,7 @@ describe('POST /v1/orders', () => {
     const events = await t.pool.query('SELECT type FROM events WHERE resource_id = $1 ORDER BY sequence', [
       order.id,
     ]);
-    expect(events.rows.map((r) => r.type)).toEqual(['order.created', 'order.allocated']);
+    expect(events.rows.map((r) => r.type)).toEqual(['order.created', 'order.routed', 'order.allocated']);
   });
 
   it('stores the order, its lines and active reservations that raise reserved stock', async () => {
@@ -359,7 +359,7 @@ describe('POST /v1/orders', () => {
     expect(res.statusCode, res.body).toBe(201);
     const order = res.json();
     const events = await eventsOf(order.id);
-    expect(events.map((e) => e.type)).toEqual(['order.created', 'order.allocated']);
+    expect(events.map((e) => e.type)).toEqual(['order.created', 'order.routed', 'order.allocated']);
     for (const event of events) {
       expect(event.channel).toBe(channel);
       expect(event.data.order).toMatchObject({

@@ -192,10 +192,10 @@ describe('a held order', () => {
     const events = (
       await t.pool.query('SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence', [order.id])
     ).rows;
-    expect(events.map((e) => e.type)).toEqual(['order.created', 'order.held', 'order.held']);
+    expect(events.map((e) => e.type)).toEqual(['order.created', 'order.routed', 'order.held', 'order.held']);
     expect(
       events
-        .slice(1)
+        .slice(2)
         .map((e) => e.data.hold.kind)
         .sort(),
     ).toEqual(['address', 'payment']);

@@ -83,7 +83,7 @@ describe('fraud rules at capture', () => {
     const events = (
       await t.pool.query('SELECT type FROM events WHERE resource_id = $1 ORDER BY sequence', [order.id])
     ).rows;
-    expect(events.map((e) => e.type)).toEqual(['order.created', 'order.held']);
+    expect(events.map((e) => e.type)).toEqual(['order.created', 'order.routed', 'order.held']);
   });
 
   it('accepts an order below the review threshold, still recording the score', async () => {

@@ -232,6 +232,7 @@ describe('POST /v1/holds/{id}/release', () => {
     const types = (await eventsOf(order.id)).map((e) => e.type);
     expect(types).toEqual([
       'order.created',
+      'order.routed',
       'order.held',
       'order.held',
       'order.hold_released',

@@ -432,6 +432,7 @@ describe('PATCH /v1/orders/{id}', () => {
     const types = (await eventsOf(order.id)).map((e) => e.type);
     expect(types).toEqual([
       'order.created',
+      'order.routed',
       'order.allocated',
       'order.updated',
       'order.held',

@@ -1,0 +1,175 @@
+import Type, { type Static } from 'typebox';
+import { serviceLevels } from '../../db/schema/orders.js';
+import { Code, Count, Text, timestamps } from '../../http/fields.js';
+
+export const limits = { services: 20, bands: 50, brackets: 50, pickupCutoffs: 500 } as const;
+
+const codePattern = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+const hhmm = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+
+const Kilometres = Type.Number({ minimum: 0, maximum: 100_000 });
+const Grams = Count();
+
+export const DistanceBandSchema = Type.Object(
+  { min_km: Kilometres, max_km: Kilometres },
+  { additionalProperties: false, description: 'Great-circle km from ship-from to ship-to: [min_km, max_km)' },
+);
+
+export const WeightBracketSchema = Type.Object(
+  { min_grams: Grams, max_grams: Grams },
+  { additionalProperties: false, description: 'Parcel weight: [min_grams, max_grams)' },
+);
+
+export const RateSchema = Type.Object(
+  {
+    price: Count({ description: 'Price in minor units of the currency the carrier bills in' }),
+    transit_days: Type.Integer({ minimum: 0, maximum: 60, description: 'Business days in transit' }),
+  },
+  { additionalProperties: false },
+);
+
+export const RateCardSchema = Type.Object(
+  {
+    distance_bands: Type.Array(DistanceBandSchema, {
+      minItems: 1,
+      maxItems: limits.bands,
+      description: 'Half-open ranges starting at 0 km, in order, without gaps or overlaps',
+    }),
+    weight_brackets: Type.Array(WeightBracketSchema, {
+      minItems: 1,
+      maxItems: limits.brackets,
+      description: 'Half-open ranges starting at 0 g, in order, without gaps or overlaps',
+    }),
+    rates: Type.Array(Type.Array(RateSchema, { maxItems: limits.brackets }), {
+      maxItems: limits.bands,
+      description: '`rates[band][bracket]`: one row per distance band, one cell per weight bracket',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type RateCardInput = Static<typeof RateCardSchema>;
+
+const serviceFields = {
+  code: Code('Service code, unique within the carrier', 'ground'),
+  name: Text(200),
+  service_levels: Type.Array(Type.Enum(serviceLevels), {
+    minItems: 1,
+    maxItems: serviceLevels.length,
+    uniqueItems: true,
+    description: 'The order service levels this service can deliver',
+  }),
+  rate_card: RateCardSchema,
+  pickup_cutoffs: Type.Record(
+    Type.String({ pattern: codePattern }),
+    Type.String({ pattern: hhmm, description: 'Local time (HH:MM)' }),
+    {
+      additionalProperties: false,
+      maxProperties: limits.pickupCutoffs,
+      description:
+        'Location code -> latest local pickup time (HH:MM); locations not listed use their own order cut-off',
+    },
+  ),
+  active: Type.Boolean(),
+};
+
+const rateCardExample = {
+  distance_bands: [
+    { min_km: 0, max_km: 300 },
+    { min_km: 300, max_km: 20_100 },
+  ],
+  weight_brackets: [
+    { min_grams: 0, max_grams: 1000 },
+    { min_grams: 1000, max_grams: 30_000 },
+  ],
+  rates: [
+    [
+      { price: 650, transit_days: 1 },
+      { price: 990, transit_days: 2 },
+    ],
+    [
+      { price: 890, transit_days: 4 },
+      { price: 1490, transit_days: 5 },
+    ],
+  ],
+};
+
+const serviceExample = {
+  code: 'ground',
+  name: 'Ground',
+  service_levels: ['standard'],
+  rate_card: rateCardExample,
+  pickup_cutoffs: { 'NJ-DC': '16:30' },
+};
+
+export const CarrierServiceInputSchema = Type.Object(
+  {
+    code: serviceFields.code,
+    name: serviceFields.name,
+    service_levels: serviceFields.service_levels,
+    rate_card: serviceFields.rate_card,
+    pickup_cutoffs: Type.Optional(serviceFields.pickup_cutoffs),
+    active: Type.Optional(serviceFields.active),
+  },
+  { additionalProperties: false },
+);
+export type CarrierServiceInput = Static<typeof CarrierServiceInputSchema>;
+
+const servicesInput = (description: string) =>
+  Type.Array(CarrierServiceInputSchema, { maxItems: limits.services, description });
+
+export const CreateCarrierSchema = Type.Object(
+  {
+    code: Code('Carrier code', 'ups'),
+    name: Text(200),
+    active: Type.Optional(Type.Boolean()),
+    services: servicesInput('The carrier’s services; codes are unique within the carrier'),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ code: 'ups', name: 'UPS', services: [serviceExample] }],
+  },
+);
+export type CreateCarrier = Static<typeof CreateCarrierSchema>;
+
+export const UpdateCarrierSchema = Type.Object(
+  {
+    name: Type.Optional(Text(200)),
+    active: Type.Optional(Type.Boolean()),
+    services: Type.Optional(servicesInput('Replaces the whole list of services')),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ name: 'UPS (contract 2027)' }] },
+);
+export type UpdateCarrier = Static<typeof UpdateCarrierSchema>;
+
+export const CarrierServiceSchema = Type.Object(serviceFields);
+export type CarrierServiceBody = Static<typeof CarrierServiceSchema>;
+
+export const CarrierSchema = Type.Object(
+  {
+    code: Type.String(),
+    name: Type.String(),
+    active: Type.Boolean(),
+    services: Type.Array(CarrierServiceSchema),
+    ...timestamps,
+  },
+  {
+    title: 'Carrier',
+    examples: [
+      {
+        code: 'ups',
+        name: 'UPS',
+        active: true,
+        services: [{ ...serviceExample, active: true }],
+        created_at: '2026-11-27T10:00:00.000Z',
+        updated_at: '2026-11-27T10:00:00.000Z',
+      },
+    ],
+  },
+);
+export type Carrier = Static<typeof CarrierSchema>;
+
+export const CarrierParamsSchema = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const CarrierListQuerySchema = Type.Object({
+  active: Type.Optional(Type.Boolean({ description: 'Only active (true) or inactive (false) carriers' })),
+});

@@ -1,0 +1,192 @@
+/**
+ * Delivery options for a basket: which locations could ship it (each alone, or one split filled
+ * from the nearest locations first) and, for each carrier service of the wanted level whose rate card
+ * covers every parcel, when it ships, when it arrives and what it costs. Pure: no database, no clock.
+ */
+import type { ServiceRate } from '../carriers/carriers.service.js';
+import { quote } from '../carriers/rate-card.js';
+import { addBusinessDays, shipDate } from './calendar.js';
+
+/** A location that may ship, as far as the calendar and the rate cards need to know it. */
+export interface ShipFrom {
+  code: string;
+  timeZone: string;
+  /** Local HH:MM after which an order ships a business day later. */
+  cutoffTime: string;
+  processingDays: number;
+  /** Great-circle km to the destination. */
+  distanceKm: number;
+}
+
+export interface Line {
+  sku: string;
+  quantity: number;
+}
+
+/** One parcel of a plan: what leaves one location. */
+export interface Shipment {
+  from: ShipFrom;
+  lines: Line[];
+  weightGrams: number;
+}
+
+export interface PromiseOption {
+  locations: Array<{ location: string; lines: Line[] }>;
+  carrier: string;
+  service: string;
+  ship_date: string;
+  delivery_date: string;
+  /** Minor units, summed over the shipments. */
+  cost: number;
+  transit_days: number;
+}
+
+/** Demand per SKU, in the order SKUs first appear: lines repeating a SKU count together. */
+export function demandOf(lines: Line[]): Line[] {
+  const bySku = new Map<string, number>();
+  for (const line of lines) {
+    bySku.set(line.sku, (bySku.get(line.sku) ?? 0) + line.quantity);
+  }
+  return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+/**
+ * The plans worth quoting: every location that can ship the whole demand alone, nearest first; when
+ * none can, one split that takes each line from the nearest locations that have it. No plan when even
+ * all locations together fall short. `stock` is what may be sold per location code, then SKU.
+ */
+export function plansFor({
+  demand,
+  locations,
+  stock,
+  weights,
+}: {
+  demand: Line[];
+  locations: ShipFrom[];
+  stock: Map<string, Map<string, number>>;
+  /** Grams per unit; SKUs without a weight weigh nothing. */
+  weights: Map<string, number>;
+}): Shipment[][] {
+  const nearest = [...locations].sort((a, b) => a.distanceKm - b.distanceKm || a.code.localeCompare(b.code));
+  const shipment = (from: ShipFrom, lines: Line[]): Shipment => ({
+    from,
+    lines,
+    weightGrams: lines.reduce((sum, line) => sum + (weights.get(line.sku) ?? 0) * line.quantity, 0),
+  });
+  const singles = nearest.filter((from) =>
+    demand.every((line) => (stock.get(from.code)?.get(line.sku) ?? 0) >= line.quantity),
+  );
+  if (singles.length > 0) {
+    return singles.map((from) => [shipment(from, demand)]);
+  }
+  const left = new Map(demand.map((line) => [line.sku, line.quantity]));
+  const split: Shipment[] = [];
+  for (const from of nearest) {
+    const lines: Line[] = [];
+    for (const line of demand) {
+      const wanted = left.get(line.sku) ?? 0;
+      const taken = Math.min(wanted, stock.get(from.code)?.get(line.sku) ?? 0);
+      if (taken > 0) {
+        lines.push({ sku: line.sku, quantity: taken });
+        left.set(line.sku, wanted - taken);
+      }
+    }
+    if (lines.length > 0) {
+      split.push(shipment(from, lines));
+    }
+  }
+  return [...left.values()].every((quantity) => quantity === 0) ? [split] : [];
+}
+
+/** Ship dates by location and cut-off, worked out once per request however many services share them. */
+function shipDates(now: Date) {
+  const known = new Map<string, string>();
+  return (from: ShipFrom, cutoff: string) => {
+    const key = `${from.code} ${cutoff}`;
+    let date = known.get(key);
+    if (date === undefined) {
+      date = shipDate({ now, timeZone: from.timeZone, cutoff, processingDays: from.processingDays });
+      known.set(key, date);
+    }
+    return date;
+  };
+}
+
+/** The later of two YYYY-MM-DD dates (they sort as strings). */
+const laterDate = (a: string, b: string) => (a.localeCompare(b) > 0 ? a : b);
+
+/** A service's pickup cut-off at a location when it has one, else the location's own cut-off. */
+const cutoffAt = (service: ServiceRate, from: ShipFrom) =>
+  service.pickupCutoffs[from.code] ?? from.cutoffTime;
+
+/**
+ * Every (plan, service) pair that can deliver: the service offers the level and its rate card quotes
+ * every shipment of the plan. A plan's dates are those of its slowest shipment and its cost the sum.
+ * Sorted by delivery date, then cost; ties keep nearer plans and the services' own order first.
+ */
+export function promiseOptions({
+  now,
+  plans,
+  services,
+  serviceLevel,
+}: {
+  now: Date;
+  plans: Shipment[][];
+  services: readonly ServiceRate[];
+  serviceLevel: string;
+}): PromiseOption[] {
+  const offered = services.filter((service) => service.serviceLevels.includes(serviceLevel));
+  const shipDateOf = shipDates(now);
+  const optionFor = (plan: Shipment[], service: ServiceRate): PromiseOption | undefined => {
+    const option: PromiseOption = {
+      locations: plan.map((shipment) => ({ location: shipment.from.code, lines: shipment.lines })),
+      carrier: service.carrier,
+      service: service.service,
+      ship_date: '',
+      delivery_date: '',
+      cost: 0,
+      transit_days: 0,
+    };
+    for (const shipment of plan) {
+      const price = quote(service.rateCard, shipment.from.distanceKm, shipment.weightGrams);
+      if (!price) {
+        return undefined;
+      }
+      const ship = shipDateOf(shipment.from, cutoffAt(service, shipment.from));
+      const delivery = addBusinessDays(ship, price.transitDays);
+      option.cost += price.price;
+      option.transit_days = Math.max(option.transit_days, price.transitDays);
+      option.ship_date = laterDate(ship, option.ship_date);
+      option.delivery_date = laterDate(delivery, option.delivery_date);
+    }
+    return option;
+  };
+  const options = plans.flatMap((plan) => offered.flatMap((service) => optionFor(plan, service) ?? []));
+  return options.sort((a, b) => a.delivery_date.localeCompare(b.delivery_date) || a.cost - b.cost);
+}
+
+/**
+ * The earliest delivery date any service of the level offers for one parcel from one location, or
+ * undefined when no service's rate card quotes it.
+ */
+export function earliestDelivery({
+  now,
+  from,
+  services,
+  serviceLevel,
+  weightGrams,
+}: {
+  now: Date;
+  from: ShipFrom;
+  services: readonly ServiceRate[];
+  serviceLevel: string;
+  weightGrams: number;
+}): string | undefined {
+  const options = promiseOptions({
+    now,
+    plans: [[{ from, lines: [], weightGrams }]],
+    services,
+    serviceLevel,
+  });
+  return options[0]?.delivery_date;
+}

@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError, invalid } from '../../errors.js';
+import { callerOf } from '../../http/auth.js';
+import { PromiseRequestSchema, PromiseSchema } from './promise.schemas.js';
+import type { PromiseService } from './promise.service.js';
+
+export const promiseRoutes: FastifyPluginAsyncTypebox<{ promising: PromiseService }> = async (
+  app,
+  { promising },
+) => {
+  app.post(
+    '/promise',
+    {
+      config: { scope: 'orders:read' },
+      schema: {
+        operationId: 'promiseDelivery',
+        tags: ['Promising'],
+        summary: 'Delivery options for a basket at checkout: ship-from, carrier service, dates and cost',
+        description:
+          'Read-only: reserves nothing. Options come from every location that can ship all lines alone or, when none can, one split filled from the nearest locations; each with every carrier service of the level whose rate card quotes every parcel. Ship dates respect each location’s cut-off (or the service’s pickup cut-off there) in its own time zone, its processing days and weekends. Nothing deliverable is an empty list, not an error. A channel-bound key naming another channel gets a 404.',
+        body: PromiseRequestSchema,
+        response: { 200: PromiseSchema },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const channel = request.body.channel ?? caller.channel;
+      if (channel === null) {
+        throw invalid([
+          { in: 'body', pointer: '/channel', detail: 'is required for an API key not bound to a channel' },
+        ]);
+      }
+      if (caller.channel !== null && channel !== caller.channel) {
+        throw new AppError('not_found', `Channel ${channel} was not found`);
+      }
+      return promising.promise(request.body, channel);
+    },
+  );
+};
