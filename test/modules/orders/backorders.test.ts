@@ -133,7 +133,12 @@ describe('a channel that allows backorders', () => {
       ['backordered', 1, 1], // d: the oldest of the rest gets the last unit
     ]);
     expect(await reservedOf(sku)).toBe(5);
-    expect(await eventTypes(b.id)).toEqual(['order.created', 'order.backordered', 'order.routed', 'order.allocated']);
+    expect(await eventTypes(b.id)).toEqual([
+      'order.created',
+      'order.backordered',
+      'order.routed',
+      'order.allocated',
+    ]);
     const allocatedEvent = (
       await t.pool.query("SELECT data FROM events WHERE resource_id = $1 AND type = 'order.allocated'", [
         b.id,
