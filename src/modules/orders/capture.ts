@@ -35,6 +35,9 @@ export interface CaptureDraft {
 /** The (channel, external_id) already has an order: the caller returns that one. */
 export class RepeatedOrder extends Error {}
 
+/** A concurrent order took a location's last room for the day: capture runs again and routes elsewhere. */
+export class CapacityTaken extends Error {}
+
 /**
  * Writes a new order in two statements inside the caller's transaction. The first locks the
  * levels of the order's products, checks for an earlier order with the same external id and draws
@@ -181,9 +184,6 @@ export async function writeCapture(
     updatedAt: now,
   };
   const usage = routing.usageWrite(plan);
-  if (usage) {
-    writes.push(usage);
-  }
   const snapshot = presentOrder({ order, channel: channel.code, lines, reservations, holds });
 
   const orderEvent = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
@@ -215,7 +215,7 @@ export async function writeCapture(
     events.push(orderEvent('order.cancelled', { reason: 'fraud' }));
   }
 
-  const inserted = await tx.execute<{ inserted: number }>(sql`
+  const inserted = await tx.execute<{ inserted: number; counted: number }>(sql`
     WITH o AS (${tx
       .insert(orders)
       .values(order)
@@ -239,16 +239,20 @@ export async function writeCapture(
       SELECT u.id, o.id, u.kind, u.queue, u.reason, u.details, ${now}
         FROM o, unnest(${sql.param(holds.map((h) => h.id))}::bigint[], ${sql.param(holds.map((h) => h.kind))}::hold_kind[],
                        ${sql.param(holds.map((h) => h.queue))}::text[], ${sql.param(holds.map((h) => h.reason))}::text[],
-                       ${sql.param(holds.map((h) => JSON.stringify(h.details)))}::jsonb[]) AS u(id, kind, queue, reason, details))
+                       ${sql.param(holds.map((h) => JSON.stringify(h.details)))}::jsonb[]) AS u(id, kind, queue, reason, details)),
+    usage AS (${usage?.sql ?? sql`SELECT NULL::bigint AS location_id WHERE false`})
     ${sql.join(
       [...writes, eventsInsert(events)]
         .filter((part): part is SQL => part !== undefined)
         .map((part, i) => sql`, ${sql.raw(`write_${i}`)} AS (${part})`),
       sql``,
     )}
-    SELECT count(*)::int AS inserted FROM o`);
+    SELECT (SELECT count(*)::int FROM o) AS inserted, (SELECT count(*)::int FROM usage) AS counted`);
   if (inserted.rows[0]?.inserted !== 1) {
     throw new RepeatedOrder();
+  }
+  if ((inserted.rows[0]?.counted ?? 0) < (usage?.locations ?? 0)) {
+    throw new CapacityTaken();
   }
   return snapshot;
 }

@@ -14,7 +14,7 @@ import { evaluateFraud, type FraudFacts } from '../fraud/evaluate.js';
 import type { FraudService } from '../fraud/fraud.service.js';
 import type { RoutingService, RoutingSession, UsageRow } from '../routing/routing.service.js';
 import { type ChannelPolicy, orderPriority, writeLineQuantities } from './allocate.js';
-import { type CaptureDraft, RepeatedOrder, writeCapture } from './capture.js';
+import { CapacityTaken, type CaptureDraft, RepeatedOrder, writeCapture } from './capture.js';
 import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
 import { editable, type OrderStatus } from './order-state.js';
 import { lineHolder, loadOrders, type OrderState, presentOrder } from './order-store.js';
@@ -338,24 +338,36 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
             ].filter((need): need is HoldNeed => need !== undefined),
         ...(rejected ? { rejection: `fraud: ${risk.reasons.join('; ')}` } : {}),
       };
-      try {
-        const session = await routing.session(
-          {
-            channel: channel.code,
-            shipTo: input.ship_to,
-            serviceLevel: input.shipping.service_level,
-            total: totals.total,
-            currency: input.currency,
-            priority: draft.order.priority,
-          },
-          [...catalog.values()],
-          context.usage,
-          { allowPartial: channel.allowBackorders },
-        );
-        return { order: await inTransaction(db, (tx) => writeCapture(tx, draft, session)), created: true };
-      } catch (err) {
-        if (!(err instanceof RepeatedOrder)) {
-          throw err;
+      const routedOrder = {
+        channel: channel.code,
+        shipTo: input.ship_to,
+        serviceLevel: input.shipping.service_level,
+        total: totals.total,
+        currency: input.currency,
+        priority: draft.order.priority,
+      };
+      let usage = context.usage;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const session = await routing.session(routedOrder, [...catalog.values()], usage, {
+            allowPartial: channel.allowBackorders,
+          });
+          return { order: await inTransaction(db, (tx) => writeCapture(tx, draft, session)), created: true };
+        } catch (err) {
+          if (err instanceof CapacityTaken && attempt < 3) {
+            // Another order took a location's last room today: route again with fresh usage.
+            usage = await routing.usage(db);
+            continue;
+          }
+          if (err instanceof CapacityTaken) {
+            throw new AppError('service_unavailable', 'Locations filled up while routing this order; retry', {
+              retryAfterSeconds: 1,
+            });
+          }
+          if (!(err instanceof RepeatedOrder)) {
+            throw err;
+          }
+          break;
         }
       }
       // The same (channel, external_id) was captured before, or by a copy that just committed.

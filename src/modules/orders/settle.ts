@@ -4,6 +4,7 @@ import { writeTogether } from '../../db/batch.js';
 import type { Executor } from '../../db/client.js';
 import { holds } from '../../db/schema/index.js';
 import { setReservationExpiry } from '../allocation/allocation.service.js';
+import type { Plan } from '../allocation/plan.js';
 import { eventsInsert, type NewEvent } from '../events/events.service.js';
 import type { RoutingSession } from '../routing/routing.service.js';
 import { allocateLines, type ChannelPolicy, lineQuantitiesUpdate } from './allocate.js';
@@ -126,6 +127,7 @@ export async function settle(
     current.reservations = await activeReservations(tx, current);
   }
   const hadReservations = current.reservations.length > 0;
+  let promised: string | null | undefined;
   const reservationsBefore = current.reservations.length;
   if (state.order.status !== 'cancelled') {
     const outcome = await allocateLines(tx, channel, current.lines, expiresAt, {
@@ -133,6 +135,23 @@ export async function settle(
       writes,
       ...(input.routing ? { planner: input.routing.planner } : {}),
     });
+    // Stock reserved now counts against its locations' day, and sets the order's promised date.
+    const reservedNow: Plan = {
+      allocations: outcome.reserved.map((r) => ({
+        key: r.holder,
+        productId: r.productId,
+        locationId: r.locationId,
+        quantity: r.quantity,
+      })),
+      unfilled: [],
+    };
+    if (input.routing && reservedNow.allocations.length > 0) {
+      const usage = input.routing.usageWrite(reservedNow);
+      if (usage) {
+        writes.push(usage.sql);
+      }
+      promised = input.routing.promisedDeliveryDate(reservedNow);
+    }
     const review = input.routing?.decision()?.review;
     if (review) {
       await resolve([], [{ kind: 'routing_review', reason: review.reason, details: { ...review } }]);
@@ -165,7 +184,15 @@ export async function settle(
   }
   const routed = input.routing?.decision();
   // Lines, status and events in one statement: the snapshot is built first from what will be written.
-  current = { ...current, order: { ...current.order, status, updatedAt: now } };
+  current = {
+    ...current,
+    order: {
+      ...current.order,
+      status,
+      updatedAt: now,
+      promisedDeliveryDate: promised ?? current.order.promisedDeliveryDate,
+    },
+  };
   const snapshot = presentOrder(current);
   const own = (input.events ?? []).map((build) => build(snapshot));
   const orderEvents = [...own, ...events.filter((e) => e.resourceType === 'order')];
@@ -199,7 +226,9 @@ export async function settle(
     ]),
     routed
       ? sql`UPDATE orders SET status = ${status}, updated_at = ${now}, routing = ${JSON.stringify(routed.trace)}::jsonb,
-              destination = ${JSON.stringify(input.routing?.place ?? null)}::jsonb WHERE id = ${state.order.id}`
+              destination = ${JSON.stringify(input.routing?.place ?? null)}::jsonb,
+              promised_delivery_date = coalesce(${promised ?? null}::date, promised_delivery_date)
+            WHERE id = ${state.order.id}`
       : sql`UPDATE orders SET status = ${status}, updated_at = ${now} WHERE id = ${state.order.id}`,
   ]);
   return current;

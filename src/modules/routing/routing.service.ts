@@ -67,6 +67,16 @@ export interface RoutedProduct {
   tags: string[];
 }
 
+/**
+ * Counts a plan against its locations' daily capacity. The upsert only counts a location that still
+ * has room when it runs (under the row's lock), so `RETURNING` fewer rows than `locations` means a
+ * concurrent order took the room first.
+ */
+export interface UsageWrite {
+  sql: SQL;
+  locations: number;
+}
+
 /** Orders and units each location took on a day: [location id, day, orders, units]. */
 export type UsageRow = [number, string, number, number];
 
@@ -76,7 +86,7 @@ export interface RoutingSession {
   /** The decision of the planner's last run. */
   decision(): RoutingDecision | undefined;
   /** Counts the plan's shipments against the capacity of their locations' local day. */
-  usageWrite(plan: Plan): SQL | undefined;
+  usageWrite(plan: Plan): UsageWrite | undefined;
   /** The latest delivery date of the plan's shipments by the fastest service quoting each. */
   promisedDeliveryDate(plan: Plan): string | null;
 }
@@ -117,8 +127,11 @@ export function createRoutingService({
   // up to a second, and a change made through this process clears its copy at once.
   const ruleSets = new Map<string, { ruleSet: RuleSet | undefined; until: number }>();
   let directory: { byId: Map<number, LocationMeta>; until: number } | undefined;
+  // Bumped on every change: a read that started before it must not put the old value back in the cache.
+  let generation = 0;
 
   async function saved(scope: string, tx: Executor = db): Promise<RuleSet | undefined> {
+    const started = generation;
     const cached = ruleSets.get(scope);
     if (cached && cached.until > Date.now()) {
       return cached.ruleSet;
@@ -134,7 +147,9 @@ export function createRoutingService({
       version: row.version,
       body: row.body as unknown as RuleSetBody,
     };
-    ruleSets.set(scope, { ruleSet, until: Date.now() + cacheMs });
+    if (started === generation) {
+      ruleSets.set(scope, { ruleSet, until: Date.now() + cacheMs });
+    }
     return ruleSet;
   }
 
@@ -142,6 +157,7 @@ export function createRoutingService({
     if (directory && directory.until > Date.now()) {
       return directory.byId;
     }
+    const started = generation;
     const rows = await db.select().from(locations);
     const byId = new Map(
       rows.map((row) => [
@@ -163,7 +179,9 @@ export function createRoutingService({
         },
       ]),
     );
-    directory = { byId, until: Date.now() + cacheMs };
+    if (started === generation) {
+      directory = { byId, until: Date.now() + cacheMs };
+    }
     return byId;
   }
 
@@ -210,8 +228,8 @@ export function createRoutingService({
     },
 
     /** Saves a new version of a scope's rule set; concurrent saves get consecutive versions. */
-    replace: (scope: string, body: RuleSetBody, actor: { apiKeyId: string | null }) =>
-      inTransaction(db, async (tx) => {
+    async replace(scope: string, body: RuleSetBody, actor: { apiKeyId: string | null }) {
+      const saved = await inTransaction(db, async (tx) => {
         const errors = ruleSetErrors(body);
         if (scope !== '*') {
           const channel = await tx.execute(sql`SELECT 1 FROM channels WHERE code = ${scope}`);
@@ -236,9 +254,13 @@ export function createRoutingService({
             createdBy: actor.apiKeyId,
           })
           .returning();
-        ruleSets.clear();
         return { scope, version: row?.version ?? 0, body, createdAt: row?.createdAt ?? null };
-      }),
+      });
+      // Only once committed: a read before that would cache the old version again.
+      ruleSets.clear();
+      generation++;
+      return saved;
+    },
 
     /** What routing would decide for an unsaved order against current stock; nothing is locked or written. */
     async simulate(input: Simulate, caller: Caller): Promise<Simulation> {
@@ -330,6 +352,7 @@ export function createRoutingService({
     /** Forgets the cached locations (a location changed in this process). */
     forgetLocations(): void {
       directory = undefined;
+      generation++;
     },
 
     /** Orders and units per location for the days any location's "today" can be, for capacity. */
@@ -446,12 +469,24 @@ export function createRoutingService({
             return undefined;
           }
           const days = counted.map((s) => localDate(now, s.meta?.timeZone ?? 'UTC'));
-          return sql`
-            INSERT INTO location_daily_usage (location_id, day, orders, units)
-            SELECT * FROM unnest(${sql.param(counted.map((s) => s.locationId))}::bigint[], ${sql.param(days)}::date[],
-                                 ${sql.param(counted.map(() => 1))}::int[], ${sql.param(counted.map((s) => s.units))}::int[])
-            ON CONFLICT (location_id, day) DO UPDATE
-              SET orders = location_daily_usage.orders + excluded.orders, units = location_daily_usage.units + excluded.units`;
+          const room = sql`(SELECT coalesce(capacity_orders_per_day, 2147483647) AS orders,
+                                   coalesce(capacity_units_per_day, 2147483647) AS units
+                              FROM locations WHERE id = excluded.location_id)`;
+          return {
+            locations: counted.length,
+            sql: sql`
+              INSERT INTO location_daily_usage (location_id, day, orders, units)
+              SELECT u.l, u.d, 1, u.n
+                FROM unnest(${sql.param(counted.map((s) => s.locationId))}::bigint[], ${sql.param(days)}::date[],
+                            ${sql.param(counted.map((s) => s.units))}::int[]) AS u(l, d, n)
+                JOIN locations loc ON loc.id = u.l
+               WHERE coalesce(loc.capacity_orders_per_day, 1) >= 1 AND u.n <= coalesce(loc.capacity_units_per_day, u.n)
+              ON CONFLICT (location_id, day) DO UPDATE
+                SET orders = location_daily_usage.orders + 1, units = location_daily_usage.units + excluded.units
+                WHERE location_daily_usage.orders + 1 <= (SELECT orders FROM ${room} r)
+                  AND location_daily_usage.units + excluded.units <= (SELECT units FROM ${room} r)
+              RETURNING location_id`,
+          };
         },
         promisedDeliveryDate(plan) {
           const dates = shipments(plan).map((shipment) => {
