@@ -9,15 +9,26 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
-/** The INSERT of a batch of events, to run alone or together with other writes (src/db/batch.ts). */
+/**
+ * The INSERT of a batch of events, to run alone or together with other writes (src/db/batch.ts). The
+ * batch travels as one JSON document: cheaper to send than an array of JSON strings, which the driver
+ * would have to escape one by one.
+ */
 export function eventsInsert(batch: NewEvent[]): SQL | undefined {
   if (batch.length === 0) {
     return undefined;
   }
+  const rows = batch.map((e) => ({
+    type: e.type,
+    resource_type: e.resourceType,
+    resource_id: e.resourceId,
+    channel: e.channel ?? null,
+    data: e.data,
+  }));
   return sql`INSERT INTO events (type, resource_type, resource_id, channel, data)
-    SELECT * FROM unnest(${sql.param(batch.map((e) => e.type))}::text[], ${sql.param(batch.map((e) => e.resourceType))}::text[],
-                         ${sql.param(batch.map((e) => e.resourceId))}::text[], ${sql.param(batch.map((e) => e.channel ?? null))}::text[],
-                         ${sql.param(batch.map((e) => JSON.stringify(e.data)))}::jsonb[])`;
+    SELECT type, resource_type, resource_id, channel, data
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS e(type text, resource_type text, resource_id text, channel text, data jsonb)`;
 }
 
 /** Appends domain events inside the caller's transaction (the outbox): they commit with the change. */

@@ -195,8 +195,15 @@ export async function writeCapture(
   });
   events.push(orderEvent('order.created'));
   if (trace && plan.allocations.length > 0) {
-    events.push(
-      orderEvent('order.routed', {
+    // A summary of the decision; the whole trace is on the order (GET /v1/orders/{id}/routing).
+    events.push({
+      type: 'order.routed',
+      resourceType: 'order',
+      resourceId: order.id,
+      channel: channel.code,
+      data: {
+        order_id: order.id,
+        number: order.number,
         routing: {
           rule_set: trace.rule_set,
           rule: trace.rule,
@@ -205,8 +212,9 @@ export async function writeCapture(
           cost: trace.chosen?.cost ?? null,
           why: trace.why,
         },
-      }),
-    );
+        promised_delivery_date: order.promisedDeliveryDate,
+      },
+    });
   }
   events.push(...holds.map((hold) => orderEvent('order.held', { hold: presentHold(hold) })));
   if (status === 'allocated' || status === 'backordered') {

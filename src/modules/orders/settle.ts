@@ -222,7 +222,12 @@ export async function settle(
     lineQuantitiesUpdate(current.lines),
     eventsInsert([
       ...events.filter((e) => e.resourceType !== 'order'),
-      ...orderEvents.map((e) => ({ ...e, data: { ...e.data, order: snapshot } })),
+      // order.routed carries a summary of the decision; every other order event the snapshot.
+      ...orderEvents.map((e) =>
+        e.type === 'order.routed'
+          ? { ...e, data: { ...e.data, order_id: state.order.id, number: state.order.number } }
+          : { ...e, data: { ...e.data, order: snapshot } },
+      ),
     ]),
     routed
       ? sql`UPDATE orders SET status = ${status}, updated_at = ${now}, routing = ${JSON.stringify(routed.trace)}::jsonb,

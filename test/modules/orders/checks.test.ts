@@ -199,7 +199,7 @@ describe('a held order', () => {
         .map((e) => e.data.hold.kind)
         .sort(),
     ).toEqual(['address', 'payment']);
-    for (const event of events) {
+    for (const event of events.filter((e) => e.type !== 'order.routed')) {
       expect(event.data.order).toMatchObject({ id: order.id, status: 'on_hold' });
     }
   });
