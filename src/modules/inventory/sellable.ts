@@ -31,57 +31,93 @@ export async function lockSellable(tx: Executor, productIds: number[]): Promise<
   if (productIds.length === 0) {
     return [];
   }
-  const result = await tx.execute<RawSellable>(sellableSelect(productIds));
-  return result.rows.map(toSellableRow);
+  const result = await tx.execute<{ sellable: Sellable }>(sellableSelect(productIds));
+  return toSellableRows(result.rows[0]?.sellable);
 }
 
-/** With `lock: false`, the same read without locks (simulations, promises). */
+/**
+ * One row, one column `sellable`: the (locked) levels and the active channels as compact JSON, which
+ * `toSellableRows` expands to level x channel in JavaScript, rather than sending every level once
+ * per channel. With `lock: false`, the same read without locks (simulations).
+ */
 export const sellableSelect = (productIds: number[], options: { lock?: boolean } = {}) => sql`
-  WITH restricted AS (SELECT location_id, array_agg(channel_id) AS channel_ids FROM location_channels GROUP BY location_id)
-  SELECT l.id AS level_id, l.product_id, p.sku, l.location_id, loc.code AS location, loc.priority AS location_priority,
-         l.on_hand, l.reserved, c.id AS channel_id, c.code AS channel,
-         coalesce(o.quantity, l.safety_stock, c.default_safety_stock) AS safety_stock,
-         loc.active AND c.id IS NOT NULL AND (r.location_id IS NULL OR c.id = ANY(r.channel_ids)) AS serves
-    FROM (SELECT * FROM inventory_levels
-           WHERE product_id = ANY(${sql.param(productIds)}::bigint[])
-           ORDER BY product_id, location_id
-           ${options.lock === false ? sql`` : sql`FOR UPDATE`}) l
-    JOIN LATERAL (SELECT sku FROM products WHERE id = l.product_id OFFSET 0) p ON true
-    JOIN locations loc ON loc.id = l.location_id
-    LEFT JOIN restricted r ON r.location_id = loc.id
-    LEFT JOIN channels c ON c.active
-    LEFT JOIN safety_stock_overrides o ON o.product_id = l.product_id AND o.location_id = l.location_id AND o.channel_id = c.id`;
+  WITH levels AS (
+         SELECT id, product_id, location_id, on_hand, reserved, safety_stock FROM inventory_levels
+          WHERE product_id = ANY(${sql.param(productIds)}::bigint[])
+          ORDER BY product_id, location_id
+          ${options.lock === false ? sql`` : sql`FOR UPDATE`})
+  SELECT json_build_object(
+           'levels', (SELECT coalesce(json_agg(json_build_array(
+                        l.id, l.product_id, (SELECT sku FROM products WHERE id = l.product_id), l.location_id,
+                        loc.code, loc.priority, loc.active, l.on_hand, l.reserved, l.safety_stock,
+                        (SELECT json_object_agg(o.channel_id, o.quantity) FROM safety_stock_overrides o
+                          WHERE o.product_id = l.product_id AND o.location_id = l.location_id),
+                        (SELECT json_agg(lc.channel_id) FROM location_channels lc WHERE lc.location_id = l.location_id))), '[]')
+                        FROM levels l JOIN locations loc ON loc.id = l.location_id),
+           'channels', (SELECT coalesce(json_agg(json_build_array(c.id, c.code, c.default_safety_stock)), '[]')
+                          FROM channels c WHERE c.active)) AS sellable`;
 
-/** A row of `sellableSelect`, as pg returns it (bigints as strings) or as JSON (numbers). */
-export type RawSellable = {
-  level_id: string | number;
-  product_id: string | number;
-  sku: string;
-  location_id: string | number;
-  location: string;
-  location_priority: number;
-  on_hand: number;
-  reserved: number;
-  channel_id: string | number | null;
-  channel: string | null;
-  safety_stock: number | null;
-  serves: boolean;
-};
+/** The `sellable` column: levels as [id, product, sku, location, code, priority, active, on hand,
+ * reserved, safety stock, overrides by channel id, channel ids served], channels as [id, code, default]. */
+export interface Sellable {
+  levels: Array<
+    [
+      number,
+      number,
+      string,
+      number,
+      string,
+      number,
+      boolean,
+      number,
+      number,
+      number | null,
+      Record<string, number> | null,
+      number[] | null,
+    ]
+  >;
+  channels: Array<[number, string, number]>;
+}
 
-export const toSellableRow = (row: RawSellable): SellableRow => ({
-  levelId: Number(row.level_id),
-  productId: Number(row.product_id),
-  sku: row.sku,
-  locationId: Number(row.location_id),
-  location: row.location,
-  locationPriority: row.location_priority,
-  onHand: row.on_hand,
-  reserved: row.reserved,
-  channelId: row.channel_id === null ? null : Number(row.channel_id),
-  channel: row.channel,
-  safetyStock: row.safety_stock ?? 0,
-  serves: row.serves,
-});
+/** Each level once per active channel (once with no channel when none is active). */
+export function toSellableRows(sellable: Sellable | undefined): SellableRow[] {
+  if (!sellable) {
+    return [];
+  }
+  const channels: Array<[number, string, number] | undefined> =
+    sellable.channels.length > 0 ? sellable.channels : [undefined];
+  return sellable.levels.flatMap(
+    ([
+      levelId,
+      productId,
+      sku,
+      locationId,
+      location,
+      priority,
+      active,
+      onHand,
+      reserved,
+      levelSafety,
+      overrides,
+      served,
+    ]) =>
+      channels.map((channel) => ({
+        levelId,
+        productId,
+        sku,
+        locationId,
+        location,
+        locationPriority: priority,
+        onHand,
+        reserved,
+        channelId: channel?.[0] ?? null,
+        channel: channel?.[1] ?? null,
+        safetyStock: channel ? (overrides?.[channel[0]] ?? levelSafety ?? channel[2]) : 0,
+        // A location with no channel list serves every channel.
+        serves: active && channel !== undefined && (served === null || served.includes(channel[0])),
+      })),
+  );
+}
 
 export interface LevelDelta {
   onHand: number;

@@ -4,7 +4,7 @@ import { orders } from '../../db/schema/index.js';
 import { reserve } from '../allocation/allocation.service.js';
 import type { Plan } from '../allocation/plan.js';
 import { eventsInsert, type NewEvent } from '../events/events.service.js';
-import { type RawSellable, sellableSelect, toSellableRow } from '../inventory/sellable.js';
+import { type Sellable, sellableSelect, toSellableRows } from '../inventory/sellable.js';
 import type { RoutingSession } from '../routing/routing.service.js';
 import type { ChannelPolicy } from './allocate.js';
 import type { HoldNeed } from './checks.js';
@@ -60,7 +60,7 @@ export async function writeCapture(
     number: string;
     line_ids: string[];
     hold_ids: string[];
-    levels: RawSellable[] | null;
+    levels: Sellable | null;
   }>(sql`
     WITH locked AS (${sellableSelect(productIds)})
     SELECT (SELECT id FROM orders WHERE channel_id = ${channel.id} AND external_id = ${draft.order.externalId}) AS existing,
@@ -68,7 +68,7 @@ export async function writeCapture(
            nextval('order_number_seq') AS number,
            ARRAY(SELECT nextval('order_lines_id_seq') FROM generate_series(1, ${draft.lines.length})) AS line_ids,
            ARRAY(SELECT nextval('holds_id_seq') FROM generate_series(1, ${holdSlots})) AS hold_ids,
-           (SELECT json_agg(locked) FROM locked) AS levels`);
+           (SELECT sellable FROM locked) AS levels`);
   const drawn = first.rows[0];
   if (!drawn || drawn.existing) {
     throw new RepeatedOrder();
@@ -99,7 +99,7 @@ export async function writeCapture(
       })),
       allowPartial: channel.allowBackorders,
       expiresAt,
-      locked: (drawn.levels ?? []).map(toSellableRow),
+      locked: toSellableRows(drawn.levels ?? undefined),
       events,
       writes,
     });

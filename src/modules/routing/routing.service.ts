@@ -12,7 +12,7 @@ import type { CarrierService, ServiceRate } from '../carriers/carriers.service.j
 import { quote } from '../carriers/rate-card.js';
 import { channelByCode, productFactsBySku } from '../catalog/lookup.js';
 import { distanceKm, type Place, placeAddress } from '../geo/geo.js';
-import { type RawSellable, sellableSelect, toSellableRow } from '../inventory/sellable.js';
+import { type Sellable, sellableSelect, toSellableRows } from '../inventory/sellable.js';
 import { orderPriority } from '../orders/allocate.js';
 import { localDate } from '../promising/calendar.js';
 import { promisedDelivery } from '../promising/promise.service.js';
@@ -304,7 +304,7 @@ export function createRoutingService({
         productId: facts.get(line.sku)?.id ?? 0,
         quantity: line.quantity,
       }));
-      const stock = await db.execute<RawSellable>(
+      const stock = await db.execute<{ sellable: Sellable }>(
         sellableSelect(
           products.map((p) => p.id),
           { lock: false },
@@ -325,7 +325,7 @@ export function createRoutingService({
       );
       const planned = session.planner({
         demand,
-        candidates: candidatesFor(stock.rows.map(toSellableRow), channel.id),
+        candidates: candidatesFor(toSellableRows(stock.rows[0]?.sellable), channel.id),
       });
       // As at capture: a channel that does not backorder reserves nothing unless every line is covered.
       const plan =
