@@ -31,12 +31,15 @@ export const channels = pgTable(
     allowBackorders: boolean('allow_backorders').notNull().default(false),
     /** How long stock stays reserved for an order on hold before it is released (re-taken on release). */
     heldReservationMinutes: integer('held_reservation_minutes').notNull().default(1440),
+    /** Minutes an allocated order stays editable before its shipments are released; 0 releases at once. */
+    releaseDelayMinutes: integer('release_delay_minutes').notNull().default(0),
     active: boolean('active').notNull().default(true),
     ...timestamps,
   },
   (t) => [
     check('channels_default_safety_stock_check', sql`${t.defaultSafetyStock} >= 0`),
     check('channels_held_reservation_minutes_check', sql`${t.heldReservationMinutes} > 0`),
+    check('channels_release_delay_minutes_check', sql`${t.releaseDelayMinutes} >= 0`),
   ],
 );
 
@@ -62,6 +65,8 @@ export const locations = pgTable(
     /** Orders and units the location can take per local day; null is unlimited. */
     capacityOrdersPerDay: integer('capacity_orders_per_day'),
     capacityUnitsPerDay: integer('capacity_units_per_day'),
+    /** `ordo`: picked and packed through Ordo; `external_wms`: a WMS confirms shipments itself. */
+    fulfillment: text('fulfillment', { enum: ['ordo', 'external_wms'] }).notNull().default('ordo'),
     active: boolean('active').notNull().default(true),
     ...timestamps,
   },

@@ -110,6 +110,8 @@ export const orders = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
     placedAt: timestamp('placed_at', { withTimezone: true }).notNull(),
     cancelReason: text('cancel_reason'),
+    /** When the allocated order's shipments are due to be released (after the channel's edit window). */
+    releaseDueAt: timestamp('release_due_at', { withTimezone: true }),
     createdBy: uuid('created_by').references(() => apiKeys.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -120,6 +122,9 @@ export const orders = pgTable(
     index('orders_attention_idx')
       .on(t.status, t.number)
       .where(sql`${t.status} IN ('on_hold', 'backordered')`),
+    index('orders_release_due_idx')
+      .on(t.releaseDueAt)
+      .where(sql`${t.releaseDueAt} IS NOT NULL`),
     index('orders_customer_email_idx').on(t.customerEmail, t.placedAt),
     index('orders_address_key_idx').on(t.addressKey, t.placedAt),
     check(

@@ -21,6 +21,11 @@ export const carriers = pgTable('carriers', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
   code: text('code').notNull().unique(),
   name: text('name').notNull(),
+  /** How labels and tracking numbers are made: from the rate card, or by the carrier's HTTP API. */
+  adapter: text('adapter', { enum: ['rate_card', 'http'] }).notNull().default('rate_card'),
+  /** The HTTP adapter's base URL and bearer token (never returned by the API). */
+  endpoint: text('endpoint'),
+  apiToken: text('api_token'),
   active: boolean('active').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
