@@ -28,6 +28,13 @@ import { productRoutes } from './modules/catalog/products.routes.js';
 import { createProductService } from './modules/catalog/products.service.js';
 import { fraudRoutes } from './modules/fraud/fraud.routes.js';
 import { createFraudService } from './modules/fraud/fraud.service.js';
+import { packingRoutes } from './modules/fulfillment/packing.routes.js';
+import { createPackingRuleService } from './modules/fulfillment/packing.service.js';
+import { pickListRoutes } from './modules/fulfillment/pick-lists.routes.js';
+import { createPickListService } from './modules/fulfillment/pick-lists.service.js';
+import { createReleaser } from './modules/fulfillment/release.js';
+import { shipmentRoutes } from './modules/fulfillment/shipments.routes.js';
+import { createShipmentService } from './modules/fulfillment/shipments.service.js';
 import { inventoryRoutes } from './modules/inventory/inventory.routes.js';
 import { createInventoryService } from './modules/inventory/inventory.service.js';
 import { createBackorderAllocator } from './modules/orders/backorders.js';
@@ -96,9 +103,22 @@ export function createServices({ db, clock, log }: AppDeps) {
   const inventory = createInventoryService({ db, stockAdded: () => backorders.nudge() });
   const fraud = createFraudService({ db });
   const routing = createRoutingService({ db, clock, carriers });
-  const orders = createOrderService({ db, fraud, routing, clock, log, stockFreed: () => backorders.nudge() });
+  const orders = createOrderService({
+    db,
+    fraud,
+    routing,
+    clock,
+    log,
+    stockFreed: () => backorders.nudge(),
+    allocated: () => releaser.nudge(),
+  });
   const holds = createHoldService({ db, clock, orders });
   const backorders = createBackorderAllocator({ db, clock, orders, log });
+  const packing = createPackingRuleService({ db });
+  const releaser = createReleaser({ db, clock, carriers, packing, log });
+  const fulfillment = { releaser, stockFreed: () => backorders.nudge() };
+  const shipments = createShipmentService({ db, clock, orders, carriers, packing, ...fulfillment });
+  const pickLists = createPickListService({ db, clock, shipments, ...fulfillment });
   return {
     apiKeys,
     channels,
@@ -112,6 +132,10 @@ export function createServices({ db, clock, log }: AppDeps) {
     orders,
     holds,
     backorders,
+    packing,
+    releaser,
+    shipments,
+    pickLists,
   };
 }
 
@@ -192,6 +216,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(orderRoutes, { orders: services.orders });
       await api.register(holdRoutes, { holds: services.holds });
       await api.register(promiseRoutes, { promising: services.promising });
+      await api.register(packingRoutes, { packing: services.packing });
+      await api.register(shipmentRoutes, { shipments: services.shipments });
+      await api.register(pickListRoutes, { pickLists: services.pickLists });
     },
     { prefix: '/v1' },
   );

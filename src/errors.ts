@@ -15,6 +15,7 @@ export const errorCodes = [
   'unsupported_media_type',
   'rate_limited',
   'internal',
+  'upstream_failed',
   'service_unavailable',
 ] as const;
 

@@ -61,6 +61,8 @@ async function main() {
     startPeriodic('reservation-expiry', 30_000, () => releaseExpiredReservations(db, systemClock), log),
     // Feeds nudge the allocator at once; this pass catches stock freed any other way.
     startPeriodic('backorders', 5_000, () => app.services.backorders.run(), log),
+    // Commits nudge the releaser at once; this pass releases orders whose edit window ran out.
+    startPeriodic('release', 1_000, () => app.services.releaser.run(), log),
   ];
   await app.listen({ host: config.host, port: config.port });
 

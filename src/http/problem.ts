@@ -16,6 +16,7 @@ const problems: Record<ErrorCode, { status: number; title: string }> = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal server error' },
+  upstream_failed: { status: 502, title: 'Upstream service failed' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 };
 

@@ -66,7 +66,9 @@ export const locations = pgTable(
     capacityOrdersPerDay: integer('capacity_orders_per_day'),
     capacityUnitsPerDay: integer('capacity_units_per_day'),
     /** `ordo`: picked and packed through Ordo; `external_wms`: a WMS confirms shipments itself. */
-    fulfillment: text('fulfillment', { enum: ['ordo', 'external_wms'] }).notNull().default('ordo'),
+    fulfillment: text('fulfillment', { enum: ['ordo', 'external_wms'] })
+      .notNull()
+      .default('ordo'),
     active: boolean('active').notNull().default(true),
     ...timestamps,
   },

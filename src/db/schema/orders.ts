@@ -122,9 +122,7 @@ export const orders = pgTable(
     index('orders_attention_idx')
       .on(t.status, t.number)
       .where(sql`${t.status} IN ('on_hold', 'backordered')`),
-    index('orders_release_due_idx')
-      .on(t.releaseDueAt)
-      .where(sql`${t.releaseDueAt} IS NOT NULL`),
+    index('orders_release_due_idx').on(t.releaseDueAt).where(sql`${t.releaseDueAt} IS NOT NULL`),
     index('orders_customer_email_idx').on(t.customerEmail, t.placedAt),
     index('orders_address_key_idx').on(t.addressKey, t.placedAt),
     check(

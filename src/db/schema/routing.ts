@@ -22,7 +22,9 @@ export const carriers = pgTable('carriers', {
   code: text('code').notNull().unique(),
   name: text('name').notNull(),
   /** How labels and tracking numbers are made: from the rate card, or by the carrier's HTTP API. */
-  adapter: text('adapter', { enum: ['rate_card', 'http'] }).notNull().default('rate_card'),
+  adapter: text('adapter', { enum: ['rate_card', 'http'] })
+    .notNull()
+    .default('rate_card'),
   /** The HTTP adapter's base URL and bearer token (never returned by the API). */
   endpoint: text('endpoint'),
   apiToken: text('api_token'),

@@ -216,11 +216,22 @@ export async function release(
 }
 
 /**
- * Releases `quantity` units of one holder's reservations, newest first, splitting the last one:
- * a partial cancel or a reduced line quantity. Returns the units released.
+ * Releases `quantity` units of one holder's reservations (at one location when given), newest first,
+ * splitting the last one: a partial cancel, a reduced line quantity, units a location gave back.
+ * Returns the units released.
  */
-export async function releaseUnits(tx: Executor, holder: string, quantity: number): Promise<number> {
-  const held = await lockReservations(tx, sql`${reservations.holder} = ${holder}`);
+export async function releaseUnits(
+  tx: Executor,
+  holder: string,
+  quantity: number,
+  locationId?: number,
+): Promise<number> {
+  const held = await lockReservations(
+    tx,
+    locationId === undefined
+      ? sql`${reservations.holder} = ${holder}`
+      : sql`${reservations.holder} = ${holder} AND ${reservations.locationId} = ${locationId}`,
+  );
   let left = quantity;
   const whole: Reservation[] = [];
   let split: { reservation: Reservation; quantity: number } | undefined;

@@ -20,6 +20,11 @@ const rateCardRules =
   'Every problem (rate cards, repeated service codes, unknown locations in `pickup_cutoffs`) is listed ' +
   'by JSON pointer; nothing is saved unless all is valid.';
 
+const adapterRules =
+  ' Labels and tracking numbers come from the `adapter`: `rate_card` (built in) or `http`, which needs an ' +
+  '`endpoint` (http or https, no credentials in the URL) and may take an `api_token`; the token is write-only ' +
+  '(responses say `has_api_token`).';
+
 export const carrierRoutes: FastifyPluginAsyncTypebox<{ carriers: CarrierService }> = async (
   app,
   { carriers },
@@ -32,7 +37,7 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<{ carriers: CarrierService
         operationId: 'createCarrier',
         tags,
         summary: 'Create a carrier with its services and rate cards',
-        description: rateCardRules,
+        description: `${rateCardRules}${adapterRules}`,
         body: CreateCarrierSchema,
         response: { 201: carrier('The new carrier') },
       },
@@ -76,7 +81,7 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<{ carriers: CarrierService
         operationId: 'updateCarrier',
         tags,
         summary: 'Change a carrier; `services` replaces the whole list',
-        description: rateCardRules,
+        description: `${rateCardRules}${adapterRules} Fields not given keep their value; \`null\` removes the endpoint or the token.`,
         params: CarrierParamsSchema,
         body: UpdateCarrierSchema,
         response: { 200: carrier('The updated carrier') },

@@ -114,6 +114,29 @@ export const CarrierServiceInputSchema = Type.Object(
 );
 export type CarrierServiceInput = Static<typeof CarrierServiceInputSchema>;
 
+export const carrierAdapters = ['rate_card', 'http'] as const;
+export type CarrierAdapterKind = (typeof carrierAdapters)[number];
+
+const Adapter = Type.Enum(carrierAdapters, {
+  description:
+    "How shipments get labels and tracking numbers: `rate_card` (built in: UPU S10 numbers, no carrier call) or `http` (`POST {endpoint}/labels` on the carrier's API)",
+});
+
+const Endpoint = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+  description:
+    "Base URL of the carrier's label API (http or https, no credentials in it); required for `http`",
+  examples: ['https://api.carrier.example/v1'],
+});
+
+const ApiToken = Type.String({
+  pattern: '^[\\x21-\\x7e]{1,4096}$',
+  description:
+    'Sent as `Authorization: Bearer <token>` to the endpoint; write-only (responses only say `has_api_token`)',
+});
+
 const servicesInput = (description: string) =>
   Type.Array(CarrierServiceInputSchema, { maxItems: limits.services, description });
 
@@ -122,11 +145,24 @@ export const CreateCarrierSchema = Type.Object(
     code: Code('Carrier code', 'ups'),
     name: Text(200),
     active: Type.Optional(Type.Boolean()),
+    adapter: Type.Optional({ ...Adapter, default: 'rate_card' }),
+    endpoint: Type.Optional(Endpoint),
+    api_token: Type.Optional(ApiToken),
     services: servicesInput('The carrier’s services; codes are unique within the carrier'),
   },
   {
     additionalProperties: false,
-    examples: [{ code: 'ups', name: 'UPS', services: [serviceExample] }],
+    examples: [
+      { code: 'ups', name: 'UPS', services: [serviceExample] },
+      {
+        code: 'acme',
+        name: 'Acme Parcel',
+        adapter: 'http',
+        endpoint: 'https://api.acme-parcel.example/v1',
+        api_token: 'tok_live_4f2a9c',
+        services: [serviceExample],
+      },
+    ],
   },
 );
 export type CreateCarrier = Static<typeof CreateCarrierSchema>;
@@ -135,6 +171,13 @@ export const UpdateCarrierSchema = Type.Object(
   {
     name: Type.Optional(Text(200)),
     active: Type.Optional(Type.Boolean()),
+    adapter: Type.Optional(Adapter),
+    endpoint: Type.Optional(Type.Union([Endpoint, Type.Null()], { description: 'null removes it' })),
+    api_token: Type.Optional(
+      Type.Union([ApiToken, Type.Null()], {
+        description: 'A new token replaces the old one; null removes it',
+      }),
+    ),
     services: Type.Optional(servicesInput('Replaces the whole list of services')),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ name: 'UPS (contract 2027)' }] },
@@ -149,6 +192,11 @@ export const CarrierSchema = Type.Object(
     code: Type.String(),
     name: Type.String(),
     active: Type.Boolean(),
+    adapter: Adapter,
+    endpoint: Type.Union([Type.String(), Type.Null()], { description: 'Base URL of the label API, or null' }),
+    has_api_token: Type.Boolean({
+      description: 'Whether an API token is stored (the token itself is never returned)',
+    }),
     services: Type.Array(CarrierServiceSchema),
     ...timestamps,
   },
@@ -159,6 +207,9 @@ export const CarrierSchema = Type.Object(
         code: 'ups',
         name: 'UPS',
         active: true,
+        adapter: 'rate_card',
+        endpoint: null,
+        has_api_token: false,
         services: [{ ...serviceExample, active: true }],
         created_at: '2026-11-27T10:00:00.000Z',
         updated_at: '2026-11-27T10:00:00.000Z',

@@ -7,6 +7,7 @@ import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { locationIdsByCode } from '../catalog/lookup.js';
 import type {
   Carrier,
+  CarrierAdapterKind,
   CarrierServiceBody,
   CarrierServiceInput,
   CreateCarrier,
@@ -39,14 +40,57 @@ const presentService = (row: ServiceRow): CarrierServiceBody => ({
   active: row.active,
 });
 
+/** How a carrier makes labels; the token is for the adapter only, never for API responses. */
+export interface AdapterConfig {
+  adapter: CarrierAdapterKind;
+  endpoint: string | null;
+  apiToken: string | null;
+}
+
 const present = (row: CarrierRow, services: ServiceRow[]): Carrier => ({
   code: row.code,
   name: row.name,
   active: row.active,
+  adapter: row.adapter,
+  endpoint: row.endpoint,
+  has_api_token: row.apiToken !== null,
   services: services.map(presentService),
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
 });
+
+/**
+ * Why an adapter setting cannot be saved: an `http` carrier needs an endpoint, and the endpoint must
+ * be an http(s) URL without credentials (the token has its own write-only field) or a fragment.
+ */
+export function adapterErrors(config: {
+  adapter: CarrierAdapterKind;
+  endpoint: string | null;
+}): FieldError[] {
+  const errors: FieldError[] = [];
+  const fail = (detail: string) => errors.push({ in: 'body', pointer: '/endpoint', detail });
+  if (config.endpoint === null) {
+    if (config.adapter === 'http') {
+      fail('is required when the adapter is http');
+    }
+    return errors;
+  }
+  let url: URL;
+  try {
+    url = new URL(config.endpoint);
+  } catch {
+    fail('must be an absolute http or https URL');
+    return errors;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    fail('must be an http or https URL');
+  } else if (url.username !== '' || url.password !== '') {
+    fail('must not carry credentials; send the token as api_token');
+  } else if (url.hash !== '' || config.endpoint.includes('#')) {
+    fail('must not have a fragment');
+  }
+  return errors;
+}
 
 /** RFC 6901: `~` and `/` in a key are escaped so the pointer names exactly that key. */
 const pointerKey = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
@@ -122,10 +166,15 @@ export function createCarrierService({ db }: { db: Db }) {
     return errors;
   }
 
-  async function checkServices(services: CarrierServiceInput[], tx: Executor): Promise<void> {
-    const errors = await servicesErrors(services, tx);
+  /** Every problem with the adapter settings and (when given) the services, in one 422. */
+  async function checkCarrier(
+    services: CarrierServiceInput[] | undefined,
+    adapter: { adapter: CarrierAdapterKind; endpoint: string | null },
+    tx: Executor,
+  ): Promise<void> {
+    const errors = [...adapterErrors(adapter), ...(services ? await servicesErrors(services, tx) : [])];
     if (errors.length > 0) {
-      throw invalid(errors, 'The carrier has invalid services; nothing was saved');
+      throw invalid(errors, 'The carrier is invalid; nothing was saved');
     }
   }
 
@@ -194,10 +243,18 @@ export function createCarrierService({ db }: { db: Db }) {
     create: (input: CreateCarrier): Promise<Carrier> =>
       writing(() =>
         inTransaction(db, async (tx) => {
-          await checkServices(input.services, tx);
+          const adapter = input.adapter ?? 'rate_card';
+          await checkCarrier(input.services, { adapter, endpoint: input.endpoint ?? null }, tx);
           const [row] = await tx
             .insert(carriers)
-            .values({ code: input.code, name: input.name, active: input.active })
+            .values({
+              code: input.code,
+              name: input.name,
+              active: input.active,
+              adapter,
+              endpoint: input.endpoint ?? null,
+              apiToken: input.api_token ?? null,
+            })
             .onConflictDoNothing({ target: carriers.code })
             .returning();
           if (!row) {
@@ -236,19 +293,29 @@ export function createCarrierService({ db }: { db: Db }) {
       writing(() =>
         inTransaction(db, async (tx) => {
           const [existing] = await tx
-            .select({ id: carriers.id })
+            .select({ id: carriers.id, adapter: carriers.adapter, endpoint: carriers.endpoint })
             .from(carriers)
             .where(eq(carriers.code, code))
             .for('update');
           if (!existing) {
             throw notFound(`Carrier ${code}`);
           }
-          if (input.services) {
-            await checkServices(input.services, tx);
-          }
+          // The settings as they will be, so an http carrier can never lose its endpoint.
+          const adapter = {
+            adapter: input.adapter ?? existing.adapter,
+            endpoint: input.endpoint === undefined ? existing.endpoint : input.endpoint,
+          };
+          await checkCarrier(input.services, adapter, tx);
           await tx
             .update(carriers)
-            .set({ name: input.name, active: input.active, updatedAt: sql`now()` })
+            .set({
+              name: input.name,
+              active: input.active,
+              adapter: input.adapter,
+              endpoint: input.endpoint,
+              apiToken: input.api_token,
+              updatedAt: sql`now()`,
+            })
             .where(eq(carriers.id, existing.id));
           if (input.services) {
             await tx.delete(carrierServices).where(eq(carrierServices.carrierId, existing.id));
@@ -270,6 +337,18 @@ export function createCarrierService({ db }: { db: Db }) {
         }
         return loadOne(code);
       }),
+
+    /**
+     * How the carrier makes labels, token included (for the adapter only), or undefined when there is
+     * no such carrier. Read fresh every time: it is needed once per shipment shipped.
+     */
+    async adapterConfig(code: string, tx: Executor = db): Promise<AdapterConfig | undefined> {
+      const [row] = await tx
+        .select({ adapter: carriers.adapter, endpoint: carriers.endpoint, apiToken: carriers.apiToken })
+        .from(carriers)
+        .where(eq(carriers.code, code));
+      return row;
+    },
 
     /**
      * The active services of active carriers, by carrier code then service code. Served from the

@@ -15,6 +15,12 @@ const fields = {
     maximum: 43_200,
     description: 'How long stock stays reserved for an order on hold; re-taken when the hold is released',
   }),
+  release_delay_minutes: Type.Integer({
+    minimum: 0,
+    maximum: 10_080,
+    description:
+      'Edit window: minutes an allocated order waits before its shipments are released to the locations (0 releases at once)',
+  }),
   active: Type.Boolean(),
 };
 
@@ -25,6 +31,7 @@ const example = {
   default_safety_stock: 2,
   allow_backorders: false,
   held_reservation_minutes: 1440,
+  release_delay_minutes: 0,
   active: true,
 };
 
@@ -36,6 +43,7 @@ export const CreateChannelSchema = Type.Object(
     default_safety_stock: Type.Optional(fields.default_safety_stock),
     allow_backorders: Type.Optional(fields.allow_backorders),
     held_reservation_minutes: Type.Optional(fields.held_reservation_minutes),
+    release_delay_minutes: Type.Optional(fields.release_delay_minutes),
     active: Type.Optional(fields.active),
   },
   { additionalProperties: false, examples: [{ code: 'web', name: 'Web store', priority: 10 }] },
@@ -49,6 +57,7 @@ export const UpdateChannelSchema = Type.Object(
     default_safety_stock: Type.Optional(fields.default_safety_stock),
     allow_backorders: Type.Optional(fields.allow_backorders),
     held_reservation_minutes: Type.Optional(fields.held_reservation_minutes),
+    release_delay_minutes: Type.Optional(fields.release_delay_minutes),
     active: Type.Optional(fields.active),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ priority: 20, allow_backorders: true }] },

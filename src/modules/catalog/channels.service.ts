@@ -14,6 +14,7 @@ const present = (row: ChannelRow): Channel => ({
   default_safety_stock: row.defaultSafetyStock,
   allow_backorders: row.allowBackorders,
   held_reservation_minutes: row.heldReservationMinutes,
+  release_delay_minutes: row.releaseDelayMinutes,
   active: row.active,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
@@ -45,6 +46,7 @@ export function createChannelService({ db }: { db: Db }) {
           defaultSafetyStock: input.default_safety_stock,
           allowBackorders: input.allow_backorders,
           heldReservationMinutes: input.held_reservation_minutes,
+          releaseDelayMinutes: input.release_delay_minutes,
           active: input.active,
         })
         .onConflictDoNothing({ target: channels.code })
@@ -86,6 +88,7 @@ export function createChannelService({ db }: { db: Db }) {
         defaultSafetyStock: input.default_safety_stock,
         allowBackorders: input.allow_backorders,
         heldReservationMinutes: input.held_reservation_minutes,
+        releaseDelayMinutes: input.release_delay_minutes,
         active: input.active,
       }),
 

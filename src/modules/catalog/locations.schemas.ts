@@ -28,6 +28,10 @@ const fields = {
   capacity_units_per_day: Type.Union([Count(), Type.Null()], {
     description: 'Units the location can take per local day; null is unlimited',
   }),
+  fulfillment: Type.Union([Type.Literal('ordo'), Type.Literal('external_wms')], {
+    description:
+      '`ordo`: shipments are picked, scanned and packed through Ordo; `external_wms`: a WMS ships them and confirms with POST /v1/shipments/{id}/confirm',
+  }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
     maxItems: 100,
     uniqueItems: true,
@@ -53,6 +57,7 @@ const createExample = {
   time_zone: 'America/New_York',
   capacity_orders_per_day: 5000,
   capacity_units_per_day: null,
+  fulfillment: 'ordo',
   channels: [],
 };
 
@@ -72,6 +77,7 @@ export const CreateLocationSchema = Type.Object(
       time_zone: fields.time_zone,
       capacity_orders_per_day: fields.capacity_orders_per_day,
       capacity_units_per_day: fields.capacity_units_per_day,
+      fulfillment: fields.fulfillment,
       channels: fields.channels,
       active: fields.active,
     }),
@@ -94,6 +100,7 @@ export const UpdateLocationSchema = Type.Object(
     time_zone: fields.time_zone,
     capacity_orders_per_day: fields.capacity_orders_per_day,
     capacity_units_per_day: fields.capacity_units_per_day,
+    fulfillment: fields.fulfillment,
     channels: fields.channels,
     active: fields.active,
   }),

@@ -26,6 +26,7 @@ const present = (row: LocationRow, channelCodes: string[]): Location => ({
   time_zone: row.timeZone,
   capacity_orders_per_day: row.capacityOrdersPerDay,
   capacity_units_per_day: row.capacityUnitsPerDay,
+  fulfillment: row.fulfillment,
   channels: channelCodes,
   active: row.active,
   created_at: row.createdAt.toISOString(),
@@ -163,6 +164,7 @@ export function createLocationService({
             timeZone: input.time_zone,
             capacityOrdersPerDay: input.capacity_orders_per_day,
             capacityUnitsPerDay: input.capacity_units_per_day,
+            fulfillment: input.fulfillment,
             active: input.active,
           })
           .onConflictDoNothing({ target: locations.code })
@@ -247,6 +249,7 @@ export function createLocationService({
             timeZone: input.time_zone,
             capacityOrdersPerDay: input.capacity_orders_per_day,
             capacityUnitsPerDay: input.capacity_units_per_day,
+            fulfillment: input.fulfillment,
             active: input.active,
             updatedAt: sql`now()`,
           })

@@ -14,6 +14,8 @@ export interface ChannelPolicy {
   priority: number;
   allowBackorders: boolean;
   heldReservationMinutes: number;
+  /** The edit window before an allocated order's shipments are released. */
+  releaseDelayMinutes: number;
 }
 
 const quantities = (line: LineRow) => ({
@@ -87,17 +89,19 @@ export async function allocateLines(
   return { lines: updated, reserved: result.reservations };
 }
 
-/** The UPDATE writing lines' allocated, backordered and cancelled quantities. */
+/** The UPDATE writing lines' allocated, backordered, cancelled and shipped quantities. */
 export function lineQuantitiesUpdate(lines: LineRow[]): SQL | undefined {
   if (lines.length === 0) {
     return undefined;
   }
   return sql`
     UPDATE order_lines l
-       SET quantity_allocated = v.allocated, quantity_backordered = v.backordered, quantity_cancelled = v.cancelled
+       SET quantity_allocated = v.allocated, quantity_backordered = v.backordered, quantity_cancelled = v.cancelled,
+           quantity_shipped = v.shipped
       FROM unnest(${sql.param(lines.map((l) => l.id))}::bigint[], ${sql.param(lines.map((l) => l.quantityAllocated))}::int[],
                   ${sql.param(lines.map((l) => l.quantityBackordered))}::int[],
-                  ${sql.param(lines.map((l) => l.quantityCancelled))}::int[]) AS v(id, allocated, backordered, cancelled)
+                  ${sql.param(lines.map((l) => l.quantityCancelled))}::int[],
+                  ${sql.param(lines.map((l) => l.quantityShipped))}::int[]) AS v(id, allocated, backordered, cancelled, shipped)
      WHERE l.id = v.id`;
 }
 

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import { inTransaction } from '../../db/transaction.js';
+import { nudged } from '../../workers/nudge.js';
 import { loadOrders } from './order-store.js';
 import type { OrderService } from './orders.service.js';
 import { settle } from './settle.js';
@@ -69,9 +70,6 @@ export function createBackorderAllocator({
     });
   }
 
-  let pending: Promise<number> | undefined;
-  let again = false;
-
   /** One pass over every product with backorders; returns how many orders gained stock. */
   async function run(): Promise<number> {
     const products = await db.execute<{ product_id: string }>(sql`
@@ -81,31 +79,11 @@ export function createBackorderAllocator({
     for (const row of products.rows) {
       filled += await allocateProduct(Number(row.product_id));
     }
+    if (filled > 0) {
+      await orders.thenRelease(Promise.resolve());
+    }
     return filled;
   }
 
-  return {
-    run,
-    /** Asks for a run soon (stock just arrived); runs never overlap in one process. */
-    nudge(): void {
-      if (pending) {
-        again = true;
-        return;
-      }
-      pending = run()
-        .catch((err: unknown) => {
-          log.error({ err }, 'backorder allocation failed');
-          return 0;
-        })
-        .finally(() => {
-          pending = undefined;
-          if (again) {
-            again = false;
-            this.nudge();
-          }
-        });
-    },
-    /** Resolves when the current nudged run (if any) finishes. */
-    idle: () => pending ?? Promise.resolve(0),
-  };
+  return { run, ...nudged('backorders', run, log) };
 }

@@ -8,7 +8,7 @@ import { type Sellable, sellableSelect, toSellableRows } from '../inventory/sell
 import type { RoutingSession } from '../routing/routing.service.js';
 import type { ChannelPolicy } from './allocate.js';
 import type { HoldNeed } from './checks.js';
-import { assertTransition, settledStatus } from './order-state.js';
+import { assertTransition, releaseDue, settledStatus } from './order-state.js';
 import {
   type HoldRow,
   type LineRow,
@@ -177,6 +177,7 @@ export async function writeCapture(
     number: Number(drawn.number),
     status,
     cancelReason: draft.rejection ?? null,
+    releaseDueAt: status === 'allocated' ? releaseDue(now, channel) : null,
     destination: routing.place ?? null,
     routing: trace ? { ...trace } : null,
     promisedDeliveryDate: plan.allocations.length > 0 ? routing.promisedDeliveryDate(plan) : null,

@@ -115,60 +115,67 @@ export function createHoldService({
      * is released only when the stock is now there.
      */
     release: (id: number, note: string | undefined, caller: Caller): Promise<OrderView> =>
-      inTransaction(db, async (tx) => {
-        const { state, hold } = await lockedHold(tx, id, caller);
-        if (hold.status !== 'open') {
-          throw new AppError('conflict', `Hold ${id} is already ${hold.status}`);
-        }
-        const channel = await orderService.channelPolicy(tx, state.order.channelId);
-        // Releasing a routing review accepts the rules' choice: no second review.
-        const routing = await orderService.routingFor(tx, state, channel, {
-          skipCostReview: hold.kind === 'routing_review',
-        });
-        if (hold.kind === 'stock') {
-          // Settle below gives these reservations the expiry the order's remaining holds call for.
-          const outcome = await allocateLines(tx, channel, state.lines, null, { planner: routing.planner });
-          if (outcome.stockHold) {
-            throw new AppError('conflict', `Stock is still short: ${outcome.stockHold.reason}`);
+      orderService.thenRelease(
+        inTransaction(db, async (tx) => {
+          const { state, hold } = await lockedHold(tx, id, caller);
+          if (hold.status !== 'open') {
+            throw new AppError('conflict', `Hold ${id} is already ${hold.status}`);
           }
-          state.lines = outcome.lines;
-        }
-        const [released] = await tx
-          .update(holds)
-          .set({ status: 'released', resolvedAt: clock.now(), resolvedBy: caller.keyId, note: note ?? null })
-          .where(eq(holds.id, id))
-          .returning();
-        const after = { ...state, holds: state.holds.map((h) => (h.id === id && released ? released : h)) };
-        // The remaining checks run again; a kind someone released before stays decided.
-        const remaining = (['address', 'payment'] as const).filter(
-          (kind) =>
-            kind !== hold.kind && !state.holds.some((h) => h.kind === kind && h.status === 'released'),
-        );
-        const needs = [
-          remaining.includes('address')
-            ? addressHold(state.order.shipTo, state.order.serviceLevel)
-            : undefined,
-          remaining.includes('payment')
-            ? paymentHold(state.order.payment, state.order.total, state.order.currency)
-            : undefined,
-        ].filter((need): need is HoldNeed => need !== undefined);
-        const settled = await settle(tx, after, channel, clock, {
-          routing,
-          checked: remaining,
-          reloadReservations: hold.kind === 'stock',
-          needs,
-          actor: caller.keyId,
-          events: [
-            () => ({
-              type: 'order.hold_released',
-              resourceType: 'order',
-              resourceId: state.order.id,
-              channel: state.channel,
-              data: { hold: presentHold(released ?? hold) },
-            }),
-          ],
-        });
-        return presentOrder(settled);
-      }),
+          const channel = await orderService.channelPolicy(tx, state.order.channelId);
+          // Releasing a routing review accepts the rules' choice: no second review.
+          const routing = await orderService.routingFor(tx, state, channel, {
+            skipCostReview: hold.kind === 'routing_review',
+          });
+          if (hold.kind === 'stock') {
+            // Settle below gives these reservations the expiry the order's remaining holds call for.
+            const outcome = await allocateLines(tx, channel, state.lines, null, { planner: routing.planner });
+            if (outcome.stockHold) {
+              throw new AppError('conflict', `Stock is still short: ${outcome.stockHold.reason}`);
+            }
+            state.lines = outcome.lines;
+          }
+          const [released] = await tx
+            .update(holds)
+            .set({
+              status: 'released',
+              resolvedAt: clock.now(),
+              resolvedBy: caller.keyId,
+              note: note ?? null,
+            })
+            .where(eq(holds.id, id))
+            .returning();
+          const after = { ...state, holds: state.holds.map((h) => (h.id === id && released ? released : h)) };
+          // The remaining checks run again; a kind someone released before stays decided.
+          const remaining = (['address', 'payment'] as const).filter(
+            (kind) =>
+              kind !== hold.kind && !state.holds.some((h) => h.kind === kind && h.status === 'released'),
+          );
+          const needs = [
+            remaining.includes('address')
+              ? addressHold(state.order.shipTo, state.order.serviceLevel)
+              : undefined,
+            remaining.includes('payment')
+              ? paymentHold(state.order.payment, state.order.total, state.order.currency)
+              : undefined,
+          ].filter((need): need is HoldNeed => need !== undefined);
+          const settled = await settle(tx, after, channel, clock, {
+            routing,
+            checked: remaining,
+            reloadReservations: hold.kind === 'stock',
+            needs,
+            actor: caller.keyId,
+            events: [
+              () => ({
+                type: 'order.hold_released',
+                resourceType: 'order',
+                resourceId: state.order.id,
+                channel: state.channel,
+                data: { hold: presentHold(released ?? hold) },
+              }),
+            ],
+          });
+          return presentOrder(settled);
+        }),
+      ),
   };
 }

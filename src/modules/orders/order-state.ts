@@ -12,15 +12,38 @@ const transitions: Record<OrderStatus, readonly OrderStatus[]> = {
   validated: ['allocated', 'backordered', 'on_hold', 'cancelled'],
   on_hold: ['on_hold', 'allocated', 'backordered', 'cancelled'],
   backordered: ['backordered', 'allocated', 'on_hold', 'cancelled'],
-  allocated: ['allocated', 'backordered', 'on_hold', 'released', 'cancelled'],
-  released: ['partially_shipped', 'shipped', 'on_hold', 'cancelled'],
-  partially_shipped: ['partially_shipped', 'shipped', 'delivered'],
-  shipped: ['delivered', 'partially_returned', 'returned'],
+  // Back from a re-route, an allocated order may already have parcels out (or delivered).
+  allocated: [
+    'allocated',
+    'backordered',
+    'on_hold',
+    'released',
+    'partially_shipped',
+    'shipped',
+    'delivered',
+    'cancelled',
+  ],
+  // A released order goes back to allocated when a location gives units back and they are re-routed.
+  released: ['released', 'partially_shipped', 'shipped', 'allocated', 'backordered', 'on_hold', 'cancelled'],
+  partially_shipped: [
+    'partially_shipped',
+    'shipped',
+    'delivered',
+    'allocated',
+    'backordered',
+    'on_hold',
+    'cancelled',
+  ],
+  shipped: ['shipped', 'delivered', 'partially_returned', 'returned'],
   delivered: ['partially_returned', 'returned'],
   partially_returned: ['partially_returned', 'returned'],
   returned: [],
   cancelled: [],
 };
+
+/** When an order that is allocated now is due for release: after the channel's edit window. */
+export const releaseDue = (now: Date, channel: { releaseDelayMinutes: number }) =>
+  new Date(now.getTime() + channel.releaseDelayMinutes * 60_000);
 
 export const canTransition = (from: OrderStatus, to: OrderStatus) => transitions[from].includes(to);
 
@@ -60,4 +83,30 @@ export function settledStatus(lines: LineQuantities[], openHolds: number): Order
     return 'on_hold';
   }
   return lines.some((line) => line.backordered > 0) ? 'backordered' : 'allocated';
+}
+
+/**
+ * Where a released order stands from its lines and its shipments' statuses: shipped once every
+ * unit not cancelled has left, delivered once every parcel that left has arrived. Undefined while
+ * nothing has shipped (the order keeps its status).
+ */
+export function fulfillmentStatus(
+  lines: LineQuantities[],
+  shipments: ReadonlyArray<{ status: string }>,
+): OrderStatus | undefined {
+  const open = lines.reduce((sum, line) => sum + line.quantity - line.cancelled, 0);
+  const shipped = lines.reduce((sum, line) => sum + line.shipped, 0);
+  if (open === 0) {
+    return 'cancelled';
+  }
+  if (shipped === 0) {
+    return undefined;
+  }
+  if (shipped < open) {
+    return 'partially_shipped';
+  }
+  const left = shipments.filter((s) =>
+    ['shipped', 'in_transit', 'delivered', 'exception'].includes(s.status),
+  );
+  return left.every((s) => s.status === 'delivered') ? 'delivered' : 'shipped';
 }

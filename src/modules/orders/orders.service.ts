@@ -12,6 +12,7 @@ import { productFactsBySku } from '../catalog/lookup.js';
 import { appendEvents } from '../events/events.service.js';
 import { evaluateFraud, type FraudFacts } from '../fraud/evaluate.js';
 import type { FraudService } from '../fraud/fraud.service.js';
+import { unitsInProgress, withdrawFromPending } from '../fulfillment/withdraw.js';
 import type { RoutingService, RoutingSession, UsageRow } from '../routing/routing.service.js';
 import { type ChannelPolicy, orderPriority, writeLineQuantities } from './allocate.js';
 import { CapacityTaken, type CaptureDraft, RepeatedOrder, writeCapture } from './capture.js';
@@ -29,6 +30,8 @@ export interface OrderServiceDeps {
   routing: RoutingService;
   /** Called after a change released stock (a cancellation), so waiting backorders can take it. */
   stockFreed?: () => void;
+  /** Called after a change may have made an order allocated, so its shipments are released when due. */
+  allocated?: () => void;
 }
 
 const bodyError = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail });
@@ -40,11 +43,27 @@ const policyOf = (channel: ChannelRow): ChannelPolicy => ({
   priority: channel.priority,
   allowBackorders: channel.allowBackorders,
   heldReservationMinutes: channel.heldReservationMinutes,
+  releaseDelayMinutes: channel.releaseDelayMinutes,
 });
 
 export type OrderService = ReturnType<typeof createOrderService>;
 
-export function createOrderService({ db, fraud, routing, clock, log, stockFreed }: OrderServiceDeps) {
+export function createOrderService({
+  db,
+  fraud,
+  routing,
+  clock,
+  log,
+  stockFreed,
+  allocated,
+}: OrderServiceDeps) {
+  /** Passes a committed result through, after asking for the release of orders that became allocated. */
+  const thenRelease = async <T>(result: Promise<T>): Promise<T> => {
+    const value = await result;
+    allocated?.();
+    return value;
+  };
+
   /** The channel an order is created in: the key's own when bound, else the one named in the body. */
   function channelCodeFor(caller: Caller, named: string | undefined): string {
     if (caller.channel !== null && named !== undefined && named !== caller.channel) {
@@ -99,6 +118,7 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
               priority: Number(channel.priority),
               allowBackorders: channel.allow_backorders === true,
               heldReservationMinutes: Number(channel.held_reservation_minutes),
+              releaseDelayMinutes: Number(channel.release_delay_minutes),
             }
           : undefined,
       products: new Map(
@@ -285,6 +305,7 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
         order: {
           channelId: channel.id,
           externalId: input.external_id,
+          releaseDueAt: null,
           customer: input.customer,
           customerEmail: input.customer.email.toLowerCase(),
           shipTo: input.ship_to,
@@ -352,7 +373,11 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
           const session = await routing.session(routedOrder, [...catalog.values()], usage, {
             allowPartial: channel.allowBackorders,
           });
-          return { order: await inTransaction(db, (tx) => writeCapture(tx, draft, session)), created: true };
+          const order = await inTransaction(db, (tx) => writeCapture(tx, draft, session));
+          if (order.status === 'allocated') {
+            allocated?.();
+          }
+          return { order, created: true };
         } catch (err) {
           if (err instanceof CapacityTaken && attempt < 3) {
             // Another order took a location's last room today: route again with fresh usage.
@@ -452,20 +477,26 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
     async cancel(idOrNumber: string, input: CancelOrder, caller: Caller): Promise<OrderView> {
       const order = await inTransaction(db, async (tx) => {
         const state = await find(tx, idOrNumber, caller, true);
-        if (!editable.includes(state.order.status)) {
+        // After release, units still in pending shipments can be cancelled; picked or packed ones cannot.
+        const released = ['released', 'partially_shipped'].includes(state.order.status);
+        if (!editable.includes(state.order.status) && !released) {
           throw new AppError('conflict', `An order that is ${state.order.status} cannot be cancelled`);
         }
+        const inProgress = released
+          ? await unitsInProgress(
+              tx,
+              state.lines.map((line) => line.id),
+            )
+          : new Map<number, number>();
+        const cancellable = (line: (typeof state.lines)[number]) =>
+          line.quantity - line.quantityCancelled - line.quantityShipped - (inProgress.get(line.id) ?? 0);
         const wanted =
-          input.lines ??
-          state.lines.map((line) => ({
-            line_id: line.id,
-            quantity: line.quantity - line.quantityCancelled - line.quantityShipped,
-          }));
+          input.lines ?? state.lines.map((line) => ({ line_id: line.id, quantity: cancellable(line) }));
         const errors: FieldError[] = [];
         const lines = state.lines.map((line) => ({ ...line }));
         for (const [i, request] of wanted.entries()) {
           const line = lines.find((l) => l.id === request.line_id);
-          const open = line ? line.quantity - line.quantityCancelled - line.quantityShipped : 0;
+          const open = line ? cancellable(line) : 0;
           if (!line) {
             errors.push(bodyError(`/lines/${i}/line_id`, `line ${request.line_id} is not on this order`));
           } else if (request.quantity > open) {
@@ -477,7 +508,14 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
             const fromBackorder = Math.min(request.quantity, line.quantityBackordered);
             // Units neither backordered nor reserved (a stock hold, expired reservations) just go.
             const fromAllocation = Math.min(request.quantity - fromBackorder, line.quantityAllocated);
-            await releaseUnits(tx, lineHolder(line.id), fromAllocation);
+            if (released) {
+              const taken = await withdrawFromPending(tx, line.id, fromAllocation, input.reason);
+              for (const [locationId, units] of taken) {
+                await releaseUnits(tx, lineHolder(line.id), units, locationId);
+              }
+            } else {
+              await releaseUnits(tx, lineHolder(line.id), fromAllocation);
+            }
             line.quantityBackordered -= fromBackorder;
             line.quantityAllocated -= fromAllocation;
             line.quantityCancelled += request.quantity;
@@ -500,7 +538,12 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
             .where(and(eq(holds.orderId, state.order.id), eq(holds.status, 'open')));
           await tx
             .update(orders)
-            .set({ status: 'cancelled', cancelReason: input.reason, updatedAt: sql`now()` })
+            .set({
+              status: 'cancelled',
+              cancelReason: input.reason,
+              releaseDueAt: null,
+              updatedAt: sql`now()`,
+            })
             .where(eq(orders.id, state.order.id));
           const [cancelled] = await loadOrders(tx, [state.order.id]);
           const snapshot = presentOrder(cancelled as OrderState);
@@ -531,6 +574,7 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
         return presentOrder(settled);
       });
       stockFreed?.();
+      allocated?.();
       return order;
     },
 
@@ -539,176 +583,180 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
      * released, the changes applied, the checks re-run and the stock re-reserved, or nothing changes.
      */
     update: (idOrNumber: string, input: UpdateOrder, caller: Caller): Promise<OrderView> =>
-      inTransaction(db, async (tx) => {
-        const state = await find(tx, idOrNumber, caller, true);
-        if (!editable.includes(state.order.status)) {
-          throw new AppError('conflict', `An order that is ${state.order.status} can no longer be changed`);
-        }
-        let lines = state.lines;
-        if (input.lines) {
-          const catalog = await productsFor(input.lines, '/lines', tx);
-          if (catalog.errors.length > 0) {
-            throw invalid(catalog.errors);
+      thenRelease(
+        inTransaction(db, async (tx) => {
+          const state = await find(tx, idOrNumber, caller, true);
+          if (!editable.includes(state.order.status)) {
+            throw new AppError('conflict', `An order that is ${state.order.status} can no longer be changed`);
           }
-          const skus = input.lines.map((line) => line.sku);
-          if (new Set(skus).size !== skus.length) {
-            throw invalid([bodyError('/lines', 'each SKU may appear on one line only')]);
-          }
-          // Lines keep what they reserved, up to their new quantity; removed lines give it all back.
-          const kept = state.lines.filter((line) => skus.includes(line.sku));
-          const removed = state.lines.filter((line) => !skus.includes(line.sku));
-          if (removed.length > 0) {
-            await release(tx, { holders: removed.map((line) => lineHolder(line.id)) });
-            await tx.delete(orderLines).where(
-              inArray(
-                orderLines.id,
-                removed.map((line) => line.id),
-              ),
-            );
-          }
-          let next = Math.max(0, ...state.lines.map((line) => line.lineNumber));
-          lines = [];
-          for (const line of input.lines) {
-            const existing = kept.find((k) => k.sku === line.sku);
-            const keep = Math.min(existing?.quantityAllocated ?? 0, line.quantity);
-            if (existing && existing.quantityAllocated > keep) {
-              await releaseUnits(tx, lineHolder(existing.id), existing.quantityAllocated - keep);
+          let lines = state.lines;
+          if (input.lines) {
+            const catalog = await productsFor(input.lines, '/lines', tx);
+            if (catalog.errors.length > 0) {
+              throw invalid(catalog.errors);
             }
-            const values = {
+            const skus = input.lines.map((line) => line.sku);
+            if (new Set(skus).size !== skus.length) {
+              throw invalid([bodyError('/lines', 'each SKU may appear on one line only')]);
+            }
+            // Lines keep what they reserved, up to their new quantity; removed lines give it all back.
+            const kept = state.lines.filter((line) => skus.includes(line.sku));
+            const removed = state.lines.filter((line) => !skus.includes(line.sku));
+            if (removed.length > 0) {
+              await release(tx, { holders: removed.map((line) => lineHolder(line.id)) });
+              await tx.delete(orderLines).where(
+                inArray(
+                  orderLines.id,
+                  removed.map((line) => line.id),
+                ),
+              );
+            }
+            let next = Math.max(0, ...state.lines.map((line) => line.lineNumber));
+            lines = [];
+            for (const line of input.lines) {
+              const existing = kept.find((k) => k.sku === line.sku);
+              const keep = Math.min(existing?.quantityAllocated ?? 0, line.quantity);
+              if (existing && existing.quantityAllocated > keep) {
+                await releaseUnits(tx, lineHolder(existing.id), existing.quantityAllocated - keep);
+              }
+              const values = {
+                quantity: line.quantity,
+                unitPrice: line.unit_price,
+                taxAmount: line.tax_amount ?? 0,
+                quantityAllocated: keep,
+                quantityBackordered: 0,
+                quantityCancelled: 0,
+              };
+              const [row] = existing
+                ? await tx.update(orderLines).set(values).where(eq(orderLines.id, existing.id)).returning()
+                : await tx
+                    .insert(orderLines)
+                    .values({
+                      ...values,
+                      orderId: state.order.id,
+                      lineNumber: ++next,
+                      productId: catalog.bySku.get(line.sku)?.id ?? 0,
+                      sku: line.sku,
+                    })
+                    .returning();
+              if (row) {
+                lines.push(row);
+              }
+            }
+          }
+          const shipTo = input.ship_to ?? state.order.shipTo;
+          const shipping = input.shipping ?? {
+            service_level: state.order.serviceLevel,
+            amount: state.order.shippingAmount,
+          };
+          const discounts = input.discounts ?? state.order.discounts;
+          const totals = totalsOf(
+            lines.map((line) => ({
               quantity: line.quantity,
-              unitPrice: line.unit_price,
-              taxAmount: line.tax_amount ?? 0,
-              quantityAllocated: keep,
-              quantityBackordered: 0,
-              quantityCancelled: 0,
-            };
-            const [row] = existing
-              ? await tx.update(orderLines).set(values).where(eq(orderLines.id, existing.id)).returning()
-              : await tx
-                  .insert(orderLines)
-                  .values({
-                    ...values,
-                    orderId: state.order.id,
-                    lineNumber: ++next,
-                    productId: catalog.bySku.get(line.sku)?.id ?? 0,
-                    sku: line.sku,
-                  })
-                  .returning();
-            if (row) {
-              lines.push(row);
-            }
-          }
-        }
-        const shipTo = input.ship_to ?? state.order.shipTo;
-        const shipping = input.shipping ?? {
-          service_level: state.order.serviceLevel,
-          amount: state.order.shippingAmount,
-        };
-        const discounts = input.discounts ?? state.order.discounts;
-        const totals = totalsOf(
-          lines.map((line) => ({
-            quantity: line.quantity,
-            unit_price: line.unitPrice,
-            tax_amount: line.taxAmount,
-          })),
-          discounts,
-          shipping.amount,
-        );
-        if (totals.total < 0) {
-          throw invalid([
-            bodyError('/discounts', `discounts of ${totals.discount_total} exceed what the order costs`),
-          ]);
-        }
-        const channel = await channelPolicy(tx, state.order.channelId);
-        const [order] = await tx
-          .update(orders)
-          .set({
-            customer: input.customer,
-            customerEmail: input.customer?.email.toLowerCase(),
-            shipTo: input.ship_to,
-            addressKey: input.ship_to ? addressKey(input.ship_to) : undefined,
-            billingAddress: input.billing_address,
-            serviceLevel: shipping.service_level,
-            shippingAmount: shipping.amount,
+              unit_price: line.unitPrice,
+              tax_amount: line.taxAmount,
+            })),
             discounts,
-            subtotal: totals.subtotal,
-            discountTotal: totals.discount_total,
-            taxTotal: totals.tax_total,
-            total: totals.total,
-            priority: orderPriority(shipping.service_level, channel.priority),
-            tags: input.tags,
-            metadata: input.metadata,
-            updatedAt: sql`now()`,
-          })
-          .where(eq(orders.id, state.order.id))
-          .returning();
-        // Changed lines had every reservation released above; they are re-taken in settle.
-        const edited = {
-          ...state,
-          order: order ?? state.order,
-          lines,
-          reservations: input.lines ? [] : state.reservations,
-        };
-        const needs = [
-          addressHold(shipTo, shipping.service_level),
-          paymentHold(edited.order.payment, totals.total, edited.order.currency),
-        ].filter((need): need is HoldNeed => need !== undefined);
-        const settled = await settle(tx, edited, channel, clock, {
-          routing: await routingFor(tx, edited, channel),
-          checked: ['address', 'payment', 'stock'],
-          reloadReservations: input.lines !== undefined,
-          needs,
-          actor: caller.keyId,
-          events: [orderEvent(state, 'order.updated', { change: 'edited', fields: Object.keys(input) })],
-        });
-        return presentOrder(settled);
-      }),
+            shipping.amount,
+          );
+          if (totals.total < 0) {
+            throw invalid([
+              bodyError('/discounts', `discounts of ${totals.discount_total} exceed what the order costs`),
+            ]);
+          }
+          const channel = await channelPolicy(tx, state.order.channelId);
+          const [order] = await tx
+            .update(orders)
+            .set({
+              customer: input.customer,
+              customerEmail: input.customer?.email.toLowerCase(),
+              shipTo: input.ship_to,
+              addressKey: input.ship_to ? addressKey(input.ship_to) : undefined,
+              billingAddress: input.billing_address,
+              serviceLevel: shipping.service_level,
+              shippingAmount: shipping.amount,
+              discounts,
+              subtotal: totals.subtotal,
+              discountTotal: totals.discount_total,
+              taxTotal: totals.tax_total,
+              total: totals.total,
+              priority: orderPriority(shipping.service_level, channel.priority),
+              tags: input.tags,
+              metadata: input.metadata,
+              updatedAt: sql`now()`,
+            })
+            .where(eq(orders.id, state.order.id))
+            .returning();
+          // Changed lines had every reservation released above; they are re-taken in settle.
+          const edited = {
+            ...state,
+            order: order ?? state.order,
+            lines,
+            reservations: input.lines ? [] : state.reservations,
+          };
+          const needs = [
+            addressHold(shipTo, shipping.service_level),
+            paymentHold(edited.order.payment, totals.total, edited.order.currency),
+          ].filter((need): need is HoldNeed => need !== undefined);
+          const settled = await settle(tx, edited, channel, clock, {
+            routing: await routingFor(tx, edited, channel),
+            checked: ['address', 'payment', 'stock'],
+            reloadReservations: input.lines !== undefined,
+            needs,
+            actor: caller.keyId,
+            events: [orderEvent(state, 'order.updated', { change: 'edited', fields: Object.keys(input) })],
+          });
+          return presentOrder(settled);
+        }),
+      ),
 
     /** Records a later payment status; a payment that now covers the order releases its payment hold. */
     setPayment: (idOrNumber: string, input: PaymentUpdate, caller: Caller): Promise<OrderView> =>
-      inTransaction(db, async (tx) => {
-        const state = await find(tx, idOrNumber, caller, true);
-        if (state.order.status === 'cancelled') {
-          throw new AppError('conflict', 'The order is cancelled');
-        }
-        const payment = {
-          ...state.order.payment,
-          status: input.status,
-          ...(input.amount === undefined ? {} : { amount: input.amount }),
-          ...(input.method === undefined ? {} : { method: input.method }),
-        };
-        const [order] = await tx
-          .update(orders)
-          .set({ payment, updatedAt: sql`now()` })
-          .where(eq(orders.id, state.order.id))
-          .returning();
-        const need = paymentHold(payment, state.order.total, state.order.currency);
-        if (!editable.includes(state.order.status)) {
-          const snapshot = presentOrder({ ...state, order: order ?? state.order });
-          await appendEvents(tx, [
-            orderEvent(state, 'order.updated', { change: 'payment', order: snapshot })(),
-          ]);
-          return snapshot;
-        }
-        const settled = await settle(
-          tx,
-          { ...state, order: order ?? state.order },
-          await channelPolicy(tx, state.order.channelId),
-          clock,
-          {
-            checked: ['payment'],
-            needs: need ? [need] : [],
-            actor: caller.keyId,
-            events: [
-              orderEvent(state, 'order.updated', {
-                change: 'payment',
-                payment: { status: payment.status, amount: payment.amount },
-              }),
-            ],
-          },
-        );
-        return presentOrder(settled);
-      }),
+      thenRelease(
+        inTransaction(db, async (tx) => {
+          const state = await find(tx, idOrNumber, caller, true);
+          if (state.order.status === 'cancelled') {
+            throw new AppError('conflict', 'The order is cancelled');
+          }
+          const payment = {
+            ...state.order.payment,
+            status: input.status,
+            ...(input.amount === undefined ? {} : { amount: input.amount }),
+            ...(input.method === undefined ? {} : { method: input.method }),
+          };
+          const [order] = await tx
+            .update(orders)
+            .set({ payment, updatedAt: sql`now()` })
+            .where(eq(orders.id, state.order.id))
+            .returning();
+          const need = paymentHold(payment, state.order.total, state.order.currency);
+          if (!editable.includes(state.order.status)) {
+            const snapshot = presentOrder({ ...state, order: order ?? state.order });
+            await appendEvents(tx, [
+              orderEvent(state, 'order.updated', { change: 'payment', order: snapshot })(),
+            ]);
+            return snapshot;
+          }
+          const settled = await settle(
+            tx,
+            { ...state, order: order ?? state.order },
+            await channelPolicy(tx, state.order.channelId),
+            clock,
+            {
+              checked: ['payment'],
+              needs: need ? [need] : [],
+              actor: caller.keyId,
+              events: [
+                orderEvent(state, 'order.updated', {
+                  change: 'payment',
+                  payment: { status: payment.status, amount: payment.amount },
+                }),
+              ],
+            },
+          );
+          return presentOrder(settled);
+        }),
+      ),
 
     /** The routing decision recorded on the order: destination, promised date and the trace. */
     async routingOf(idOrNumber: string, caller: Caller) {
@@ -724,5 +772,6 @@ export function createOrderService({ db, fraud, routing, clock, log, stockFreed 
     find,
     channelPolicy,
     routingFor,
+    thenRelease,
   };
 }

@@ -217,6 +217,11 @@ export async function settle(
     // More stock reserved without a change of status (a backorder partly filled, a held order re-reserved).
     orderEvents.push(event('order.updated', { change: 'allocation' }));
   }
+  // An allocated order is released after the channel's edit window, counted from its creation.
+  const releaseDueAt =
+    status === 'allocated'
+      ? sql`coalesce(release_due_at, greatest(${now}::timestamptz, created_at + ${channel.releaseDelayMinutes} * interval '1 minute'))`
+      : sql`NULL`;
   await writeTogether(tx, [
     ...writes,
     lineQuantitiesUpdate(current.lines),
@@ -230,11 +235,13 @@ export async function settle(
       ),
     ]),
     routed
-      ? sql`UPDATE orders SET status = ${status}, updated_at = ${now}, routing = ${JSON.stringify(routed.trace)}::jsonb,
+      ? sql`UPDATE orders SET status = ${status}, updated_at = ${now}, release_due_at = ${releaseDueAt},
+              routing = ${JSON.stringify(routed.trace)}::jsonb,
               destination = ${JSON.stringify(input.routing?.place ?? null)}::jsonb,
               promised_delivery_date = coalesce(${promised ?? null}::date, promised_delivery_date)
             WHERE id = ${state.order.id}`
-      : sql`UPDATE orders SET status = ${status}, updated_at = ${now} WHERE id = ${state.order.id}`,
+      : sql`UPDATE orders SET status = ${status}, updated_at = ${now}, release_due_at = ${releaseDueAt}
+            WHERE id = ${state.order.id}`,
   ]);
   return current;
 }

@@ -53,14 +53,31 @@ const scopedOperators = new Set(['map', 'filter', 'reduce', 'all', 'none', 'some
 
 const maxDepth = 32;
 
-/** Whether `name` reads a fact: a fact name, or an element of an array fact (`tags.0`). */
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+
+/**
+ * Whether `name` reads a fact: a fact name, an element of an array fact (`tags.0`), or an entry of
+ * an object fact (`units_by_tag.perishable`). Entry names that every object inherits (`constructor`,
+ * `__proto__`) are refused: they would read JavaScript internals, not data.
+ */
 function isFactPath(name: string, facts: FactCatalog): boolean {
   const [head = '', ...rest] = name.split('.');
-  if (rest.length === 0) {
-    return facts.names.includes(head);
+  if (!facts.names.includes(head)) {
+    return false;
   }
-  const example = facts.examples[0] as Record<string, unknown> | undefined;
-  return rest.length === 1 && Array.isArray(example?.[head]) && /^\d{1,4}$/.test(rest[0] ?? '');
+  if (rest.length === 0) {
+    return true;
+  }
+  const [key = ''] = rest;
+  const example = (facts.examples[0] as Record<string, unknown> | undefined)?.[head];
+  if (rest.length !== 1) {
+    return false;
+  }
+  if (Array.isArray(example)) {
+    return /^\d{1,4}$/.test(key);
+  }
+  return isPlainObject(example) && key !== '' && !(key in Object.prototype);
 }
 
 /**

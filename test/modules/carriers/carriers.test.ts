@@ -147,6 +147,9 @@ describe('POST /v1/carriers', () => {
       code,
       name: 'UPS',
       active: true,
+      adapter: 'rate_card',
+      endpoint: null,
+      has_api_token: false,
       services: [
         {
           code: 'ground',
@@ -664,6 +667,124 @@ describe('PATCH /v1/carriers/:code', () => {
 
   it('answers an unknown code with 404', async () => {
     expectProblem(await patch('nope-nope', { name: 'X' }), 404, 'not_found');
+  });
+});
+
+describe('carrier adapters', () => {
+  const token = 'tok_live_0123456789abcdef';
+  const stored = async (code: string) =>
+    (await t.pool.query('SELECT adapter, endpoint, api_token FROM carriers WHERE code = $1', [code])).rows[0];
+
+  it('creates an http carrier whose token is stored but never returned', async () => {
+    const carrier = await makeCarrier({
+      adapter: 'http',
+      endpoint: 'https://api.acme.example/v1',
+      api_token: token,
+    });
+    expect(carrier).toMatchObject({
+      adapter: 'http',
+      endpoint: 'https://api.acme.example/v1',
+      has_api_token: true,
+    });
+    expect(JSON.stringify(carrier)).not.toContain(token);
+    expect(carrier).not.toHaveProperty('api_token');
+    for (const res of [
+      await t.request({ method: 'GET', url: `/v1/carriers/${carrier.code}` }),
+      await t.request({ method: 'GET', url: '/v1/carriers?limit=100' }),
+    ]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.body).not.toContain(token);
+    }
+    expect(await stored(carrier.code)).toEqual({
+      adapter: 'http',
+      endpoint: 'https://api.acme.example/v1',
+      api_token: token,
+    });
+  });
+
+  it('refuses an http carrier without an endpoint, and endpoints that are not plain http(s) URLs', async () => {
+    const before = await totalRows();
+    expectInvalid(await create({ code: uniqueCode(), name: 'C', adapter: 'http', services: [] }), [
+      '/endpoint',
+    ]);
+    for (const endpoint of [
+      'ftp://acme.example',
+      'acme.example/labels',
+      'https://user:pass@acme.example',
+      'https://acme.example/#frag',
+      'http://',
+    ]) {
+      const res = await create({ code: uniqueCode(), name: 'C', adapter: 'http', endpoint, services: [] });
+      expectInvalid(res, ['/endpoint']);
+    }
+    expectInvalid(await create({ code: uniqueCode(), name: 'C', adapter: 'pigeon', services: [] }), [
+      '/adapter',
+    ]);
+    expectInvalid(await create({ code: uniqueCode(), name: 'C', api_token: 'has space', services: [] }), [
+      '/api_token',
+    ]);
+    expect(await totalRows()).toEqual(before);
+  });
+
+  it('lists adapter and service problems together', async () => {
+    const res = await create({
+      code: uniqueCode(),
+      name: 'C',
+      adapter: 'http',
+      services: [service(), service()],
+    });
+    expectInvalid(res, ['/endpoint', '/services/1/code']);
+  });
+
+  it('switches adapters with PATCH, keeping an http carrier valid, and replaces or removes the token', async () => {
+    const carrier = await makeCarrier();
+    expectInvalid(await patch(carrier.code, { adapter: 'http' }), ['/endpoint']);
+    expect(await stored(carrier.code)).toEqual({ adapter: 'rate_card', endpoint: null, api_token: null });
+
+    const res = await patch(carrier.code, {
+      adapter: 'http',
+      endpoint: 'http://127.0.0.1:9/api',
+      api_token: token,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      adapter: 'http',
+      endpoint: 'http://127.0.0.1:9/api',
+      has_api_token: true,
+    });
+
+    // Leaving the endpoint of an http carrier empty is refused; other fields keep what is stored.
+    expectInvalid(await patch(carrier.code, { endpoint: null }), ['/endpoint']);
+    const renamed = await patch(carrier.code, { name: 'Renamed' });
+    expect(renamed.json()).toMatchObject({ name: 'Renamed', adapter: 'http', has_api_token: true });
+    expect((await stored(carrier.code)).api_token).toBe(token);
+
+    await patch(carrier.code, { api_token: 'tok_new' });
+    expect((await stored(carrier.code)).api_token).toBe('tok_new');
+    const cleared = await patch(carrier.code, { adapter: 'rate_card', endpoint: null, api_token: null });
+    expect(cleared.json()).toMatchObject({ adapter: 'rate_card', endpoint: null, has_api_token: false });
+    expect(await stored(carrier.code)).toEqual({ adapter: 'rate_card', endpoint: null, api_token: null });
+  });
+
+  it('serves the adapter settings, token included, to fulfillment through adapterConfig', async () => {
+    const carriers = createCarrierService({ db: t.db });
+    const http = await makeCarrier({
+      adapter: 'http',
+      endpoint: 'https://api.acme.example',
+      api_token: token,
+    });
+    const builtIn = await makeCarrier();
+    expect(await carriers.adapterConfig(http.code)).toEqual({
+      adapter: 'http',
+      endpoint: 'https://api.acme.example',
+      apiToken: token,
+    });
+    expect(await carriers.adapterConfig(builtIn.code)).toEqual({
+      adapter: 'rate_card',
+      endpoint: null,
+      apiToken: null,
+    });
+    expect(await carriers.adapterConfig('no-such-carrier')).toBeUndefined();
   });
 });
 

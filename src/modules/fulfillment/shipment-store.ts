@@ -1,0 +1,150 @@
+import { asc, eq, inArray } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { channels, locations, orders, shipmentLines, shipments } from '../../db/schema/index.js';
+import type { Address } from '../addresses/address.schemas.js';
+import type { ShipmentView } from './shipments.schemas.js';
+
+/** Data access for shipments shared by release, pick lists and the shipment actions. */
+
+export type ShipmentRow = typeof shipments.$inferSelect;
+export type ShipmentLineRow = typeof shipmentLines.$inferSelect;
+
+export interface ShipFromLocation {
+  id: number;
+  code: string;
+  fulfillment: 'ordo' | 'external_wms';
+  address: Address;
+  latitude: number | null;
+  longitude: number | null;
+  timeZone: string;
+  cutoffTime: string;
+  processingDays: number;
+}
+
+export interface ShipmentState {
+  shipment: ShipmentRow;
+  lines: ShipmentLineRow[];
+  location: ShipFromLocation;
+  order: {
+    id: string;
+    number: number;
+    channel: string;
+    status: string;
+    shipTo: Address;
+    tags: string[];
+  };
+}
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+export function presentShipment({ shipment, lines, location, order }: ShipmentState): ShipmentView {
+  return {
+    id: shipment.id,
+    number: shipment.number,
+    order_id: shipment.orderId,
+    order_number: order.number,
+    channel: order.channel,
+    location: location.code,
+    status: shipment.status,
+    service_level: shipment.serviceLevel,
+    ship_by: shipment.shipBy,
+    promised_delivery_date: shipment.promisedDeliveryDate,
+    priority: shipment.priority,
+    carrier: shipment.carrier,
+    service: shipment.service,
+    tracking_number: shipment.trackingNumber,
+    tracking_url: shipment.trackingUrl,
+    cost: shipment.cost,
+    weight_grams: shipment.weightGrams,
+    lines: [...lines]
+      .sort((a, b) => a.id - b.id)
+      .map((line) => ({
+        id: line.id,
+        order_line_id: line.orderLineId,
+        sku: line.sku,
+        quantity: line.quantity,
+        picked: line.quantityPicked,
+        scanned: line.quantityScanned,
+      })),
+    packing: shipment.packing,
+    rate_options: shipment.rateOptions,
+    pack_override: shipment.packOverride,
+    pick_list_id: shipment.pickListId,
+    tote: shipment.tote,
+    tracking: shipment.tracking,
+    exception: shipment.exception,
+    shipped_at: iso(shipment.shippedAt),
+    delivered_at: iso(shipment.deliveredAt),
+    created_at: shipment.createdAt.toISOString(),
+    updated_at: shipment.updatedAt.toISOString(),
+  };
+}
+
+const locationColumns = {
+  id: locations.id,
+  code: locations.code,
+  fulfillment: locations.fulfillment,
+  address: locations.address,
+  latitude: locations.latitude,
+  longitude: locations.longitude,
+  timeZone: locations.timeZone,
+  cutoffTime: locations.cutoffTime,
+  processingDays: locations.processingDays,
+};
+
+/**
+ * Loads shipments with their lines, location and order facts. With `lock`, the shipment rows are
+ * locked FOR UPDATE: callers that also change the order lock the order first, then its shipments.
+ */
+export async function loadShipments(
+  tx: Executor,
+  ids: string[],
+  options: { lock?: boolean } = {},
+): Promise<ShipmentState[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const select = tx
+    .select({
+      shipment: shipments,
+      location: locationColumns,
+      order: {
+        id: orders.id,
+        number: orders.number,
+        channel: channels.code,
+        status: orders.status,
+        shipTo: orders.shipTo,
+        tags: orders.tags,
+      },
+    })
+    .from(shipments)
+    .innerJoin(locations, eq(locations.id, shipments.locationId))
+    .innerJoin(orders, eq(orders.id, shipments.orderId))
+    .innerJoin(channels, eq(channels.id, orders.channelId))
+    .where(inArray(shipments.id, ids))
+    .orderBy(asc(shipments.id));
+  const rows = options.lock ? await select.for('update', { of: shipments }) : await select;
+  const lines = await tx.select().from(shipmentLines).where(inArray(shipmentLines.shipmentId, ids));
+  return rows.map((row) => ({
+    ...row,
+    lines: lines.filter((line) => line.shipmentId === row.shipment.id),
+  }));
+}
+
+/** The ids of an order's shipments, oldest first. */
+export async function shipmentIdsOf(tx: Executor, orderId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ id: shipments.id })
+    .from(shipments)
+    .where(eq(shipments.orderId, orderId))
+    .orderBy(asc(shipments.createdAt), asc(shipments.number));
+  return rows.map((row) => row.id);
+}
+
+export async function shipFromLocations(tx: Executor, ids: number[]): Promise<Map<number, ShipFromLocation>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await tx.select(locationColumns).from(locations).where(inArray(locations.id, ids));
+  return new Map(rows.map((row) => [row.id, row]));
+}
