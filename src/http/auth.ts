@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a key needs; routes without one accept any valid key. */
     scope?: Scope;
+    /** The route calls a service outside Ordo (a carrier), so it can answer 502. */
+    upstream?: boolean;
   }
   interface FastifyRequest {
     caller: Caller | null;

@@ -53,6 +53,9 @@ function conventionalProblems(schema: FastifySchema, route: RouteOptions): Respo
       'A field is invalid (each failing field is listed), or the Idempotency-Key was reused',
     );
   }
+  if (route.config?.upstream) {
+    responses['502'] = problem('A service Ordo called (a carrier) failed or could not be reached');
+  }
   responses['500'] = problem('An unexpected error; the details are in the server log');
   responses['503'] = problem('The database is unavailable or busy', retryAfter);
   return responses;

@@ -296,7 +296,7 @@ export function createPickListService({
           let current = order;
           for (const peek of shortShipments.filter((s) => s.shipment.orderId === order.order.id)) {
             const [state] = await loadShipments(tx, [peek.shipment.id], { lock: true });
-            if (!state || state.shipment.status !== 'picking') {
+            if (state?.shipment.status !== 'picking') {
               continue;
             }
             current = await shipmentService.giveBack(

@@ -38,7 +38,12 @@ export function createReleaser({
   packing: PackingRuleService;
   log: FastifyBaseLogger;
 }) {
-  async function releaseOrder(tx: Executor, state: OrderState, now: Date): Promise<void> {
+  async function releaseOrder(
+    tx: Executor,
+    state: OrderState,
+    context: Omit<Parameters<typeof planShipment>[0], 'now'>,
+    now: Date,
+  ): Promise<void> {
     const open = state.holds.some((hold) => hold.status === 'open');
     const waiting = state.lines.some((line) => line.quantityBackordered > 0);
     const releasable = ['allocated', 'released', 'partially_shipped'].includes(state.order.status);
@@ -72,18 +77,15 @@ export function createReleaser({
     const events: NewEvent[] = [];
     const created: string[] = [];
     if (byLocation.size > 0) {
-      const [locations, products, services, rules, counted] = await Promise.all([
-        shipFromLocations(tx, [...byLocation.keys()]),
-        productFactsBySku(
-          tx,
-          state.lines.map((line) => line.sku),
-        ),
-        carriers.activeServices(),
-        packing.current(),
-        tx.execute<{ n: number }>(
-          sql`SELECT count(*)::int AS n FROM shipments WHERE order_id = ${state.order.id}`,
-        ),
-      ]);
+      // One client runs one query at a time: these go one after another.
+      const locations = await shipFromLocations(tx, [...byLocation.keys()]);
+      const products = await productFactsBySku(
+        tx,
+        state.lines.map((line) => line.sku),
+      );
+      const counted = await tx.execute<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM shipments WHERE order_id = ${state.order.id}`,
+      );
       let counter = counted.rows[0]?.n ?? 0;
       for (const [locationId, items] of byLocation) {
         const location = locations.get(locationId);
@@ -95,7 +97,7 @@ export function createReleaser({
           return line ? [{ line, quantity: item.quantity, product: products.get(line.sku) }] : [];
         });
         const plan = planShipment(
-          { services, rules, now },
+          { ...context, now },
           {
             location,
             destination: state.order.destination,
@@ -193,6 +195,8 @@ export function createReleaser({
   async function run(): Promise<number> {
     let total = 0;
     for (;;) {
+      // Read before the transaction: a transaction never waits on the pool for another connection.
+      const context = { services: await carriers.activeServices(), rules: await packing.current() };
       const claimed = await inTransaction(db, async (tx) => {
         const now = clock.now();
         const due = await tx.execute<{ id: string }>(sql`
@@ -203,7 +207,7 @@ export function createReleaser({
           due.rows.map((row) => row.id),
         );
         for (const state of states) {
-          await releaseOrder(tx, state, now);
+          await releaseOrder(tx, state, context, now);
         }
         return states.length;
       });

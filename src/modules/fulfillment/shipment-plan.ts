@@ -69,7 +69,8 @@ export function planShipment(
       promisedDeliveryDate: input.promisedDeliveryDate,
       preferences,
     });
-  const unitsByTag: Record<string, number> = {};
+  // No prototype: a tag named `__proto__` is just a tag.
+  const unitsByTag: Record<string, number> = Object.create(null);
   for (const item of input.items) {
     for (const tag of item.tags) {
       unitsByTag[tag] = (unitsByTag[tag] ?? 0) + item.quantity;

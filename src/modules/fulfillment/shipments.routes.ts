@@ -93,7 +93,7 @@ export const shipmentRoutes: FastifyPluginAsyncTypebox<{ shipments: ShipmentServ
   app.post(
     '/shipments/:id/ship',
     {
-      config: write,
+      config: { ...write, upstream: true },
       schema: {
         operationId: 'shipShipment',
         tags,

@@ -513,12 +513,14 @@ export function createShipmentService({
      * Packs a shipment: every unit scanned (or a supervisor's override with a reason), then the carrier
      * service chosen by rate shopping and the packing rules applied to the final parcel.
      */
-    pack: (
+    async pack(
       id: string,
       input: { override?: { reason: string }; weight_grams?: number },
       caller: Caller,
-    ): Promise<ShipmentView> =>
-      inTransaction(db, async (tx) => {
+    ): Promise<ShipmentView> {
+      // Read before the transaction: a transaction never waits on the pool for another connection.
+      const context = { services: await carriers.activeServices(), rules: await packing.current() };
+      return inTransaction(db, async (tx) => {
         const state = await find(tx, id, caller, true);
         assertOwnFlow(state, 'pack');
         assertShipmentTransition(state.shipment.status, 'packed');
@@ -545,7 +547,7 @@ export function createShipmentService({
         );
         const now = clock.now();
         const plan = planShipment(
-          { services: await carriers.activeServices(), rules: await packing.current(), now },
+          { ...context, now },
           {
             location: state.location,
             destination: order?.destination ?? null,
@@ -581,7 +583,8 @@ export function createShipmentService({
         const packed = await reload(tx, id);
         await appendEvents(tx, [shipmentEvent(packed, 'shipment.packed')]);
         return presentShipment(packed);
-      }),
+      });
+    },
 
     /**
      * Ships a packed shipment: the carrier adapter makes the label (outside any transaction; the

@@ -98,6 +98,7 @@ describe('POST /v1/channels', () => {
       default_safety_stock: 0,
       allow_backorders: false,
       held_reservation_minutes: 1440,
+      release_delay_minutes: 0,
       active: true,
       created_at: isoTime,
       updated_at: isoTime,
@@ -115,6 +116,7 @@ describe('POST /v1/channels', () => {
       default_safety_stock: 7,
       allow_backorders: true,
       held_reservation_minutes: 30,
+      release_delay_minutes: 15,
       active: false,
     };
     const res = await create(input);
@@ -168,6 +170,7 @@ describe('POST /v1/channels', () => {
     ['a fractional safety stock', { default_safety_stock: 0.5 }, '/default_safety_stock'],
     ['a safety stock over an integer column', { default_safety_stock: 2 ** 31 }, '/default_safety_stock'],
     ['a zero hold-reservation time', { held_reservation_minutes: 0 }, '/held_reservation_minutes'],
+    ['a negative edit window', { release_delay_minutes: -1 }, '/release_delay_minutes'],
     [
       'a hold-reservation time over 30 days',
       { held_reservation_minutes: 43_201 },

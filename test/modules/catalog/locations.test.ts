@@ -165,6 +165,7 @@ describe('POST /v1/locations', () => {
       time_zone: 'UTC',
       capacity_orders_per_day: null,
       capacity_units_per_day: null,
+      fulfillment: 'ordo',
       channels: [],
       active: true,
       created_at: isoTime,
@@ -204,6 +205,7 @@ describe('POST /v1/locations', () => {
       time_zone: 'America/New_York',
       capacity_orders_per_day: 500,
       capacity_units_per_day: 0,
+      fulfillment: 'external_wms',
       channels: [web, pos],
       active: false,
     };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isS10 } from '../../../src/modules/fulfillment/carrier-adapter.js';
+import type { ShipmentView } from '../../../src/modules/fulfillment/shipments.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, orderBody, receive, uniq } from '../../helpers/factories.js';
 import { brokenInvariants, idsOf } from '../../helpers/stock.js';
@@ -127,7 +128,7 @@ async function settleWorkers() {
 async function shipmentsOf(orderId: string) {
   const res = await t.request({ method: 'GET', url: `/v1/shipments?order_id=${orderId}` });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json().data as Array<Record<string, any>>;
+  return res.json().data as ShipmentView[];
 }
 
 const post = (url: string, payload: object = {}, key: string | null = ops) =>
@@ -142,16 +143,7 @@ const level = async (sku: string, location: string) => {
 
 const eventsOf = async (resourceId: string) =>
   (await t.pool.query('SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence', [resourceId]))
-    .rows as Array<{ type: string; data: any }>;
-
-async function scanAll(shipment: { id: string; lines: Array<{ sku: string; quantity: number }> }) {
-  for (const line of shipment.lines) {
-    for (let i = 0; i < line.quantity; i++) {
-      const res = await post(`/v1/shipments/${shipment.id}/scan`, { barcode: line.sku });
-      expect(res.statusCode, res.body).toBe(200);
-    }
-  }
-}
+    .rows as Array<{ type: string; data: Record<string, unknown> }>;
 
 describe('from capture to delivery, over HTTP only', () => {
   it('releases, picks, scans, packs with rate shopping and packing rules, ships, tracks and delivers', async () => {
@@ -174,7 +166,7 @@ describe('from capture to delivery, over HTTP only', () => {
     const orderId = placed.json().id;
 
     // Release is immediate by default: the shipment appears without any call but the capture.
-    let shipments: Array<Record<string, any>> = [];
+    let shipments: ShipmentView[] = [];
     for (let i = 0; i < 100 && shipments.length === 0; i++) {
       shipments = await shipmentsOf(orderId);
       if (shipments.length === 0) {

@@ -10,8 +10,9 @@ let location: string;
 
 beforeAll(async () => {
   t = await createTestApp();
-  backorders = (await makeChannel(t, { allow_backorders: true, priority: 1 })).code;
-  strict = (await makeChannel(t, { allow_backorders: false })).code;
+  backorders = (await makeChannel(t, { release_delay_minutes: 60, allow_backorders: true, priority: 1 }))
+    .code;
+  strict = (await makeChannel(t, { release_delay_minutes: 60, allow_backorders: false })).code;
   location = (await makeLocation(t)).code;
 });
 afterAll(() => t.close());
@@ -105,7 +106,8 @@ describe('a channel that allows backorders', () => {
 
   it('fills backorders when stock arrives: highest priority first, then oldest, until it runs out', async () => {
     const sku = await product();
-    const high = (await makeChannel(t, { allow_backorders: true, priority: 50 })).code;
+    const high = (await makeChannel(t, { release_delay_minutes: 60, allow_backorders: true, priority: 50 }))
+      .code;
     const line = [{ sku, quantity: 2 }];
     const a = await capture(orderBody(backorders, line, { placed_at: hoursAgo(3) })); // priority 1
     const b = await capture(
@@ -185,7 +187,12 @@ describe('a channel that allows backorders', () => {
     const sku = await product();
     // The top order's channel keeps 10 units of safety stock: 5 arriving units are not sellable to it.
     const guarded = (
-      await makeChannel(t, { allow_backorders: true, priority: 900, default_safety_stock: 10 })
+      await makeChannel(t, {
+        release_delay_minutes: 60,
+        allow_backorders: true,
+        priority: 900,
+        default_safety_stock: 10,
+      })
     ).code;
     const top = await capture(orderBody(guarded, [{ sku, quantity: 2 }]));
     const next = await capture(orderBody(backorders, [{ sku, quantity: 2 }]));

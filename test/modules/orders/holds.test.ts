@@ -12,7 +12,7 @@ let location: string;
 
 beforeAll(async () => {
   t = await createTestApp({ clock });
-  channel = (await makeChannel(t, { held_reservation_minutes: 60 })).code;
+  channel = (await makeChannel(t, { release_delay_minutes: 60, held_reservation_minutes: 60 })).code;
   location = (await makeLocation(t)).code;
 });
 afterAll(() => t.close());
@@ -85,7 +85,7 @@ describe('GET /v1/holds', () => {
 
   beforeAll(async () => {
     const sku = await stocked(10);
-    const strict = (await makeChannel(t)).code;
+    const strict = (await makeChannel(t, { release_delay_minutes: 60 })).code;
     payment = (await capture(orderBody(channel, [{ sku, quantity: 1 }], pending()))).holds[0];
     address = (await capture(orderBody(channel, [{ sku, quantity: 1 }], badPostal))).holds[0];
     stock = (await capture(orderBody(strict, [{ sku, quantity: 99 }]))).holds[0];
@@ -175,7 +175,7 @@ describe('GET /v1/holds', () => {
   });
 
   it('shows a channel-bound key only its channel’s holds; another channel’s hold is a 404', async () => {
-    const other = (await makeChannel(t)).code;
+    const other = (await makeChannel(t, { release_delay_minutes: 60 })).code;
     const sku = await stocked(5);
     const mine = (await capture(orderBody(other, [{ sku, quantity: 1 }], pending()))).holds[0];
     const key = await t.keyWith(['orders:read', 'orders:write'], other);
@@ -363,7 +363,7 @@ describe('reservations of held orders', () => {
 
   it('opens a stock hold on release when the expired stock went to someone else', async () => {
     const sku = await stocked(3);
-    const strict = (await makeChannel(t, { held_reservation_minutes: 10 })).code;
+    const strict = (await makeChannel(t, { release_delay_minutes: 60, held_reservation_minutes: 10 })).code;
     const order = await capture(orderBody(strict, [{ sku, quantity: 3 }], pending(3500)));
     offsetMs = 11 * 60_000;
     try {

@@ -14,7 +14,7 @@ let location: string;
 beforeAll(async () => {
   t = await createTestApp({ poolSize: 20 });
   base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  channel = (await makeChannel(t)).code;
+  channel = (await makeChannel(t, { release_delay_minutes: 60 })).code;
   location = (await makeLocation(t)).code;
 });
 afterAll(() => t.close());
@@ -104,7 +104,7 @@ describe('one order per (channel, external_id)', () => {
 
   it('treats the same external_id in another channel as another order', async () => {
     const sku = await stocked(10);
-    const other = (await makeChannel(t)).code;
+    const other = (await makeChannel(t, { release_delay_minutes: 60 })).code;
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
     const first = await capture(body);
     const second = await capture({ ...body, channel: other });

@@ -9,7 +9,7 @@ let location: string;
 
 beforeAll(async () => {
   t = await createTestApp();
-  channel = (await makeChannel(t)).code;
+  channel = (await makeChannel(t, { release_delay_minutes: 60 })).code;
   location = (await makeLocation(t)).code;
 });
 afterAll(() => t.close());
@@ -87,7 +87,7 @@ describe('GET /v1/orders/{id}', () => {
 
 describe('GET /v1/orders', () => {
   it('filters by channel, status, sku, email, external id, placed range and hold kind', async () => {
-    const ch = (await makeChannel(t)).code;
+    const ch = (await makeChannel(t, { release_delay_minutes: 60 })).code;
     const sku = await stocked(20);
     const other = await stocked(20);
     const email = `${uniq('lister')}@example.com`;
@@ -139,7 +139,7 @@ describe('GET /v1/orders', () => {
   });
 
   it('pages newest first with a cursor', async () => {
-    const ch = (await makeChannel(t)).code;
+    const ch = (await makeChannel(t, { release_delay_minutes: 60 })).code;
     const sku = await stocked(20);
     const numbers: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -168,7 +168,7 @@ describe('GET /v1/orders', () => {
 
 describe('a channel-bound key', () => {
   it('sees only its channel: another channel’s order is a 404 everywhere and absent from lists', async () => {
-    const mine = (await makeChannel(t)).code;
+    const mine = (await makeChannel(t, { release_delay_minutes: 60 })).code;
     const sku = await stocked(10);
     const key = await t.keyWith(['orders:read', 'orders:write'], mine);
     const own = await capture(orderBody(mine, [{ sku, quantity: 1 }]));
@@ -351,7 +351,7 @@ describe('POST /v1/orders/{id}/cancel', () => {
   });
 
   it('cancels backordered units before reserved ones', async () => {
-    const backorders = (await makeChannel(t, { allow_backorders: true })).code;
+    const backorders = (await makeChannel(t, { release_delay_minutes: 60, allow_backorders: true })).code;
     const sku = await stocked(2);
     const order = await capture(orderBody(backorders, [{ sku, quantity: 5 }]));
     expect(order.lines[0]).toMatchObject({ allocated: 2, backordered: 3 });

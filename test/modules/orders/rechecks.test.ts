@@ -10,8 +10,8 @@ let location: string;
 
 beforeAll(async () => {
   t = await createTestApp();
-  channel = (await makeChannel(t)).code;
-  backorders = (await makeChannel(t, { allow_backorders: true })).code;
+  channel = (await makeChannel(t, { release_delay_minutes: 60 })).code;
+  backorders = (await makeChannel(t, { release_delay_minutes: 60, allow_backorders: true })).code;
   location = (await makeLocation(t)).code;
 });
 afterAll(() => t.close());

@@ -1,0 +1,159 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
+
+let t: TestApp;
+let now = new Date('2026-11-30T15:00:00Z');
+let location: string;
+let carrierServer: Server;
+let carrierUrl: string;
+let carrierStatus = 200;
+const labelRequests: Array<{ headers: IncomingHttpHeaders; body: Record<string, unknown> }> = [];
+
+beforeAll(async () => {
+  t = await createTestApp({ clock: { now: () => now } });
+  location = (await makeLocation(t, { latitude: 40.5187, longitude: -74.4121 })).code;
+  // A fake carrier API on a real socket: it answers label requests with a tracking number.
+  carrierServer = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => {
+      raw += chunk;
+    });
+    req.on('end', () => {
+      labelRequests.push({ headers: req.headers, body: JSON.parse(raw) });
+      res.writeHead(carrierStatus, { 'content-type': 'application/json' });
+      res.end(
+        carrierStatus === 200
+          ? JSON.stringify({
+              tracking_number: `FAKE${labelRequests.length}`,
+              tracking_url: 'https://track.example/x',
+            })
+          : '{"error":"down"}',
+      );
+    });
+  });
+  await new Promise<void>((resolve) => carrierServer.listen(0, '127.0.0.1', resolve));
+  carrierUrl = `http://127.0.0.1:${(carrierServer.address() as AddressInfo).port}`;
+  const res = await t.request({
+    method: 'POST',
+    url: '/v1/carriers',
+    payload: {
+      code: 'fakeship',
+      name: 'Fake Ship',
+      adapter: 'http',
+      endpoint: carrierUrl,
+      api_token: 'secret-token',
+      services: [
+        {
+          code: 'ground',
+          name: 'Ground',
+          service_levels: ['standard'],
+          rate_card: {
+            distance_bands: [{ min_km: 0, max_km: 20_000 }],
+            weight_brackets: [{ min_grams: 0, max_grams: 100_000 }],
+            rates: [[{ price: 700, transit_days: 2 }]],
+          },
+        },
+      ],
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+});
+afterAll(async () => {
+  await t.close();
+  await new Promise((resolve) => carrierServer.close(resolve));
+});
+
+async function capture(channel: string, sku: string) {
+  const res = await t.request({
+    method: 'POST',
+    url: '/v1/orders',
+    payload: orderBody(channel, [{ sku, quantity: 1 }]),
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  await t.app.services.releaser.idle();
+  await t.app.services.releaser.run();
+  return res.json();
+}
+
+const shipmentsOf = async (orderId: string) =>
+  (await t.request({ method: 'GET', url: `/v1/shipments?order_id=${orderId}` })).json().data;
+
+describe('the channel’s edit window', () => {
+  it('keeps an allocated order editable, unreleased, until the window has passed', async () => {
+    const channel = (await makeChannel(t, { release_delay_minutes: 30 })).code;
+    const { sku } = await makeProduct(t);
+    await receive(t, [{ sku, location, delta: 5 }]);
+    const order = await capture(channel, sku);
+    expect(order.status).toBe('allocated');
+    expect(await shipmentsOf(order.id)).toEqual([]);
+    const edit = await t.request({
+      method: 'PATCH',
+      url: `/v1/orders/${order.id}`,
+      payload: { tags: ['vip'] },
+    });
+    expect(edit.statusCode, edit.body).toBe(200);
+
+    now = new Date(now.getTime() + 31 * 60_000);
+    await t.app.services.releaser.run();
+    await t.app.services.releaser.idle();
+    const [shipment] = await shipmentsOf(order.id);
+    expect(shipment).toMatchObject({ status: 'pending', location, lines: [{ sku, quantity: 1 }] });
+    const released = (await t.request({ method: 'GET', url: `/v1/orders/${order.id}` })).json();
+    expect(released.status).toBe('released');
+    const late = await t.request({
+      method: 'PATCH',
+      url: `/v1/orders/${order.id}`,
+      payload: { tags: ['late'] },
+    });
+    expect(late.statusCode).toBe(409);
+  });
+});
+
+describe('the HTTP carrier adapter', () => {
+  it('buys the label from the carrier’s API, idempotently keyed by the shipment, and reports a failing carrier as 502', async () => {
+    const channel = (await makeChannel(t)).code;
+    const { sku } = await makeProduct(t, { weight_grams: 800 });
+    await receive(t, [{ sku, location, delta: 5 }]);
+    const order = await capture(channel, sku);
+    const [shipment] = await shipmentsOf(order.id);
+    const scan = await t.request({
+      method: 'POST',
+      url: `/v1/shipments/${shipment.id}/scan`,
+      payload: { barcode: sku },
+    });
+    expect(scan.statusCode, scan.body).toBe(200);
+    const packed = await t.request({ method: 'POST', url: `/v1/shipments/${shipment.id}/pack`, payload: {} });
+    expect(packed.json()).toMatchObject({ carrier: 'fakeship', service: 'ground', cost: 700 });
+
+    carrierStatus = 500;
+    const failed = await t.request({ method: 'POST', url: `/v1/shipments/${shipment.id}/ship` });
+    expect(failed.statusCode).toBe(502);
+    expect(failed.json().detail).not.toContain('secret-token');
+    const level = await t.pool.query(
+      `SELECT l.on_hand, l.reserved FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1`,
+      [sku],
+    );
+    expect(level.rows[0]).toEqual({ on_hand: 5, reserved: 1 });
+
+    carrierStatus = 200;
+    const shipped = await t.request({ method: 'POST', url: `/v1/shipments/${shipment.id}/ship` });
+    expect(shipped.statusCode, shipped.body).toBe(200);
+    expect(shipped.json()).toMatchObject({
+      status: 'shipped',
+      tracking_number: `FAKE${labelRequests.length}`,
+    });
+    const last = labelRequests.at(-1);
+    expect(last?.headers['idempotency-key']).toBe(shipment.id);
+    expect(last?.headers.authorization).toBe('Bearer secret-token');
+    expect(last?.body).toMatchObject({
+      shipment_id: shipment.id,
+      carrier: 'fakeship',
+      service: 'ground',
+      weight_grams: 800,
+    });
+    expect(labelRequests.every((r) => r.headers['idempotency-key'] === shipment.id)).toBe(true);
+  });
+});
