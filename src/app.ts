@@ -44,6 +44,8 @@ import { orderRoutes } from './modules/orders/orders.routes.js';
 import { createOrderService } from './modules/orders/orders.service.js';
 import { promiseRoutes } from './modules/promising/promise.routes.js';
 import { createPromiseService } from './modules/promising/promise.service.js';
+import { returnRoutes } from './modules/returns/returns.routes.js';
+import { createReturnService } from './modules/returns/returns.service.js';
 import { routingRoutes } from './modules/routing/routing.routes.js';
 import { createRoutingService } from './modules/routing/routing.service.js';
 
@@ -119,6 +121,7 @@ export function createServices({ db, clock, log }: AppDeps) {
   const fulfillment = { releaser, stockFreed: () => backorders.nudge() };
   const shipments = createShipmentService({ db, clock, orders, carriers, packing, ...fulfillment });
   const pickLists = createPickListService({ db, clock, shipments, ...fulfillment });
+  const returns = createReturnService({ db, clock, orders, releaser, stockAdded: () => backorders.nudge() });
   return {
     apiKeys,
     channels,
@@ -136,6 +139,7 @@ export function createServices({ db, clock, log }: AppDeps) {
     releaser,
     shipments,
     pickLists,
+    returns,
   };
 }
 
@@ -219,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(packingRoutes, { packing: services.packing });
       await api.register(shipmentRoutes, { shipments: services.shipments });
       await api.register(pickListRoutes, { pickLists: services.pickLists });
+      await api.register(returnRoutes, { returns: services.returns });
     },
     { prefix: '/v1' },
   );

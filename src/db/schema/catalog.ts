@@ -14,6 +14,20 @@ import {
   timestamp,
 } from 'drizzle-orm/pg-core';
 import type { Address } from '../../modules/addresses/address.schemas.js';
+import type { returnReasons } from './returns.js';
+
+export interface ReturnPolicy {
+  return_window_days: number;
+  non_returnable_tags: string[];
+  /** Reasons whose returns wait on a return_review hold instead of being authorized at once. */
+  review_reasons: Array<(typeof returnReasons)[number]>;
+  /** Reason -> percent of the units' refund kept as a restocking fee. */
+  restocking_fee_percent: Record<string, number>;
+  /** `full_return`: shipping is refunded once every shipped unit came back. */
+  refund_shipping: 'never' | 'full_return' | 'always';
+  /** When an exchange's replacement ships: once the return is received, or at once. */
+  exchange_release: 'on_receipt' | 'immediately';
+}
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -33,6 +47,15 @@ export const channels = pgTable(
     heldReservationMinutes: integer('held_reservation_minutes').notNull().default(1440),
     /** Minutes an allocated order stays editable before its shipments are released; 0 releases at once. */
     releaseDelayMinutes: integer('release_delay_minutes').notNull().default(0),
+    /** The channel's return policy. */
+    returnPolicy: jsonb('return_policy').$type<ReturnPolicy>().notNull().default({
+      return_window_days: 30,
+      non_returnable_tags: [],
+      review_reasons: [],
+      restocking_fee_percent: {},
+      refund_shipping: 'full_return',
+      exchange_release: 'on_receipt',
+    }),
     active: boolean('active').notNull().default(true),
     ...timestamps,
   },

@@ -105,6 +105,8 @@ export const orders = pgTable(
     /** The routing decision: rule set version, the rule that fired, candidates and why the winner won. */
     routing: jsonb('routing').$type<Record<string, unknown>>(),
     promisedDeliveryDate: date('promised_delivery_date'),
+    /** Refunds confirmed by the payment system, shipping included. */
+    refundedTotal: bigint('refunded_total', { mode: 'number' }).notNull().default(0),
     priority: integer('priority').notNull(),
     tags: text('tags').array().notNull(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
@@ -153,6 +155,8 @@ export const orderLines = pgTable(
     quantityCancelled: integer('quantity_cancelled').notNull().default(0),
     quantityShipped: integer('quantity_shipped').notNull().default(0),
     quantityReturned: integer('quantity_returned').notNull().default(0),
+    quantityRefunded: integer('quantity_refunded').notNull().default(0),
+    amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     unique('order_lines_order_line_number_key').on(t.orderId, t.lineNumber),

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { returnReasons } from '../../db/schema/returns.js';
 import { Code, Count, Text, timestamps } from '../../http/fields.js';
 
 const fields = {
@@ -21,7 +22,40 @@ const fields = {
     description:
       'Edit window: minutes an allocated order waits before its shipments are released to the locations (0 releases at once)',
   }),
+  return_policy: Type.Object(
+    {
+      return_window_days: Type.Integer({ minimum: 0, maximum: 3650, description: 'Days after delivery' }),
+      non_returnable_tags: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        maxItems: 50,
+        uniqueItems: true,
+        description: 'Products with any of these tags cannot be returned',
+      }),
+      review_reasons: Type.Array(Type.Enum(returnReasons), {
+        uniqueItems: true,
+        description: 'Returns for these reasons wait on a return_review hold',
+      }),
+      restocking_fee_percent: Type.Record(Type.String(), Type.Integer({ minimum: 0, maximum: 100 }), {
+        description: 'Reason -> percent of the units’ refund kept as a restocking fee',
+      }),
+      refund_shipping: Type.Enum(['never', 'full_return', 'always'], {
+        description: '`full_return`: the shipping charge is refunded once every shipped unit came back',
+      }),
+      exchange_release: Type.Enum(['on_receipt', 'immediately'], {
+        description: 'When an exchange’s replacement order ships',
+      }),
+    },
+    { additionalProperties: false },
+  ),
   active: Type.Boolean(),
+};
+
+const defaultReturnPolicy = {
+  return_window_days: 30,
+  non_returnable_tags: [],
+  review_reasons: [],
+  restocking_fee_percent: {},
+  refund_shipping: 'full_return',
+  exchange_release: 'on_receipt',
 };
 
 const example = {
@@ -32,6 +66,7 @@ const example = {
   allow_backorders: false,
   held_reservation_minutes: 1440,
   release_delay_minutes: 0,
+  return_policy: defaultReturnPolicy,
   active: true,
 };
 
@@ -44,6 +79,7 @@ export const CreateChannelSchema = Type.Object(
     allow_backorders: Type.Optional(fields.allow_backorders),
     held_reservation_minutes: Type.Optional(fields.held_reservation_minutes),
     release_delay_minutes: Type.Optional(fields.release_delay_minutes),
+    return_policy: Type.Optional(fields.return_policy),
     active: Type.Optional(fields.active),
   },
   { additionalProperties: false, examples: [{ code: 'web', name: 'Web store', priority: 10 }] },
@@ -58,6 +94,7 @@ export const UpdateChannelSchema = Type.Object(
     allow_backorders: Type.Optional(fields.allow_backorders),
     held_reservation_minutes: Type.Optional(fields.held_reservation_minutes),
     release_delay_minutes: Type.Optional(fields.release_delay_minutes),
+    return_policy: Type.Optional(fields.return_policy),
     active: Type.Optional(fields.active),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ priority: 20, allow_backorders: true }] },

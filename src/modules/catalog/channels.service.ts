@@ -15,6 +15,7 @@ const present = (row: ChannelRow): Channel => ({
   allow_backorders: row.allowBackorders,
   held_reservation_minutes: row.heldReservationMinutes,
   release_delay_minutes: row.releaseDelayMinutes,
+  return_policy: row.returnPolicy,
   active: row.active,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
@@ -47,6 +48,7 @@ export function createChannelService({ db }: { db: Db }) {
           allowBackorders: input.allow_backorders,
           heldReservationMinutes: input.held_reservation_minutes,
           releaseDelayMinutes: input.release_delay_minutes,
+          returnPolicy: input.return_policy,
           active: input.active,
         })
         .onConflictDoNothing({ target: channels.code })
@@ -89,6 +91,7 @@ export function createChannelService({ db }: { db: Db }) {
         allowBackorders: input.allow_backorders,
         heldReservationMinutes: input.held_reservation_minutes,
         releaseDelayMinutes: input.release_delay_minutes,
+        returnPolicy: input.return_policy,
         active: input.active,
       }),
 

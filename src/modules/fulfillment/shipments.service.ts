@@ -11,7 +11,7 @@ import type { Caller } from '../api-keys/api-keys.service.js';
 import type { CarrierService } from '../carriers/carriers.service.js';
 import { productFactsBySku } from '../catalog/lookup.js';
 import { appendEvents, type NewEvent } from '../events/events.service.js';
-import { writeOff } from '../inventory/write-off.js';
+import { writeOff } from '../inventory/shelf.js';
 import { assertTransition, fulfillmentStatus } from '../orders/order-state.js';
 import { lineHolder, loadOrders, type OrderState, presentOrder } from '../orders/order-store.js';
 import type { OrderService } from '../orders/orders.service.js';

@@ -30,6 +30,8 @@ export interface CaptureDraft {
   /** Set when fraud rules reject the order: it is recorded cancelled and reserves nothing. */
   rejection?: string;
   now: Date;
+  /** When an allocated order is released, if not after the channel's edit window (an exchange waits). */
+  releaseAt?: Date;
 }
 
 /** The (channel, external_id) already has an order: the caller returns that one. */
@@ -177,7 +179,7 @@ export async function writeCapture(
     number: Number(drawn.number),
     status,
     cancelReason: draft.rejection ?? null,
-    releaseDueAt: status === 'allocated' ? releaseDue(now, channel) : null,
+    releaseDueAt: status === 'allocated' ? (draft.releaseAt ?? releaseDue(now, channel)) : null,
     destination: routing.place ?? null,
     routing: trace ? { ...trace } : null,
     promisedDeliveryDate: plan.allocations.length > 0 ? routing.promisedDeliveryDate(plan) : null,

@@ -121,6 +121,12 @@ export function createHoldService({
           if (hold.status !== 'open') {
             throw new AppError('conflict', `Hold ${id} is already ${hold.status}`);
           }
+          if (hold.kind === 'return_review') {
+            throw new AppError(
+              'conflict',
+              `Hold ${id} is a return review: decide it with POST /v1/returns/{id}/authorize or /reject (the hold names the return)`,
+            );
+          }
           const channel = await orderService.channelPolicy(tx, state.order.channelId);
           // Releasing a routing review accepts the rules' choice: no second review.
           const routing = await orderService.routingFor(tx, state, channel, {

@@ -224,6 +224,7 @@ export const OrderSchema = Type.Object(
       shipping: Type.Integer(),
       tax_total: Type.Integer(),
       total: Type.Integer(),
+      refunded: Type.Integer({ description: 'Refunds the payment system confirmed, shipping included' }),
     }),
     risk: Type.Union([
       Type.Object({
@@ -258,7 +259,9 @@ export const OrderSchema = Type.Object(
         backordered: Type.Integer({ description: 'Units waiting for stock' }),
         cancelled: Type.Integer(),
         shipped: Type.Integer(),
-        returned: Type.Integer(),
+        returned: Type.Integer({ description: 'Units received back from the customer' }),
+        refunded: Type.Integer({ description: 'Units refunded' }),
+        refunded_amount: Type.Integer({ description: 'Money refunded for this line, in minor units' }),
       }),
     ),
     reservations: Type.Array(
@@ -281,7 +284,14 @@ export const OrderSchema = Type.Object(
         number: 100042,
         status: 'allocated',
         billing_address: null,
-        totals: { subtotal: 5248, discount_total: 525, shipping: 500, tax_total: 0, total: 5223 },
+        totals: {
+          subtotal: 5248,
+          discount_total: 525,
+          shipping: 500,
+          tax_total: 0,
+          total: 5223,
+          refunded: 0,
+        },
         risk: { score: 0, version: 3, decision: 'accept', reasons: [] },
         priority: 10,
         metadata: {},
@@ -302,6 +312,8 @@ export const OrderSchema = Type.Object(
             cancelled: 0,
             shipped: 0,
             returned: 0,
+            refunded: 0,
+            refunded_amount: 0,
           },
         ],
         reservations: [{ location: 'NJ-DC', items: [{ line_id: 311, sku: 'TSHIRT-BLK-M', quantity: 2 }] }],

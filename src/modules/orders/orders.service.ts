@@ -257,7 +257,11 @@ export function createOrderService({
      * holds and events, in one transaction. A repeat of (channel, external_id) returns the existing
      * order instead, even when copies race or an earlier response was lost.
      */
-    async capture(input: CreateOrder, caller: Caller): Promise<{ order: OrderView; created: boolean }> {
+    async capture(
+      input: CreateOrder,
+      caller: Caller,
+      options: { releaseAt?: Date } = {},
+    ): Promise<{ order: OrderView; created: boolean }> {
       const channelCode = channelCodeFor(caller, input.channel);
       const placedAt = input.placed_at ? new Date(input.placed_at) : clock.now();
       const [context, ruleSet] = await Promise.all([
@@ -302,10 +306,12 @@ export function createOrderService({
       const draft: CaptureDraft = {
         channel,
         now: clock.now(),
+        ...(options.releaseAt ? { releaseAt: options.releaseAt } : {}),
         order: {
           channelId: channel.id,
           externalId: input.external_id,
           releaseDueAt: null,
+          refundedTotal: 0,
           customer: input.customer,
           customerEmail: input.customer.email.toLowerCase(),
           shipTo: input.ship_to,
@@ -343,6 +349,8 @@ export function createOrderService({
           quantityCancelled: rejected ? line.quantity : 0,
           quantityShipped: 0,
           quantityReturned: 0,
+          quantityRefunded: 0,
+          amountRefunded: 0,
         })),
         needs: rejected
           ? []
