@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -436,7 +436,11 @@ Left on the table: each capture still costs about 2 ms of PostgreSQL CPU (two mu
 event rows, a synchronous commit); a flash sale serialises on one SKU's level rows for the length of a
 transaction (≈ 430 orders/s here).
 `;
-  await writeFile(path.join(root, 'bench', 'RESULTS.md'), text);
+  const file = path.join(root, 'bench', 'RESULTS.md');
+  // The webhook benchmark (bench/webhooks.ts) owns its marked section: keep it.
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  const kept = /<!-- webhooks:start -->[\s\S]*<!-- webhooks:end -->/.exec(previous)?.[0];
+  await writeFile(file, kept ? `${text}\n${kept}\n` : text);
   log('wrote bench/RESULTS.md');
 }
 

@@ -26,6 +26,9 @@ import { locationRoutes } from './modules/catalog/locations.routes.js';
 import { createLocationService } from './modules/catalog/locations.service.js';
 import { productRoutes } from './modules/catalog/products.routes.js';
 import { createProductService } from './modules/catalog/products.service.js';
+import { eventWebhookDocument } from './modules/events/event-webhooks.js';
+import { eventRoutes } from './modules/events/events.routes.js';
+import { createEventService } from './modules/events/events.service.js';
 import { fraudRoutes } from './modules/fraud/fraud.routes.js';
 import { createFraudService } from './modules/fraud/fraud.service.js';
 import { packingRoutes } from './modules/fulfillment/packing.routes.js';
@@ -48,6 +51,9 @@ import { returnRoutes } from './modules/returns/returns.routes.js';
 import { createReturnService } from './modules/returns/returns.service.js';
 import { routingRoutes } from './modules/routing/routing.routes.js';
 import { createRoutingService } from './modules/routing/routing.service.js';
+import { createDispatcher } from './modules/webhooks/dispatcher.js';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { createWebhookService, webhookFanOut } from './modules/webhooks/webhooks.service.js';
 
 export interface AppDeps {
   db: Db;
@@ -93,7 +99,7 @@ function trackInFlight(app: FastifyInstance): void {
 }
 
 /** The composition root: every service, built from exactly what it uses. */
-export function createServices({ db, clock, log }: AppDeps) {
+export function createServices({ db, config, clock, log }: AppDeps) {
   const apiKeys = createApiKeyService({ db });
   const channels = createChannelService({ db });
   // A location written here reaches routing's cached copy at once (other processes within a second).
@@ -122,6 +128,10 @@ export function createServices({ db, clock, log }: AppDeps) {
   const shipments = createShipmentService({ db, clock, orders, carriers, packing, ...fulfillment });
   const pickLists = createPickListService({ db, clock, shipments, ...fulfillment });
   const returns = createReturnService({ db, clock, orders, releaser, stockAdded: () => backorders.nudge() });
+  // Events are numbered and fanned out to webhook subscriptions in one transaction.
+  const events = createEventService({ db, fanOut: webhookFanOut });
+  const webhooks = createWebhookService({ db, config });
+  const dispatcher = createDispatcher({ db, config, clock, log });
   return {
     apiKeys,
     channels,
@@ -140,6 +150,9 @@ export function createServices({ db, clock, log }: AppDeps) {
     shipments,
     pickLists,
     returns,
+    events,
+    webhooks,
+    dispatcher,
   };
 }
 
@@ -190,7 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   trackInFlight(app);
   const metrics = registerMetrics(app);
-  await registerOpenApi(app);
+  await registerOpenApi(app, eventWebhookDocument());
   await app.register(systemRoutes, {
     pool: deps.pool,
     metrics,
@@ -224,6 +237,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(shipmentRoutes, { shipments: services.shipments });
       await api.register(pickListRoutes, { pickLists: services.pickLists });
       await api.register(returnRoutes, { returns: services.returns });
+      await api.register(eventRoutes, { events: services.events, requestTimeoutMs: config.requestTimeoutMs });
+      await api.register(webhookRoutes, { webhooks: services.webhooks });
     },
     { prefix: '/v1' },
   );

@@ -22,12 +22,29 @@ export interface Config {
   rateLimitMax: number;
   rateLimitWindowMs: number;
   idempotencyTtlHours: number;
+  /** Lets webhook URLs point at private, loopback and link-local addresses (development, tests). */
+  webhookAllowPrivate: boolean;
+  /** The whole time one delivery attempt may take, connection included. */
+  webhookTimeoutMs: number;
+  /** Delivery attempts one process runs at once. */
+  webhookConcurrency: number;
+  /** Seconds to wait after each failed attempt; one attempt more than there are entries. */
+  webhookRetrySchedule: number[];
+  /** A subscription whose deliveries have failed without a success for this long is disabled. */
+  webhookDisableAfterHours: number;
+  /** Finished deliveries (delivered or exhausted) and their attempts are deleted after this many days. */
+  webhookRetentionDays: number;
+  /** How often each process numbers new events (and fans them out to subscriptions). */
+  eventSequencerIntervalMs: number;
 }
 
 /** A bad setting: main prints `message` as the one line the operator sees, then exits. */
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
+
+/** The Standard Webhooks example schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (about 3 days). */
+export const defaultRetrySchedule = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];
 
 const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -62,6 +79,13 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitMax: read.int('ORDO_RATE_LIMIT_MAX', 6000, 1, 100_000_000),
     rateLimitWindowMs: read.int('ORDO_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     idempotencyTtlHours: read.int('ORDO_IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
+    webhookAllowPrivate: read.bool('ORDO_WEBHOOK_ALLOW_PRIVATE', false),
+    webhookTimeoutMs: read.int('ORDO_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
+    webhookConcurrency: read.int('ORDO_WEBHOOK_CONCURRENCY', 64, 1, 1000),
+    webhookRetrySchedule: read.seconds('ORDO_WEBHOOK_RETRY_SCHEDULE', defaultRetrySchedule),
+    webhookDisableAfterHours: read.int('ORDO_WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 8760),
+    webhookRetentionDays: read.int('ORDO_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+    eventSequencerIntervalMs: read.int('ORDO_EVENT_SEQUENCER_INTERVAL_MS', 100, 10, 60_000),
   };
 }
 
@@ -95,6 +119,25 @@ function reader(env: Env) {
         return false;
       }
       throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+    },
+    /** A comma-separated list of 1 to 50 delays in seconds (decimals allowed), each at most a week. */
+    seconds(name: string, fallback: number[]): number[] {
+      const raw = string(name);
+      if (raw === undefined) {
+        return fallback;
+      }
+      const parts = raw.split(',').map((part) => part.trim());
+      const values = parts.map(Number);
+      if (
+        parts.length > 50 ||
+        parts.some((part) => !/^\d+(\.\d+)?$/.test(part)) ||
+        values.some((value) => value > 604_800)
+      ) {
+        throw new ConfigError(
+          `${name} must be 1 to 50 comma-separated delays in seconds, each at most 604800 (got "${raw}")`,
+        );
+      }
+      return values;
     },
     oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
       const raw = string(name);

@@ -63,7 +63,18 @@ async function main() {
     startPeriodic('backorders', 5_000, () => app.services.backorders.run(), log),
     // Commits nudge the releaser at once; this pass releases orders whose edit window ran out.
     startPeriodic('release', 1_000, () => app.services.releaser.run(), log),
+    startPeriodic('webhook-retention', 10 * 60_000, () => app.services.webhooks.purgeFinished(), log),
+    // Numbers committed events and fans them out to webhook subscriptions (one process at a time).
+    startPeriodic(
+      'event-sequencer',
+      config.eventSequencerIntervalMs,
+      () => app.services.events.sequence(),
+      log,
+    ),
   ];
+  const dispatcher = app.services.dispatcher.start();
+  app.services.events.onNumbered(() => dispatcher.nudge());
+  workers.push(dispatcher);
   await app.listen({ host: config.host, port: config.port });
 
   let stopping = false;

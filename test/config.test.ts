@@ -17,6 +17,17 @@ describe('configuration', () => {
     expect(config.dataDir).toMatch(/\.ordo-data$/);
   });
 
+  it('has webhook defaults: no private targets, 15 s timeout, the Standard Webhooks schedule', () => {
+    expect(loadConfig({})).toMatchObject({
+      webhookAllowPrivate: false,
+      webhookTimeoutMs: 15_000,
+      webhookRetrySchedule: [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400],
+    });
+    expect(loadConfig({ ORDO_WEBHOOK_RETRY_SCHEDULE: '0.5, 2,10' }).webhookRetrySchedule).toEqual([
+      0.5, 2, 10,
+    ]);
+  });
+
   it('reads typed values', () => {
     const config = loadConfig({
       HOST: '0.0.0.0',
@@ -47,6 +58,14 @@ describe('configuration', () => {
     [{ LOG_PRETTY: 'yes' }, 'LOG_PRETTY must be true or false (got "yes")'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// or postgresql:// connection URL'],
     [{ ORDO_BOOTSTRAP_API_KEY: 'short' }, 'ORDO_BOOTSTRAP_API_KEY must be 24 to 256 printable characters'],
+    [
+      { ORDO_WEBHOOK_RETRY_SCHEDULE: '5,soon' },
+      'ORDO_WEBHOOK_RETRY_SCHEDULE must be 1 to 50 comma-separated delays',
+    ],
+    [
+      { ORDO_WEBHOOK_ALLOW_PRIVATE: 'maybe' },
+      'ORDO_WEBHOOK_ALLOW_PRIVATE must be true or false (got "maybe")',
+    ],
   ])('rejects %o with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

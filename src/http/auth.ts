@@ -9,6 +9,8 @@ declare module 'fastify' {
     scope?: Scope;
     /** The route calls a service outside Ordo (a carrier), so it can answer 502. */
     upstream?: boolean;
+    /** Scopes of which the key needs at least one (the route then narrows what each one shows). */
+    anyScope?: readonly Scope[];
   }
   interface FastifyRequest {
     caller: Caller | null;
@@ -44,6 +46,9 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeyService): void
     }
     if (config.scope && !hasScope(caller, config.scope)) {
       throw new AppError('forbidden', `This API key lacks the "${config.scope}" scope`);
+    }
+    if (config.anyScope && !config.anyScope.some((scope) => hasScope(caller, scope))) {
+      throw new AppError('forbidden', `This API key needs one of the scopes ${config.anyScope.join(', ')}`);
     }
     request.caller = caller;
   });

@@ -42,6 +42,11 @@ function conventionalProblems(schema: FastifySchema, route: RouteOptions): Respo
   if (route.config?.scope) {
     responses['403'] = problem(`The API key lacks the \`${route.config.scope}\` scope`);
   }
+  if (route.config?.anyScope) {
+    responses['403'] = problem(
+      `The API key has none of the scopes ${route.config.anyScope.map((s) => `\`${s}\``).join(', ')}`,
+    );
+  }
   if (schema.params) {
     responses['404'] = problem('The resource does not exist or is not visible to this key');
   }
@@ -82,6 +87,8 @@ function withIdempotencyKey(headers: unknown) {
 export interface OpenApiOptions {
   /** Extra document sections (webhooks) that modules contribute. */
   webhooks?: Record<string, OpenAPIV3_1.PathItemObject>;
+  /** Named schemas those sections refer to as `#/components/schemas/<name>`. */
+  schemas?: Record<string, OpenAPIV3_1.SchemaObject>;
 }
 
 /** The OpenAPI 3.1 document, generated from the route schemas, at /openapi.json and /docs. */
@@ -111,6 +118,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
             description: 'An Ordo API key: `Authorization: Bearer <key>`',
           },
         },
+        ...(options.schemas ? { schemas: options.schemas } : {}),
       },
       tags: [
         { name: 'System', description: 'Health, readiness and metrics' },
@@ -123,6 +131,12 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         { name: 'Inventory', description: 'Stock levels, the ledger, feeds, safety stock and availability' },
         { name: 'Rules', description: 'Fraud rules (and later routing and packing rules) as data' },
         { name: 'Promising', description: 'Delivery promises at checkout' },
+        { name: 'Events', description: 'The event feed: every change, in order, with long-polling' },
+        {
+          name: 'Webhooks',
+          description:
+            'Signed (Standard Webhooks) pushes of events to subscribed URLs, with a delivery log and replay',
+        },
       ],
       webhooks: options.webhooks ?? {},
     },
@@ -136,6 +150,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       }
       const isPublic = !isApiRoute(url);
       const scope = route.config?.scope;
+      const anyScope = route.config?.anyScope;
       return {
         url,
         schema: {
@@ -143,6 +158,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
           ...(route.method === 'POST' && !isPublic ? { headers: withIdempotencyKey(schema.headers) } : {}),
           ...(isPublic ? { security: [] } : { security: [{ apiKey: [] }] }),
           ...(scope ? { 'x-required-scope': scope } : {}),
+          ...(anyScope ? { 'x-required-any-scope': anyScope } : {}),
           response: { ...conventionalProblems(schema, route), ...(schema.response as ResponseMap) },
         },
       };

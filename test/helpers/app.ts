@@ -54,7 +54,7 @@ export async function createTestApp(
   options: { config?: Partial<Config>; clock?: Clock; poolSize?: number } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config: Config = { ...loadConfig({}), ...options.config };
+  const config: Config = { ...loadConfig({}), webhookAllowPrivate: true, ...options.config };
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const { pool, db } = createDatabase({
     url: database.url,

@@ -1,8 +1,31 @@
-import { bigint, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  customType,
+  index,
+  jsonb,
+  pgSequence,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** PostgreSQL's 64-bit transaction id, as `pg_current_xact_id()` returns it. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+
+/**
+ * Feed positions, handed out by the sequencer (src/modules/events/sequencer.ts) one pass at a time,
+ * so a position assigned later is always higher than every position already visible.
+ */
+export const eventPositions = pgSequence('event_positions');
 
 /**
  * The outbox: every state change appends its domain event here in the same transaction.
- * `sequence` orders the feed; `id` is what subscribers deduplicate by.
+ * `sequence` is the insert order (assigned before commit, so transactions can expose it out of
+ * order); `position` is the commit-safe order the feed and webhooks use, published as `sequence`.
+ * `id` is what subscribers deduplicate by.
  */
 export const events = pgTable(
   'events',
@@ -16,6 +39,15 @@ export const events = pgTable(
     channel: text('channel'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The inserting transaction: the sequencer numbers an event only once no older transaction runs. */
+    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    /** Null until the sequencer numbers the event; only numbered events are in the feed. */
+    position: bigint('position', { mode: 'number' }),
   },
-  // No secondary indexes: every capture appends several events, and the feed reads by sequence.
+  (t) => [
+    // What the sequencer scans: small, since events are numbered within a fraction of a second.
+    index('events_unnumbered_idx').on(t.sequence).where(sql`${t.position} IS NULL`),
+    // Partial: an insert (position still null) does not touch it; the feed and max(position) read it.
+    uniqueIndex('events_position_idx').on(t.position).where(sql`${t.position} IS NOT NULL`),
+  ],
 );

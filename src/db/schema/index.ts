@@ -7,3 +7,4 @@ export * from './inventory.js';
 export * from './orders.js';
 export * from './returns.js';
 export * from './routing.js';
+export * from './webhooks.js';

@@ -47,7 +47,7 @@ export const CreateReturnSchema = Type.Object(
 );
 export type CreateReturn = Static<typeof CreateReturnSchema>;
 
-const RefundSchema = Type.Object({
+export const RefundSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   status: Type.Enum(['requested', 'completed']),
   amount: Type.Integer({ description: 'Minor units of the order’s currency' }),

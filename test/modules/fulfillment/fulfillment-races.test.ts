@@ -98,6 +98,13 @@ async function product(stock: Record<string, number>, fields: Record<string, unk
   return sku;
 }
 
+/** A GTIN-14 no other test uses, with its check digit. */
+function newGtin(): string {
+  const body = `0${String(Math.floor(Math.random() * 1e12)).padStart(12, '0')}`;
+  const sum = [...body].reverse().reduce((acc, digit, i) => acc + Number(digit) * (i % 2 === 0 ? 3 : 1), 0);
+  return `${body}${(10 - (sum % 10)) % 10}`;
+}
+
 async function settleWorkers() {
   await t.app.services.releaser.idle();
   await t.app.services.releaser.run();
@@ -285,6 +292,12 @@ describe('batch pick lists requested at once', () => {
         ),
       );
       const lists = responses.filter((res) => res.statusCode === 201).map((res) => res.json());
+      console.log(
+        'pickers',
+        pickers,
+        statuses(responses),
+        lists.map((l) => l.totes.length),
+      );
       expect(lists.length).toBeGreaterThanOrEqual(1);
       for (const res of responses.filter((r) => r.statusCode !== 201)) {
         // A picker who lost every candidate to the others is told so: a 409, never a 500.
@@ -303,7 +316,7 @@ describe('batch pick lists requested at once', () => {
       // The rows agree with the lists: every shipment in a list is picking under exactly that list,
       // every other one is still pending and in no list.
       const { rows } = await t.pool.query(
-        `SELECT s.id, s.status, s.pick_list_id FROM shipments s JOIN locations l ON l.id = s.location_id
+        `SELECT s.id, s.status, s.pick_list_id::int AS pick_list_id FROM shipments s JOIN locations l ON l.id = s.location_id
           WHERE l.code = $1`,
         [near],
       );
@@ -318,7 +331,7 @@ describe('batch pick lists requested at once', () => {
         }
       }
       const byList = await t.pool.query(
-        `SELECT pl.id, count(s.id)::int AS shipments, jsonb_array_length(pl.packing) AS totes
+        `SELECT pl.id::int AS id, count(s.id)::int AS shipments, jsonb_array_length(pl.packing) AS totes
            FROM pick_lists pl JOIN locations l ON l.id = pl.location_id
            LEFT JOIN shipments s ON s.pick_list_id = pl.id
           WHERE l.code = $1 GROUP BY pl.id`,
@@ -344,7 +357,7 @@ describe('batch pick lists requested at once', () => {
 describe('barcode scans at once', () => {
   it('count exactly the quantity of the line: N answers 200, the rest 409', async () => {
     const { channel, near } = await site();
-    const gtin = '00614141777771';
+    const gtin = newGtin();
     const sku = await product({ [near]: 10 }, { barcodes: [gtin] });
     const placed = await releasedOrder(channel, [{ sku, quantity: 5 }]);
     const shipment = await onlyShipment(placed.id);
@@ -415,8 +428,14 @@ describe('ship called at once', () => {
     const shipped = responses.find((res) => res.statusCode === 200)?.json();
     expect(shipped).toMatchObject({ status: 'shipped' });
 
-    expect(await level(mug, near)).toEqual({ on_hand: before.mug.on_hand - 2, reserved: before.mug.reserved - 2 });
-    expect(await level(cup, near)).toEqual({ on_hand: before.cup.on_hand - 3, reserved: before.cup.reserved - 3 });
+    expect(await level(mug, near)).toEqual({
+      on_hand: before.mug.on_hand - 2,
+      reserved: before.mug.reserved - 2,
+    });
+    expect(await level(cup, near)).toEqual({
+      on_hand: before.cup.on_hand - 3,
+      reserved: before.cup.reserved - 3,
+    });
     expect(await ledgerOf(packed.number)).toEqual(
       [
         { sku: mug, reason: 'sale', quantity_change: -2 },
@@ -424,7 +443,8 @@ describe('ship called at once', () => {
       ].sort((a, b) => a.sku.localeCompare(b.sku)),
     );
     // The stored tracking number is the one the winner answered with; one shipment.shipped event.
-    const [row] = (await t.pool.query('SELECT tracking_number FROM shipments WHERE id = $1', [packed.id])).rows;
+    const [row] = (await t.pool.query('SELECT tracking_number FROM shipments WHERE id = $1', [packed.id]))
+      .rows;
     expect(row.tracking_number).toBe(shipped.tracking_number);
     const events = await t.pool.query(
       `SELECT count(*)::int AS n FROM events WHERE resource_id = $1 AND type = 'shipment.shipped'`,
@@ -465,7 +485,9 @@ describe('a WMS confirming at once', () => {
     expect(first?.json()).toMatchObject({ status: 'shipped', tracking_number: body.tracking_number });
     expect(await level(sku, near)).toEqual({ on_hand: 4, reserved: 0 });
     expect(await ledgerOf(shipment.number)).toEqual([{ sku, reason: 'sale', quantity_change: -2 }]);
-    expect((await t.request({ method: 'GET', url: `/v1/orders/${placed.id}` })).json().status).toBe('shipped');
+    expect((await t.request({ method: 'GET', url: `/v1/orders/${placed.id}` })).json().status).toBe(
+      'shipped',
+    );
     expect(await brokenInvariants(t.pool)).toEqual([]);
     expect(await brokenOrderInvariants([placed.id])).toEqual([]);
   });
@@ -485,7 +507,8 @@ describe('a WMS confirming at once', () => {
       expectProblem(res, 409);
     }
     const winner = responses.find((res) => res.statusCode === 200)?.json();
-    const [row] = (await t.pool.query('SELECT tracking_number FROM shipments WHERE id = $1', [shipment.id])).rows;
+    const [row] = (await t.pool.query('SELECT tracking_number FROM shipments WHERE id = $1', [shipment.id]))
+      .rows;
     expect(row.tracking_number).toBe(winner.tracking_number);
     expect(await level(sku, near)).toEqual({ on_hand: 4, reserved: 0 });
     expect(await ledgerOf(shipment.number)).toEqual([{ sku, reason: 'sale', quantity_change: -2 }]);
@@ -595,7 +618,10 @@ describe('illegal shipment transitions over HTTP', () => {
 
 describe('cancelling a line while its shipment is being rejected', () => {
   const cancelLine = (orderId: string, lineId: number, quantity: number) =>
-    post(`/v1/orders/${orderId}/cancel`, { reason: 'Customer changed their mind', lines: [{ line_id: lineId, quantity }] });
+    post(`/v1/orders/${orderId}/cancel`, {
+      reason: 'Customer changed their mind',
+      lines: [{ line_id: lineId, quantity }],
+    });
 
   it('the same line, in whichever order the two land, never breaks the stock or the order', async () => {
     const { channel, near, far } = await site();
@@ -610,7 +636,10 @@ describe('cancelling a line while its shipment is being rejected', () => {
         const shipment = shipments[i] as ShipmentView;
         // Half the pairs send the cancel first, half the rejection; both are in flight together.
         const reject = () =>
-          post(`/v1/shipments/${shipment.id}/reject-lines`, { lines: [{ sku, quantity: 2 }], reason: 'damaged' });
+          post(`/v1/shipments/${shipment.id}/reject-lines`, {
+            lines: [{ sku, quantity: 2 }],
+            reason: 'damaged',
+          });
         const cancel = () => cancelLine(order.id, order.lines[0].id, 1);
         const [a, b] = await Promise.all(i % 2 === 0 ? [reject(), cancel()] : [cancel(), reject()]);
         return i % 2 === 0 ? { reject: a, cancel: b } : { reject: b, cancel: a };
@@ -642,7 +671,7 @@ describe('cancelling a line while its shipment is being rejected', () => {
   // because only the `released` branch calls withdrawFromPending. The shipment then carries a unit of
   // a cancelled line with no reservation behind it. Same for a whole-order cancel: the order becomes
   // `cancelled` with its shipment still `pending`. Remove `it.fails` once fixed.
-  it.fails('different lines of one shipment: a cancel landing after the rejection leaves no unreserved units in the shipment', async () => {
+  it('different lines of one shipment: a cancel landing after the rejection leaves no unreserved units in the shipment', async () => {
     const { channel, near, far } = await site();
     const kept = await product({ [near]: 20, [far]: 20 });
     const moved = await product({ [near]: 20, [far]: 20 });
@@ -661,7 +690,10 @@ describe('cancelling a line while its shipment is being rejected', () => {
         const shipment = shipments[i] as ShipmentView;
         const keptLine = order.lines.find((line: { sku: string }) => line.sku === kept);
         const [reject, cancel] = await Promise.all([
-          post(`/v1/shipments/${shipment.id}/reject-lines`, { lines: [{ sku: moved, quantity: 1 }], reason: 'damaged' }),
+          post(`/v1/shipments/${shipment.id}/reject-lines`, {
+            lines: [{ sku: moved, quantity: 1 }],
+            reason: 'damaged',
+          }),
           cancelLine(order.id, keptLine.id, 1),
         ]);
         return { reject, cancel };

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { invalid } from '../../errors.js';
+import { callerOf } from '../../http/auth.js';
+import { patternProblem, typesMatching, typesReadableWith } from './event-types.js';
+import { FeedPageSchema, FeedQuerySchema } from './events.schemas.js';
+import type { EventService } from './events.service.js';
+
+const feedRules = [
+  'The event feed, in `sequence` order: page with `after=<next_after>`; `wait` long-polls for new events.',
+  'Which events a key reads: `orders:read` the order.* types, `inventory:read` the inventory.* types,',
+  '`webhooks:write` the webhook.* types (`admin` every type); a channel-bound key only events of its channel.',
+  '`sequence` is assigned once the event is committed, so reading `after` the last sequence seen never misses an event.',
+].join(' ');
+
+export const eventRoutes: FastifyPluginAsyncTypebox<{
+  events: EventService;
+  requestTimeoutMs: number;
+}> = async (app, { events, requestTimeoutMs }) => {
+  // Long-polls answer at once when the server shuts down.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
+
+  app.get(
+    '/events',
+    {
+      config: { anyScope: ['orders:read', 'inventory:read', 'webhooks:write'] },
+      schema: {
+        operationId: 'listEvents',
+        tags: ['Events'],
+        summary: 'Read the event feed (long-poll with `wait`)',
+        description: feedRules,
+        querystring: FeedQuerySchema,
+        response: { 200: { ...FeedPageSchema, description: 'Events after `after`, oldest first' } },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const { after, limit, wait, types } = request.query;
+      const patterns = types?.split(',') ?? ['*'];
+      const problems = patterns.map(patternProblem).filter((p): p is string => p !== undefined);
+      if (problems.length > 0) {
+        throw invalid(problems.map((detail) => ({ in: 'query', pointer: '/types', detail })));
+      }
+      const readable = new Set(typesReadableWith(caller.scopes));
+      const signal = AbortSignal.any([closing.signal, abortedWith(reply.raw)]);
+      if (wait > 0) {
+        // The socket outlives the default idle timeout while the long-poll waits.
+        request.raw.socket?.setTimeout?.(requestTimeoutMs + wait * 1000);
+      }
+      return events.feed(
+        { after, limit, waitSeconds: wait },
+        { types: typesMatching(patterns).filter((type) => readable.has(type)), channel: caller.channel },
+        signal,
+      );
+    },
+  );
+};
+
+/**
+ * Aborts when the connection closes before the answer is sent, so a long-poll stops for a client that
+ * stopped waiting (the response's `close`: the request's fires as soon as its body has been read).
+ */
+function abortedWith(raw: NodeJS.EventEmitter): AbortSignal {
+  const controller = new AbortController();
+  raw.once('close', () => controller.abort());
+  return controller.signal;
+}

@@ -1,0 +1,170 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../helpers/app.js';
+import { eventually, type Receiver, startReceiver } from '../../helpers/receiver.js';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const apiKey = 'webhook-process-test-key-0123456789';
+const children: ChildProcessWithoutNullStreams[] = [];
+const cleanups: Array<() => Promise<unknown>> = [];
+
+afterAll(async () => {
+  for (const child of children) {
+    child.kill('SIGKILL');
+  }
+  for (const cleanup of cleanups) {
+    await cleanup();
+  }
+});
+
+interface Service {
+  base: string;
+  child: ChildProcessWithoutNullStreams;
+  exited: Promise<number | null>;
+}
+
+/** Starts the real service (`src/main.ts`) on `databaseUrl` and waits until it listens. */
+async function startService(databaseUrl: string): Promise<Service> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      ORDO_BOOTSTRAP_API_KEY: apiKey,
+      ORDO_WEBHOOK_ALLOW_PRIVATE: 'true',
+      ORDO_WEBHOOK_CONCURRENCY: '4',
+      ORDO_WEBHOOK_TIMEOUT_MS: '1000',
+      ORDO_WEBHOOK_RETRY_SCHEDULE: '0.1,0.2,0.5,1,1,1,1,1,1',
+      LOG_LEVEL: 'info',
+    },
+  });
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let buffered = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(buffered);
+      if (listening?.[1]) {
+        resolve(listening[1]);
+      }
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    void exited.then((code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+  });
+  return { base, child, exited };
+}
+
+async function call(base: string, method: string, url: string, body?: unknown) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+  return json;
+}
+
+/** A catalog, stock and a subscription of `receiver` to every order event; returns the order placer. */
+async function setUp(base: string, receiver: Receiver, tag: string) {
+  await call(base, 'POST', '/v1/channels', { code: `web-${tag}`, name: 'Web' });
+  await call(base, 'POST', '/v1/locations', {
+    code: `dc-${tag}`,
+    name: 'DC',
+    kind: 'warehouse',
+    address: { line1: '1 Main St', city: 'Edison', region: 'NJ', postal_code: '08837', country: 'US' },
+  });
+  await call(base, 'POST', '/v1/products', { sku: `sku-${tag}`, name: 'Thing' });
+  await call(base, 'POST', '/v1/inventory/adjustments', {
+    reference: `stock-${tag}`,
+    reason: 'receipt',
+    items: [{ sku: `sku-${tag}`, location: `dc-${tag}`, delta: 100_000 }],
+  });
+  const subscription = (await call(base, 'POST', '/v1/webhooks', {
+    url: receiver.url,
+    event_types: ['order.*'],
+  })) as { secret: string };
+  receiver.secrets.push(subscription.secret);
+  let n = 0;
+  return (on: string) =>
+    call(on, 'POST', '/v1/orders', {
+      channel: `web-${tag}`,
+      external_id: `${tag}-${++n}`,
+      customer: { email: 'a@example.com' },
+      ship_to: { line1: '350 5th Ave', city: 'New York', region: 'NY', postal_code: '10118', country: 'US' },
+      lines: [{ sku: `sku-${tag}`, quantity: 1, unit_price: 1000 }],
+      currency: 'USD',
+      shipping: { service_level: 'standard', amount: 0 },
+      payment: { status: 'captured', amount: 1000 },
+    });
+}
+
+async function orderEventIds(url: string): Promise<Set<string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query(`SELECT id FROM events WHERE type LIKE 'order.%'`);
+    return new Set(result.rows.map((row) => String(row.id)));
+  } finally {
+    await client.end();
+  }
+}
+
+const missing = (expected: Set<string>, receiver: Receiver) => {
+  const got = new Set(receiver.received.map((r) => r.id));
+  return [...expected].filter((id) => !got.has(id));
+};
+
+describe('webhook delivery across processes', () => {
+  it('still delivers every event after the service is killed with SIGKILL mid-delivery', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(database.drop);
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    receiver.delayMs = 150;
+    const first = await startService(database.url);
+    const place = await setUp(first.base, receiver, 'kill');
+    for (let i = 0; i < 20; i++) {
+      await place(first.base);
+    }
+    await eventually(() => receiver.received.length >= 8, 20_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const expected = await orderEventIds(database.url);
+    expect(missing(expected, receiver).length).toBeGreaterThan(0);
+
+    const second = await startService(database.url);
+    await eventually(() => missing(expected, receiver).length === 0, 45_000, 200);
+    expect(receiver.rejected).toBe(0);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 90_000);
+
+  it('two processes on one database never deliver the same event at the same time, and miss none', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(database.drop);
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    receiver.delayMs = 40;
+    const a = await startService(database.url);
+    const b = await startService(database.url);
+    const place = await setUp(a.base, receiver, 'pair');
+    await Promise.all(Array.from({ length: 30 }, (_, i) => place(i % 2 === 0 ? a.base : b.base)));
+    const expected = await orderEventIds(database.url);
+    await eventually(() => missing(expected, receiver).length === 0, 40_000, 100);
+    expect(receiver.maxConcurrentSameId).toBe(1);
+    // Healthy processes hold each claim for its whole attempt: every event arrived exactly once.
+    expect(receiver.received.length).toBe(expected.size);
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
+  }, 90_000);
+});
