@@ -517,6 +517,7 @@ export function createReturnService({
     async receive(id: string, input: ReceiveReturn, caller: Caller): Promise<ReturnView> {
       const { state, restocked } = await inTransaction(db, async (tx) => {
         const { order, state: current } = await lockWithOrder(tx, id, caller);
+        assertReturnTransition(current.ret.status, 'received');
         const [location] = await tx
           .select({ id: locations.id })
           .from(locations)
@@ -553,7 +554,6 @@ export function createReturnService({
         if (errors.length > 0 || !location) {
           throw invalid(errors);
         }
-        assertReturnTransition(current.ret.status, 'received');
         const now = clock.now();
         await tx.insert(returnReceipts).values(
           receipts.map((r) => ({
