@@ -7,7 +7,7 @@ import type { EventService } from './events.service.js';
 
 const feedRules = [
   'The event feed, in `sequence` order: page with `after=<next_after>`; `wait` long-polls for new events.',
-  'Which events a key reads: `orders:read` the order.* types, `inventory:read` the inventory.* types,',
+  'Which events a key reads: `orders:read` the order.*, shipment.*, return.* and refund.* types, `inventory:read` the inventory.* types,',
   '`webhooks:write` the webhook.* types (`admin` every type); a channel-bound key only events of its channel.',
   '`sequence` is assigned once the event is committed, so reading `after` the last sequence seen never misses an event.',
 ].join(' ');

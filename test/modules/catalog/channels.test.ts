@@ -99,6 +99,14 @@ describe('POST /v1/channels', () => {
       allow_backorders: false,
       held_reservation_minutes: 1440,
       release_delay_minutes: 0,
+      return_policy: {
+        return_window_days: 30,
+        non_returnable_tags: [],
+        review_reasons: [],
+        restocking_fee_percent: {},
+        refund_shipping: 'full_return',
+        exchange_release: 'on_receipt',
+      },
       active: true,
       created_at: isoTime,
       updated_at: isoTime,
@@ -117,6 +125,14 @@ describe('POST /v1/channels', () => {
       allow_backorders: true,
       held_reservation_minutes: 30,
       release_delay_minutes: 15,
+      return_policy: {
+        return_window_days: 60,
+        non_returnable_tags: ['final_sale'],
+        review_reasons: ['damaged' as const],
+        restocking_fee_percent: { no_longer_needed: 15 },
+        refund_shipping: 'always' as const,
+        exchange_release: 'immediately' as const,
+      },
       active: false,
     };
     const res = await create(input);
@@ -171,6 +187,20 @@ describe('POST /v1/channels', () => {
     ['a safety stock over an integer column', { default_safety_stock: 2 ** 31 }, '/default_safety_stock'],
     ['a zero hold-reservation time', { held_reservation_minutes: 0 }, '/held_reservation_minutes'],
     ['a negative edit window', { release_delay_minutes: -1 }, '/release_delay_minutes'],
+    [
+      'an unknown return reason to review',
+      {
+        return_policy: {
+          return_window_days: 30,
+          non_returnable_tags: [],
+          review_reasons: ['bored'],
+          restocking_fee_percent: {},
+          refund_shipping: 'never',
+          exchange_release: 'on_receipt',
+        },
+      },
+      '/return_policy/review_reasons/0',
+    ],
     [
       'a hold-reservation time over 30 days',
       { held_reservation_minutes: 43_201 },
