@@ -279,29 +279,40 @@ async function brokenOrderInvariants(orderIds: string[], options: { released?: b
 
 /**
  * Holds a lock from a connection of the test's own, so requests fired meanwhile queue up behind it in
- * a known order: `queued(n)` waits until n backends wait on a lock, `open()` commits and lets them go.
+ * a known order: `queued(n)` waits until n backends queue behind it, `open()` commits and lets them go.
  * PostgreSQL grants a row lock to its waiters first come, first served.
  */
 async function gate(lock: { sql: string; params?: unknown[] }) {
   const client = await t.pool.connect();
+  const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
   await client.query('BEGIN');
   await client.query(lock.sql, lock.params);
+  let open = false;
   return {
     async queued(n: number) {
-      for (let i = 0; i < 500; i++) {
+      for (let i = 0; i < 2000; i++) {
+        // Backends waiting on the gate, directly or behind another request queued on it.
         const { rows } = await t.pool.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
-          [(client as unknown as { processID: number }).processID],
+          `WITH RECURSIVE queue AS (
+             SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))
+             UNION
+             SELECT a.pid FROM pg_stat_activity a JOIN queue q ON q.pid = ANY(pg_blocking_pids(a.pid)))
+           SELECT count(*)::int AS n FROM queue`,
+          [pid],
         );
         if (rows[0].n >= n) {
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
+      await this.open();
       throw new Error(`${n} request(s) never queued behind the gate`);
     },
     async open() {
+      if (open) {
+        return;
+      }
+      open = true;
       await client.query('COMMIT');
       client.release();
     },
@@ -323,12 +334,6 @@ describe('batch pick lists requested at once', () => {
         ),
       );
       const lists = responses.filter((res) => res.statusCode === 201).map((res) => res.json());
-      console.log(
-        'pickers',
-        pickers,
-        statuses(responses),
-        lists.map((l) => l.totes.length),
-      );
       expect(lists.length).toBeGreaterThanOrEqual(1);
       for (const res of responses.filter((r) => r.statusCode !== 201)) {
         // A picker who lost every candidate to the others is told so: a 409, never a 500.
@@ -382,6 +387,29 @@ describe('batch pick lists requested at once', () => {
       }
       expect(await brokenInvariants(t.pool)).toEqual([]);
     }
+  });
+
+  // BUG (src/modules/fulfillment/pick-lists.service.ts, create, the candidate query `... LIMIT 2000 FOR
+  // UPDATE OF s SKIP LOCKED`): it locks every candidate (up to 2000), not just the shipments it chooses
+  // (max_orders / max_units). A second picker asking while the first transaction is open skips them all
+  // and gets 409 "No released shipment ... matches" although most of them are still free: the service's
+  // own promise ("two pickers asking at once get different shipments") does not hold. Remove `it.fails`
+  // once fixed.
+  it.fails('give a second picker asking at once the shipments the first one did not take', async () => {
+    const { channel, near } = await site();
+    const sku = await product({ [near]: 100 });
+    for (let i = 0; i < 6; i++) {
+      await releasedOrder(channel, [{ sku, quantity: 1 }]);
+    }
+    // The first picker's transaction stays open after its claim: it waits to insert its list.
+    const held = await gate({ sql: 'LOCK TABLE pick_lists IN SHARE MODE' });
+    const first = post(`/v1/locations/${near}/pick-lists`, { max_orders: 3 });
+    await held.queued(1);
+    const second = await post(`/v1/locations/${near}/pick-lists`, { max_orders: 3 });
+    await held.open();
+    expect((await first).statusCode).toBe(201);
+    expect(second.statusCode, second.body).toBe(201);
+    expect(second.json().totes).toHaveLength(3);
   });
 });
 
@@ -775,7 +803,7 @@ describe('cancelling a line while its shipment is being rejected', () => {
   // landing before the releaser runs again sees an editable order, so it only releases the reservation
   // and never takes the units out of the pending shipment: the shipment carries a cancelled unit with no
   // stock reserved behind it (it can be picked, then fails to ship with 409). Remove `it.fails` once fixed.
-  it('another line of the shipment, the rejection landing first: the cancelled unit leaves the shipment', async () => {
+  it.fails('another line of the shipment, the rejection landing first: the cancelled unit leaves the shipment', async () => {
     const { channel, near, far } = await site();
     const kept = await product({ [near]: 5, [far]: 5 });
     const moved = await product({ [near]: 5, [far]: 5 });
@@ -800,7 +828,7 @@ describe('cancelling a line while its shipment is being rejected', () => {
 
   // The same bug, without any race: the rejected line finds no stock elsewhere, so the order waits on
   // a stock hold (editable, never released) and a whole-order cancel leaves its shipment pending.
-  it('a whole-order cancel after a rejection put the order on a stock hold cancels the pending shipment', async () => {
+  it.fails('a whole-order cancel after a rejection put the order on a stock hold cancels the pending shipment', async () => {
     const { channel, near } = await site();
     const kept = await product({ [near]: 5 });
     const moved = await product({ [near]: 5 });
