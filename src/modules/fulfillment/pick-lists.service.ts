@@ -158,15 +158,23 @@ export function createPickListService({
              ${input.min_priority === undefined ? sql`` : sql`AND s.priority >= ${input.min_priority}`}
              ${caller.channel === null ? sql`` : sql`AND c.code = ${caller.channel}`}
            ORDER BY s.ship_by, s.priority DESC, s.created_at, s.id
-           LIMIT ${candidateLimit}
-             FOR UPDATE OF s SKIP LOCKED`);
+           LIMIT ${candidateLimit}`);
+        // Claim only what fits, one shipment at a time, skipping those another picker holds: locking
+        // every candidate up front would leave a concurrent picker nothing.
         const chosen: string[] = [];
         let units = 0;
         for (const candidate of candidates.rows) {
           if (chosen.length === maxOrders) {
             break;
           }
-          if (candidate.units > 0 && units + candidate.units <= maxUnits) {
+          if (candidate.units === 0 || units + candidate.units > maxUnits) {
+            continue;
+          }
+          const claimed = await tx.execute(sql`
+            SELECT id FROM shipments
+             WHERE id = ${candidate.id} AND status = 'pending' AND pick_list_id IS NULL
+               FOR UPDATE SKIP LOCKED`);
+          if (claimed.rows.length === 1) {
             chosen.push(candidate.id);
             units += candidate.units;
           }

@@ -645,6 +645,12 @@ export function createShipmentService({
     async confirm(id: string, input: ConfirmShipment, caller: Caller): Promise<ShipmentView> {
       const result = await inTransaction(db, async (tx) => {
         const { order, shipment } = await lockWithOrder(tx, id, caller);
+        if (shipment.location.fulfillment !== 'external_wms') {
+          throw new AppError(
+            'conflict',
+            `${shipment.location.code} is run through Ordo: its shipments are scanned, packed and shipped, not confirmed`,
+          );
+        }
         if (!inBuilding.includes(shipment.shipment.status)) {
           if (shipment.shipment.trackingNumber === input.tracking_number) {
             return { state: shipment, rerouted: false };

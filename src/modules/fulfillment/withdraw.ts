@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { releaseUnits } from '../allocation/allocation.service.js';
 import { appendEvents } from '../events/events.service.js';
 import { loadShipments, presentShipment } from './shipment-store.js';
 
@@ -68,4 +69,40 @@ export async function withdrawFromPending(
     })),
   );
   return byLocation;
+}
+
+/**
+ * Releases `quantity` cancelled units of an order line without ever touching stock a shipment still
+ * needs: units in pending shipments are taken out of them first (and their reservations released where
+ * they were), then reservations that back no shipment. Units in picking or packed shipments are the
+ * caller's to refuse (`unitsInProgress`). Returns the units released. Runs under the order's lock.
+ */
+export async function releaseCancelledUnits(
+  tx: Executor,
+  lineId: number,
+  quantity: number,
+  reason: string,
+): Promise<number> {
+  const holder = `order_line:${lineId}`;
+  let released = 0;
+  for (const [locationId, units] of await withdrawFromPending(tx, lineId, quantity, reason)) {
+    released += await releaseUnits(tx, holder, units, locationId);
+  }
+  // Reservations minus what shipments still in the building carry, per location: the free units.
+  const free = await tx.execute<{ location_id: string; free: number }>(sql`
+    SELECT r.location_id, (r.quantity - coalesce(s.quantity, 0))::int AS free
+      FROM (SELECT location_id, sum(quantity) AS quantity FROM reservations
+             WHERE holder = ${holder} AND status = 'active' GROUP BY 1) r
+      LEFT JOIN (SELECT sh.location_id, sum(sl.quantity) AS quantity
+                   FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id
+                  WHERE sl.order_line_id = ${lineId} AND sh.status IN ('pending', 'picking', 'packed')
+                  GROUP BY 1) s ON s.location_id = r.location_id
+     ORDER BY r.location_id DESC`);
+  for (const row of free.rows) {
+    const take = Math.min(quantity - released, row.free);
+    if (take > 0) {
+      released += await releaseUnits(tx, holder, take, Number(row.location_id));
+    }
+  }
+  return released;
 }

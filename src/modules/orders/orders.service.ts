@@ -12,7 +12,7 @@ import { productFactsBySku } from '../catalog/lookup.js';
 import { appendEvents } from '../events/events.service.js';
 import { evaluateFraud, type FraudFacts } from '../fraud/evaluate.js';
 import type { FraudService } from '../fraud/fraud.service.js';
-import { unitsInProgress, withdrawFromPending } from '../fulfillment/withdraw.js';
+import { releaseCancelledUnits, unitsInProgress } from '../fulfillment/withdraw.js';
 import type { RoutingService, RoutingSession, UsageRow } from '../routing/routing.service.js';
 import { type ChannelPolicy, orderPriority, writeLineQuantities } from './allocate.js';
 import { CapacityTaken, type CaptureDraft, RepeatedOrder, writeCapture } from './capture.js';
@@ -490,12 +490,11 @@ export function createOrderService({
         if (!editable.includes(state.order.status) && !released) {
           throw new AppError('conflict', `An order that is ${state.order.status} cannot be cancelled`);
         }
-        const inProgress = released
-          ? await unitsInProgress(
-              tx,
-              state.lines.map((line) => line.id),
-            )
-          : new Map<number, number>();
+        // Any status may have shipments (a re-routed order is allocated or held again with some pending).
+        const inProgress = await unitsInProgress(
+          tx,
+          state.lines.map((line) => line.id),
+        );
         const cancellable = (line: (typeof state.lines)[number]) =>
           line.quantity - line.quantityCancelled - line.quantityShipped - (inProgress.get(line.id) ?? 0);
         const wanted =
@@ -516,14 +515,7 @@ export function createOrderService({
             const fromBackorder = Math.min(request.quantity, line.quantityBackordered);
             // Units neither backordered nor reserved (a stock hold, expired reservations) just go.
             const fromAllocation = Math.min(request.quantity - fromBackorder, line.quantityAllocated);
-            if (released) {
-              const taken = await withdrawFromPending(tx, line.id, fromAllocation, input.reason);
-              for (const [locationId, units] of taken) {
-                await releaseUnits(tx, lineHolder(line.id), units, locationId);
-              }
-            } else {
-              await releaseUnits(tx, lineHolder(line.id), fromAllocation);
-            }
+            await releaseCancelledUnits(tx, line.id, fromAllocation, input.reason);
             line.quantityBackordered -= fromBackorder;
             line.quantityAllocated -= fromAllocation;
             line.quantityCancelled += request.quantity;
