@@ -432,9 +432,13 @@ Measured on this machine with the same load (orders/s at concurrency 64): 135 at
 5. fewer indexes on write-heavy tables: events keep only their sequence key; orders lose their status,
    placed_at and channel indexes (a partial index covers the statuses people work through) (≈ 610-650).
 
+Since then each order also pays for routing by rules (candidate distances and rate-card quotes), its release
+into shipments by the release worker (one more transaction per order, batched), and the event sequencer
+numbering its events a second time (issue 8): ≈ 520 orders/s at concurrency 64 with all of it running.
+
 Left on the table: each capture still costs about 2 ms of PostgreSQL CPU (two multi-table statements, ~10
 event rows, a synchronous commit); a flash sale serialises on one SKU's level rows for the length of a
-transaction (≈ 430 orders/s here).
+transaction.
 `;
   const file = path.join(root, 'bench', 'RESULTS.md');
   // The webhook benchmark (bench/webhooks.ts) owns its marked section: keep it.

@@ -17,6 +17,7 @@ import { loadShipments, presentShipment, shipFromLocations } from './shipment-st
 
 /** Orders released per transaction: enough to batch a busy queue, few enough to keep locks short. */
 const batchSize = 20;
+const maxBatches = 25;
 
 export type Releaser = ReturnType<typeof createReleaser>;
 
@@ -191,10 +192,13 @@ export function createReleaser({
     await appendEvents(tx, events);
   }
 
-  /** Releases every order that is due; returns how many were looked at. */
+  /**
+   * Releases the orders that are due, up to `maxBatches` batches, so a run (and a shutdown waiting for
+   * it) stays short however long the queue; the next run carries on. Returns how many were looked at.
+   */
   async function run(): Promise<number> {
     let total = 0;
-    for (;;) {
+    for (let batch = 0; batch < maxBatches; batch++) {
       // Read before the transaction: a transaction never waits on the pool for another connection.
       const context = { services: await carriers.activeServices(), rules: await packing.current() };
       const claimed = await inTransaction(db, async (tx) => {
@@ -216,6 +220,7 @@ export function createReleaser({
         return total;
       }
     }
+    return total;
   }
 
   return { run, ...nudged('release', run, log) };
