@@ -105,7 +105,8 @@ export function createServices({ db, config, clock, log }: AppDeps) {
   // A location written here reaches routing's cached copy at once (other processes within a second).
   const locations = createLocationService({ db, channels, changed: () => routing.forgetLocations() });
   const products = createProductService({ db });
-  const carriers = createCarrierService({ db });
+  // Carrier label APIs are outgoing calls like webhooks: the same rule on private addresses applies.
+  const carriers = createCarrierService({ db, allowPrivateEndpoints: config.webhookAllowPrivate });
   const promising = createPromiseService({ db, clock, carriers });
   // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
   const inventory = createInventoryService({ db, stockAdded: () => backorders.nudge() });
@@ -125,7 +126,15 @@ export function createServices({ db, config, clock, log }: AppDeps) {
   const packing = createPackingRuleService({ db });
   const releaser = createReleaser({ db, clock, carriers, packing, log });
   const fulfillment = { releaser, stockFreed: () => backorders.nudge() };
-  const shipments = createShipmentService({ db, clock, orders, carriers, packing, ...fulfillment });
+  const shipments = createShipmentService({
+    db,
+    clock,
+    orders,
+    carriers,
+    packing,
+    allowPrivateEndpoints: config.webhookAllowPrivate,
+    ...fulfillment,
+  });
   const pickLists = createPickListService({ db, clock, shipments, ...fulfillment });
   const returns = createReturnService({ db, clock, orders, releaser, stockAdded: () => backorders.nudge() });
   // Events are numbered and fanned out to webhook subscriptions in one transaction.

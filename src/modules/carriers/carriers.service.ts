@@ -5,6 +5,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { conflict, type FieldError, invalid, notFound } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { locationIdsByCode } from '../catalog/lookup.js';
+import { webhookUrlProblem } from '../webhooks/url-guard.js';
 import type {
   Carrier,
   CarrierAdapterKind,
@@ -108,7 +109,14 @@ function deepFreeze<T>(value: T): T {
 
 export type CarrierService = ReturnType<typeof createCarrierService>;
 
-export function createCarrierService({ db }: { db: Db }) {
+export function createCarrierService({
+  db,
+  allowPrivateEndpoints = false,
+}: {
+  db: Db;
+  /** Whether an HTTP adapter's endpoint may point at a private, loopback or link-local address. */
+  allowPrivateEndpoints?: boolean;
+}) {
   /*
    * Every order capture and promise reads the active services, so they are cached per process.
    * Staleness window: a process may route and promise with the services as they were up to
@@ -173,6 +181,13 @@ export function createCarrierService({ db }: { db: Db }) {
     tx: Executor,
   ): Promise<void> {
     const errors = [...adapterErrors(adapter), ...(services ? await servicesErrors(services, tx) : [])];
+    const address =
+      adapter.endpoint !== null && errors.every((e) => e.pointer !== '/endpoint')
+        ? await webhookUrlProblem(adapter.endpoint, allowPrivateEndpoints)
+        : undefined;
+    if (address) {
+      errors.push({ in: 'body', pointer: '/endpoint', detail: address });
+    }
     if (errors.length > 0) {
       throw invalid(errors, 'The carrier is invalid; nothing was saved');
     }

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { AppError } from '../../errors.js';
 import type { Address } from '../addresses/address.schemas.js';
+import { guardedLookup } from '../webhooks/url-guard.js';
 
 /**
  * How a shipment gets its tracking number: the built-in rate-card carrier makes UPU S10 numbers from
@@ -77,14 +78,20 @@ export function rateCardCarrier(nextSerial: () => Promise<number>, country = 'US
 /** Largest carrier response read; a label answer is a few hundred bytes. */
 const maxResponseBytes = 64 * 1024;
 
-/** One connection pool per timeout, shared by every HTTP carrier adapter built with it. */
-const agents = new Map<number, Agent>();
+/** One connection pool per timeout and address policy, shared by every HTTP carrier adapter built with it. */
+const agents = new Map<string, Agent>();
 
-function agentFor(timeoutMs: number): Agent {
-  let agent = agents.get(timeoutMs);
+function agentFor(timeoutMs: number, allowPrivate: boolean): Agent {
+  const key = `${timeoutMs}:${allowPrivate}`;
+  let agent = agents.get(key);
   if (!agent) {
-    agent = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-    agents.set(timeoutMs, agent);
+    agent = new Agent({
+      // Unless allowed, a host name resolving to a private address is refused when connecting.
+      connect: { timeout: timeoutMs, ...(allowPrivate ? {} : { lookup: guardedLookup }) },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    agents.set(key, agent);
   }
   return agent;
 }
@@ -149,11 +156,14 @@ export function httpCarrier({
   endpoint,
   apiToken,
   timeoutMs = 10_000,
+  allowPrivate = false,
   dispatcher,
 }: {
   endpoint: string;
   apiToken: string | null;
   timeoutMs?: number;
+  /** Whether the endpoint may resolve to a private, loopback or link-local address (ORDO_WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivate?: boolean;
   /** Tests and callers with their own pool; by default a pool shared per `timeoutMs`. */
   dispatcher?: Dispatcher;
 }): CarrierAdapter {
@@ -167,7 +177,7 @@ export function httpCarrier({
       try {
         response = await request(url, {
           method: 'POST',
-          dispatcher: dispatcher ?? agentFor(timeoutMs),
+          dispatcher: dispatcher ?? agentFor(timeoutMs, allowPrivate),
           headers: {
             'content-type': 'application/json',
             accept: 'application/json',

@@ -39,6 +39,8 @@ export interface ShipmentServiceDeps {
   carriers: CarrierService;
   packing: PackingRuleService;
   releaser: Releaser;
+  /** Whether carrier endpoints may be private addresses (ORDO_WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivateEndpoints?: boolean;
   /** Units went back to stock: backordered orders may use them. */
   stockFreed?: () => void;
 }
@@ -52,6 +54,7 @@ export function createShipmentService({
   carriers,
   packing,
   releaser,
+  allowPrivateEndpoints = false,
   stockFreed,
 }: ShipmentServiceDeps) {
   const shipmentEvent = (
@@ -342,7 +345,11 @@ export function createShipmentService({
   async function adapterFor(carrier: string): Promise<CarrierAdapter> {
     const config = await carriers.adapterConfig(carrier);
     if (config?.adapter === 'http' && config.endpoint) {
-      return httpCarrier({ endpoint: config.endpoint, apiToken: config.apiToken ?? null });
+      return httpCarrier({
+        endpoint: config.endpoint,
+        apiToken: config.apiToken ?? null,
+        allowPrivate: allowPrivateEndpoints,
+      });
     }
     return rateCardCarrier(async () => {
       const result = await db.execute<{ serial: string }>(

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpCarrier } from '../../../src/modules/fulfillment/carrier-adapter.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
 
@@ -155,5 +156,42 @@ describe('the HTTP carrier adapter', () => {
       weight_grams: 800,
     });
     expect(labelRequests.every((r) => r.headers['idempotency-key'] === shipment.id)).toBe(true);
+  });
+});
+
+describe('carrier endpoints and private addresses', () => {
+  it('refuses a private endpoint at registration and at connection time unless the operator allows it', async () => {
+    const strict = await createTestApp({ config: { webhookAllowPrivate: false } });
+    try {
+      const res = await strict.request({
+        method: 'POST',
+        url: '/v1/carriers',
+        payload: {
+          code: 'internal',
+          name: 'Internal',
+          adapter: 'http',
+          endpoint: 'http://127.0.0.1:9/api',
+          services: [],
+        },
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors).toEqual([expect.objectContaining({ pointer: '/endpoint' })]);
+    } finally {
+      await strict.close();
+    }
+    // A host name is checked after resolution, when the adapter connects.
+    const adapter = httpCarrier({ endpoint: carrierUrl.replace('127.0.0.1', 'localhost'), apiToken: null });
+    await expect(
+      adapter.createLabel({
+        shipment_id: '00000000-0000-4000-8000-000000000000',
+        shipment_number: '1-1',
+        order_number: 1,
+        carrier: 'fakeship',
+        service: 'ground',
+        ship_from: { line1: '1 Main St', city: 'Edison', postal_code: '08837', country: 'US' },
+        ship_to: { line1: '350 5th Ave', city: 'New York', postal_code: '10118', country: 'US' },
+        weight_grams: 100,
+      }),
+    ).rejects.toMatchObject({ code: 'upstream_failed' });
   });
 });
