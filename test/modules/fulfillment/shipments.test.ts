@@ -412,6 +412,28 @@ describe('exceptions', () => {
   });
 });
 
+describe('carrier exceptions', () => {
+  it('records an exception from the carrier, then the delivery that follows it', async () => {
+    const sku = await product({ [near]: 2 });
+    const placed = await releasedOrder([{ sku, quantity: 1 }]);
+    const [shipment] = await shipmentsOf(placed.id);
+    const id = shipment?.id as string;
+    await post(`/v1/shipments/${id}/pack`, { override: { reason: 'test' } }, t.adminKey);
+    await post(`/v1/shipments/${id}/ship`);
+    const lost = await post(`/v1/shipments/${id}/tracking`, {
+      status: 'exception',
+      description: 'Address not found',
+    });
+    expect(lost.json()).toMatchObject({ status: 'exception', exception: 'Address not found' });
+    const found = await post(`/v1/shipments/${id}/tracking`, { status: 'delivered' });
+    expect(found.json()).toMatchObject({ status: 'delivered', exception: null });
+    expect((await eventsOf(id)).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['shipment.exception', 'shipment.delivered']),
+    );
+    expect((await order(placed.id)).status).toBe('delivered');
+  });
+});
+
 describe('a location run by an external WMS', () => {
   it('confirms shipments itself, idempotently, and what it did not ship is re-routed', async () => {
     const wms = (

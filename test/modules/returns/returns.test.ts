@@ -352,6 +352,39 @@ describe('exchanges', () => {
   });
 });
 
+describe('an exchange released at once by policy', () => {
+  it('ships the replacement without waiting for the return', async () => {
+    const eager = (await makeChannel(t, { return_policy: { ...policy, exchange_release: 'immediately' } }))
+      .code;
+    const sku = await product();
+    const swap = await product();
+    const body = orderBody(eager, [{ sku, quantity: 1 }]);
+    const placed = await post('/v1/orders', body);
+    expect(placed.statusCode, placed.body).toBe(201);
+    await t.app.services.releaser.idle();
+    await t.app.services.releaser.run();
+    const [shipment] = (
+      await t.request({ method: 'GET', url: `/v1/shipments?order_id=${placed.json().id}` })
+    ).json().data;
+    await post(`/v1/shipments/${shipment.id}/pack`, { override: { reason: 'test' } });
+    expect((await post(`/v1/shipments/${shipment.id}/ship`)).statusCode).toBe(200);
+    const ret = await openReturn(placed.json().id, {
+      lines: [{ line_id: placed.json().lines[0].id, quantity: 1, reason: 'wrong_item' }],
+      replacement_lines: [{ sku: swap, quantity: 1 }],
+    });
+    await t.app.services.releaser.idle();
+    await t.app.services.releaser.run();
+    const replacement = (
+      await t.request({ method: 'GET', url: `/v1/orders/${ret.replacement_order_id}` })
+    ).json();
+    expect(replacement.status).toBe('released');
+    expect(replacement.metadata).toMatchObject({
+      exchange_for_order: placed.json().number,
+      return: ret.number,
+    });
+  });
+});
+
 describe('access', () => {
   it('needs the returns scope, and a channel key sees only its channel’s returns', async () => {
     const sku = await product();
