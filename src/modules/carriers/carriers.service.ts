@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
+import { processCache } from '../../db/process-cache.js';
 import { carrierServices, carriers } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, type FieldError, invalid, notFound } from '../../errors.js';
@@ -96,17 +97,6 @@ export function adapterErrors(config: {
 /** RFC 6901: `~` and `/` in a key are escaped so the pointer names exactly that key. */
 const pointerKey = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
-/** The cached list is shared by every caller in the process: freeze it so no caller can change it for others. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
-    }
-  }
-  return value;
-}
-
 export type CarrierService = ReturnType<typeof createCarrierService>;
 
 export function createCarrierService({
@@ -118,28 +108,11 @@ export function createCarrierService({
   allowPrivateEndpoints?: boolean;
 }) {
   /*
-   * Every order capture and promise reads the active services, so they are cached per process.
-   * Staleness window: a process may route and promise with the services as they were up to
-   * `activeServicesCacheMs` (1 s) after another process changed a carrier; a write in this process
-   * clears its own cache at once. `generation` stops a read that started before a write from
-   * caching what that write replaced.
+   * Every order capture and promise reads the active services, so they are cached per process for
+   * `activeServicesCacheMs` (1 s); carrier writes here go through `writing`, which clears it at once.
    */
-  let cached: { services: ServiceRate[]; readAt: number } | undefined;
-  let generation = 0;
-
-  function forgetActiveServices(): void {
-    generation++;
-    cached = undefined;
-  }
-
-  /** Runs a carrier write, then clears the cache (also on failure: the write may have committed). */
-  async function writing<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } finally {
-      forgetActiveServices();
-    }
-  }
+  const activeCache = processCache(readActiveServices, activeServicesCacheMs);
+  const writing = activeCache.writing;
 
   /** Everything JSON Schema cannot check in a list of services, each problem by pointer, service by service. */
   async function servicesErrors(services: CarrierServiceInput[], tx: Executor): Promise<FieldError[]> {
@@ -369,17 +342,6 @@ export function createCarrierService({
      * The active services of active carriers, by carrier code then service code. Served from the
      * process cache when it is younger than 1 s (see the staleness note above); the result is frozen.
      */
-    async activeServices(): Promise<ServiceRate[]> {
-      const now = performance.now();
-      if (cached && now - cached.readAt < activeServicesCacheMs) {
-        return cached.services;
-      }
-      const startedIn = generation;
-      const services = deepFreeze(await readActiveServices());
-      if (startedIn === generation) {
-        cached = { services, readAt: now };
-      }
-      return services;
-    },
+    activeServices: (): Promise<ServiceRate[]> => activeCache.get(),
   };
 }

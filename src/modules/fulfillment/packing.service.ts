@@ -1,5 +1,6 @@
 import { desc, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
+import { processCache } from '../../db/process-cache.js';
 import { packingRuleSets } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid } from '../../errors.js';
@@ -56,52 +57,23 @@ const present = (row: Row): StoredPackingRuleSet => {
 
 const defaultSet = (): StoredPackingRuleSet => ({ version: 0, body: emptyPackingRules(), created_at: null });
 
-/** The cached set is shared by every caller in the process: freeze it so no caller can change it for others. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
-    }
-  }
-  return value;
-}
-
 export type PackingRuleService = ReturnType<typeof createPackingRuleService>;
 
 export function createPackingRuleService({ db, cacheMs = defaultCacheMs }: { db: Db; cacheMs?: number }) {
-  /*
-   * Every shipment that is packed reads the rule set, so the newest one is cached per process.
-   * Staleness window: a process may pack with the previous version for up to `cacheMs` (1 s) after
-   * another process saved a new one; a save in this process clears its own cache at once.
-   * `generation` stops a read that started before a save from caching the version that save replaced.
-   */
-  let cached: { set: StoredPackingRuleSet; readAt: number } | undefined;
-  let generation = 0;
-
   async function latest(tx: Executor): Promise<StoredPackingRuleSet> {
     const [row] = await tx.select().from(packingRuleSets).orderBy(desc(packingRuleSets.version)).limit(1);
     return row ? present(row) : defaultSet();
   }
 
+  const cache = processCache(latest, cacheMs);
+
   return {
     /**
-     * The rule set in force: the newest saved version, or the default (version 0, empty). Served from
-     * the process cache when it is younger than `cacheMs`; `tx` is used only when the cache is stale.
-     * The result is frozen.
+     * The rule set in force: the newest saved version, or the default (version 0, empty). Every release
+     * and pack reads it, so it is cached per process for `cacheMs` (1 s); `tx` is used only when the
+     * cache is stale. The result is frozen.
      */
-    async current(tx: Executor = db): Promise<StoredPackingRuleSet> {
-      const now = performance.now();
-      if (cached && now - cached.readAt < cacheMs) {
-        return cached.set;
-      }
-      const startedIn = generation;
-      const set = deepFreeze(await latest(tx));
-      if (startedIn === generation) {
-        cached = { set, readAt: now };
-      }
-      return set;
-    },
+    current: (tx: Executor = db): Promise<StoredPackingRuleSet> => cache.get(tx),
 
     /** Validates and saves a new version (the previous version + 1); concurrent saves queue on a lock. */
     async replace(input: ReplacePackingRules, actor: Actor): Promise<StoredPackingRuleSet> {
@@ -110,8 +82,8 @@ export function createPackingRuleService({ db, cacheMs = defaultCacheMs }: { db:
       if (errors.length > 0) {
         throw invalid(errors, 'The packing rule set is invalid; nothing was saved');
       }
-      try {
-        return await inTransaction(db, async (tx) => {
+      return cache.writing(() =>
+        inTransaction(db, async (tx) => {
           await tx.execute(sql`SELECT pg_advisory_xact_lock(${saveLockId})`);
           const [previous] = await tx
             .select({ version: sql<number>`coalesce(max(${packingRuleSets.version}), 0)::int` })
@@ -128,12 +100,8 @@ export function createPackingRuleService({ db, cacheMs = defaultCacheMs }: { db:
             throw new Error('inserting a packing rule set returned no row');
           }
           return present(row);
-        });
-      } finally {
-        // Also on failure: the save may have committed before an error reached us.
-        generation++;
-        cached = undefined;
-      }
+        }),
+      );
     },
   };
 }
