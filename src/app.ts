@@ -122,7 +122,13 @@ export function createServices({ db, config, clock, log }: AppDeps) {
     allocated: () => releaser.nudge(),
   });
   const holds = createHoldService({ db, clock, orders });
-  const backorders = createBackorderAllocator({ db, clock, orders, log });
+  const backorders = createBackorderAllocator({
+    db,
+    clock,
+    orders,
+    log,
+    allocated: () => releaser.nudge(),
+  });
   const packing = createPackingRuleService({ db });
   const releaser = createReleaser({ db, clock, carriers, packing, log });
   const fulfillment = { releaser, stockFreed: () => backorders.nudge() };

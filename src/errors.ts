@@ -46,6 +46,9 @@ export class AppError extends Error {
   }
 }
 
+/** A failing body field, by JSON pointer. */
+export const bodyError = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail });
+
 export const notFound = (what: string) => new AppError('not_found', `${what} was not found`);
 
 export const conflict = (detail: string) => new AppError('conflict', detail);

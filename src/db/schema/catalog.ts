@@ -29,6 +29,15 @@ export interface ReturnPolicy {
   exchange_release: 'on_receipt' | 'immediately';
 }
 
+export const defaultReturnPolicy: ReturnPolicy = {
+  return_window_days: 30,
+  non_returnable_tags: [],
+  review_reasons: [],
+  restocking_fee_percent: {},
+  refund_shipping: 'full_return',
+  exchange_release: 'on_receipt',
+};
+
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -48,14 +57,7 @@ export const channels = pgTable(
     /** Minutes an allocated order stays editable before its shipments are released; 0 releases at once. */
     releaseDelayMinutes: integer('release_delay_minutes').notNull().default(0),
     /** The channel's return policy. */
-    returnPolicy: jsonb('return_policy').$type<ReturnPolicy>().notNull().default({
-      return_window_days: 30,
-      non_returnable_tags: [],
-      review_reasons: [],
-      restocking_fee_percent: {},
-      refund_shipping: 'full_return',
-      exchange_release: 'on_receipt',
-    }),
+    returnPolicy: jsonb('return_policy').$type<ReturnPolicy>().notNull().default(defaultReturnPolicy),
     active: boolean('active').notNull().default(true),
     ...timestamps,
   },

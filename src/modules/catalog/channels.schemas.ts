@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { defaultReturnPolicy } from '../../db/schema/catalog.js';
 import { returnReasons } from '../../db/schema/returns.js';
 import { Code, Count, Text, timestamps } from '../../http/fields.js';
 
@@ -47,15 +48,6 @@ const fields = {
     { additionalProperties: false },
   ),
   active: Type.Boolean(),
-};
-
-const defaultReturnPolicy = {
-  return_window_days: 30,
-  non_returnable_tags: [],
-  review_reasons: [],
-  restocking_fee_percent: {},
-  refund_shipping: 'full_return',
-  exchange_release: 'on_receipt',
 };
 
 const example = {

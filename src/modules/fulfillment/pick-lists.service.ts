@@ -4,7 +4,7 @@ import type { Db, Executor } from '../../db/client.js';
 import type { PickItem } from '../../db/schema/fulfillment.js';
 import { binPlacements, locations, pickLists, products, shipments } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
-import { AppError, type FieldError, invalid, notFound } from '../../errors.js';
+import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
 import type { Caller } from '../api-keys/api-keys.service.js';
 import { productIdsBySku } from '../catalog/lookup.js';
 import { appendEvents, type NewEvent } from '../events/events.service.js';
@@ -16,8 +16,6 @@ import { loadShipments } from './shipment-store.js';
 import type { ShipmentService } from './shipments.service.js';
 
 type PickListRow = typeof pickLists.$inferSelect;
-
-const bodyError = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail });
 
 /** How many pending shipments one batch considers, most urgent first. */
 const candidateLimit = 2000;

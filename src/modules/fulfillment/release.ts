@@ -9,7 +9,7 @@ import type { CarrierService } from '../carriers/carriers.service.js';
 import { productFactsBySku } from '../catalog/lookup.js';
 import { appendEvents, type NewEvent } from '../events/events.service.js';
 import { assertTransition, fulfillmentStatus, type OrderStatus } from '../orders/order-state.js';
-import { loadOrders, type OrderState, presentOrder } from '../orders/order-store.js';
+import { loadOrders, type OrderState, presentOrder, quantitiesOf } from '../orders/order-store.js';
 import type { PackingRuleService } from './packing.service.js';
 import { planShipment, type ShipmentItem } from './shipment-plan.js';
 import { inBuilding } from './shipment-state.js';
@@ -165,14 +165,7 @@ export function createReleaser({
       .select({ status: shipments.status })
       .from(shipments)
       .where(eq(shipments.orderId, state.order.id));
-    const quantities = state.lines.map((line) => ({
-      quantity: line.quantity,
-      allocated: line.quantityAllocated,
-      backordered: line.quantityBackordered,
-      cancelled: line.quantityCancelled,
-      shipped: line.quantityShipped,
-    }));
-    const status: OrderStatus = fulfillmentStatus(quantities, statuses) ?? 'released';
+    const status: OrderStatus = fulfillmentStatus(state.lines.map(quantitiesOf), statuses) ?? 'released';
     if (status !== state.order.status) {
       assertTransition(state.order.status, status);
     }

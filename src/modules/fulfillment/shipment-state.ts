@@ -24,6 +24,3 @@ export function assertShipmentTransition(from: ShipmentStatus, to: ShipmentStatu
 
 /** Statuses in which the shipment is still in the building: its units can be given back or cancelled. */
 export const inBuilding: readonly ShipmentStatus[] = ['pending', 'picking', 'packed'];
-
-/** Statuses after the parcel left: its units are consumed. */
-export const leftBuilding: readonly ShipmentStatus[] = ['shipped', 'in_transit', 'delivered', 'exception'];

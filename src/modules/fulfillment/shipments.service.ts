@@ -4,7 +4,7 @@ import type { Db, Executor } from '../../db/client.js';
 import type { TrackingEvent } from '../../db/schema/fulfillment.js';
 import { channels, locations, orders, shipmentLines, shipments } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
-import { AppError, type FieldError, invalid, notFound } from '../../errors.js';
+import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { consume, releaseUnits } from '../allocation/allocation.service.js';
 import type { Caller } from '../api-keys/api-keys.service.js';
@@ -13,7 +13,13 @@ import { productFactsBySku } from '../catalog/lookup.js';
 import { appendEvents, type NewEvent } from '../events/events.service.js';
 import { writeOff } from '../inventory/shelf.js';
 import { assertTransition, fulfillmentStatus } from '../orders/order-state.js';
-import { lineHolder, loadOrders, type OrderState, presentOrder } from '../orders/order-store.js';
+import {
+  lineHolder,
+  loadOrders,
+  type OrderState,
+  presentOrder,
+  quantitiesOf,
+} from '../orders/order-store.js';
 import type { OrderService } from '../orders/orders.service.js';
 import { settle } from '../orders/settle.js';
 import { type CarrierAdapter, httpCarrier, rateCardCarrier } from './carrier-adapter.js';
@@ -23,8 +29,6 @@ import { planShipment } from './shipment-plan.js';
 import { assertShipmentTransition, inBuilding, type ShipmentStatus } from './shipment-state.js';
 import { loadShipments, presentShipment, type ShipmentState } from './shipment-store.js';
 import type { ConfirmShipment, RejectLines, ShipmentView, TrackingUpdate } from './shipments.schemas.js';
-
-const bodyError = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail });
 
 /** Units a location hands back: a rejected line, a short pick, units a WMS did not ship. */
 export interface GiveBack {
@@ -249,16 +253,7 @@ export function createShipmentService({
       .select({ status: shipments.status })
       .from(shipments)
       .where(eq(shipments.orderId, orderId));
-    const next = fulfillmentStatus(
-      order.lines.map((line) => ({
-        quantity: line.quantity,
-        allocated: line.quantityAllocated,
-        backordered: line.quantityBackordered,
-        cancelled: line.quantityCancelled,
-        shipped: line.quantityShipped,
-      })),
-      statuses,
-    );
+    const next = fulfillmentStatus(order.lines.map(quantitiesOf), statuses);
     if (!next || next === order.order.status || next === 'cancelled') {
       return;
     }

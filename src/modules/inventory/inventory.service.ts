@@ -8,7 +8,7 @@ import {
   products,
 } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
-import { AppError, type FieldError, invalid } from '../../errors.js';
+import { AppError, bodyError, type FieldError, invalid } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { channelIdsByCode, locationIdsByCode, productIdsBySku } from '../catalog/lookup.js';
 import { appendEvents } from '../events/events.service.js';
@@ -40,8 +40,6 @@ interface FeedRow {
   sku: string;
   location: string;
 }
-
-const bodyError = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail });
 
 /** Resolves every row's SKU and location, reporting each unknown one by index. */
 async function resolveRows<T extends FeedRow>(tx: Executor, rows: T[]) {

@@ -5,7 +5,7 @@ import type { Planner } from '../allocation/plan.js';
 import type { NewEvent } from '../events/events.service.js';
 import type { HoldNeed } from './checks.js';
 import { unallocated } from './order-state.js';
-import { type LineRow, lineHolder } from './order-store.js';
+import { type LineRow, lineHolder, quantitiesOf } from './order-store.js';
 
 /** What allocation needs to know about the order's channel. */
 export interface ChannelPolicy {
@@ -17,14 +17,6 @@ export interface ChannelPolicy {
   /** The edit window before an allocated order's shipments are released. */
   releaseDelayMinutes: number;
 }
-
-const quantities = (line: LineRow) => ({
-  quantity: line.quantity,
-  allocated: line.quantityAllocated,
-  backordered: line.quantityBackordered,
-  cancelled: line.quantityCancelled,
-  shipped: line.quantityShipped,
-});
 
 export interface AllocationOutcome {
   lines: LineRow[];
@@ -48,11 +40,11 @@ export async function allocateLines(
   collect: { events?: NewEvent[]; writes?: SQL[]; planner?: Planner } = {},
 ): Promise<AllocationOutcome> {
   const demand = lines
-    .filter((line) => unallocated(quantities(line)) > 0)
+    .filter((line) => unallocated(quantitiesOf(line)) > 0)
     .map((line) => ({
       key: lineHolder(line.id),
       productId: line.productId,
-      quantity: unallocated(quantities(line)),
+      quantity: unallocated(quantitiesOf(line)),
     }));
   if (demand.length === 0) {
     return { lines, reserved: [] };

@@ -23,11 +23,14 @@ export function createBackorderAllocator({
   clock,
   orders,
   log,
+  allocated,
 }: {
   db: Db;
   clock: Clock;
   orders: OrderService;
   log: FastifyBaseLogger;
+  /** Called after orders gained stock, so those now allocated are released when due. */
+  allocated?: () => void;
 }) {
   async function allocateProduct(productId: number): Promise<number> {
     return inTransaction(db, async (tx) => {
@@ -80,7 +83,7 @@ export function createBackorderAllocator({
       filled += await allocateProduct(Number(row.product_id));
     }
     if (filled > 0) {
-      await orders.thenRelease(Promise.resolve());
+      allocated?.();
     }
     return filled;
   }

@@ -16,6 +16,7 @@ import {
   type OrderRow,
   presentHold,
   presentOrder,
+  quantitiesOf,
 } from './order-store.js';
 import type { OrderView } from './orders.schemas.js';
 import { queueOf } from './settle.js';
@@ -163,14 +164,7 @@ export async function writeCapture(
     resolvedAt: null,
     resolvedBy: null,
   }));
-  const quantities = lines.map((line) => ({
-    quantity: line.quantity,
-    allocated: line.quantityAllocated,
-    backordered: line.quantityBackordered,
-    cancelled: line.quantityCancelled,
-    shipped: line.quantityShipped,
-  }));
-  const status = draft.rejection ? 'cancelled' : settledStatus(quantities, holds.length);
+  const status = draft.rejection ? 'cancelled' : settledStatus(lines.map(quantitiesOf), holds.length);
   assertTransition(draft.rejection ? 'received' : 'validated', status);
   const trace = routing.decision()?.trace;
   const order: OrderRow = {

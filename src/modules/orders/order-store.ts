@@ -1,6 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { channels, holds, orderLines, orders } from '../../db/schema/index.js';
+import type { LineQuantities } from './order-state.js';
 import type { HoldViewType, OrderView } from './orders.schemas.js';
 
 /** Data access for orders shared by the order, hold and worker code: loading, locking and presenting. */
@@ -10,6 +11,15 @@ export type LineRow = typeof orderLines.$inferSelect;
 export type HoldRow = typeof holds.$inferSelect;
 
 export const lineHolder = (lineId: number) => `order_line:${lineId}`;
+
+/** A line's quantities as the order state machine reads them. */
+export const quantitiesOf = (line: LineRow): LineQuantities => ({
+  quantity: line.quantity,
+  allocated: line.quantityAllocated,
+  backordered: line.quantityBackordered,
+  cancelled: line.quantityCancelled,
+  shipped: line.quantityShipped,
+});
 
 export interface ReservedUnits {
   lineId: number;

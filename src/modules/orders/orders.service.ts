@@ -4,7 +4,7 @@ import type { Clock } from '../../clock.js';
 import type { Db, Executor } from '../../db/client.js';
 import { channels, holds, orderLines, orders, products } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
-import { AppError, type FieldError, invalid, notFound } from '../../errors.js';
+import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { release, releaseUnits } from '../allocation/allocation.service.js';
 import type { Caller } from '../api-keys/api-keys.service.js';
@@ -33,8 +33,6 @@ export interface OrderServiceDeps {
   /** Called after a change may have made an order allocated, so its shipments are released when due. */
   allocated?: () => void;
 }
-
-const bodyError = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail });
 
 type ChannelRow = typeof channels.$inferSelect;
 const policyOf = (channel: ChannelRow): ChannelPolicy => ({

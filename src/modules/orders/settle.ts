@@ -10,7 +10,14 @@ import type { RoutingSession } from '../routing/routing.service.js';
 import { allocateLines, type ChannelPolicy, lineQuantitiesUpdate } from './allocate.js';
 import type { HoldNeed } from './checks.js';
 import { assertTransition, settledStatus } from './order-state.js';
-import { type HoldRow, lineHolder, type OrderState, presentHold, presentOrder } from './order-store.js';
+import {
+  type HoldRow,
+  lineHolder,
+  type OrderState,
+  presentHold,
+  presentOrder,
+  quantitiesOf,
+} from './order-store.js';
 
 /** The queue each kind of hold is worked in. */
 export const queueOf: Record<HoldRow['kind'], string> = {
@@ -35,15 +42,6 @@ export interface SettleInput {
   /** Events the caller adds (order.created, order.updated...), built from the settled snapshot. */
   events?: Array<(snapshot: ReturnType<typeof presentOrder>) => NewEvent>;
 }
-
-const lineQuantities = (state: OrderState) =>
-  state.lines.map((line) => ({
-    quantity: line.quantity,
-    allocated: line.quantityAllocated,
-    backordered: line.quantityBackordered,
-    cancelled: line.quantityCancelled,
-    shipped: line.quantityShipped,
-  }));
 
 /**
  * Brings an order to where its checks and stock put it, under the order's lock: resolves holds whose
@@ -178,7 +176,9 @@ export async function settle(
 
   const openHolds = current.holds.filter((hold) => hold.status === 'open').length;
   const status =
-    state.order.status === 'cancelled' ? 'cancelled' : settledStatus(lineQuantities(current), openHolds);
+    state.order.status === 'cancelled'
+      ? 'cancelled'
+      : settledStatus(current.lines.map(quantitiesOf), openHolds);
   if (status !== state.order.status) {
     assertTransition(state.order.status, status);
   }

@@ -1,15 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
-import { type FieldError, invalid } from '../../errors.js';
+import { bodyError, type FieldError, invalid } from '../../errors.js';
 import type { CarrierService, ServiceRate } from '../carriers/carriers.service.js';
 import { distanceKm, placeAddress } from '../geo/geo.js';
 import { locationAvailability } from '../inventory/availability.js';
 import { demandOf, earliestDelivery, plansFor, promiseOptions, type ShipFrom } from './options.js';
 import type { PromiseRequest, PromiseView } from './promise.schemas.js';
 import { createShipFromCache } from './ship-from-cache.js';
-
-const bodyError = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail });
 
 /**
  * The delivery date to promise for one parcel: the earliest any active service of the level offers

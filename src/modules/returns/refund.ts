@@ -1,3 +1,5 @@
+import type { RefundBreakdown } from '../../db/schema/returns.js';
+
 /**
  * What a refund gives back, from what the customer paid: each unit's price, less its share of the
  * order's discounts (rounded up, so refunds never exceed what was paid), plus its share of the line's
@@ -48,18 +50,8 @@ export interface RefundInput {
   refundShipping: boolean;
 }
 
-export interface RefundComputation {
-  amount: number;
-  lines: Array<{
-    order_line_id: number;
-    sku: string;
-    quantity: number;
-    amount: number;
-    restocking_fee: number;
-  }>;
-  shipping: number;
-  restocking_fee: number;
-}
+/** The refund's amount and how it breaks down by line, shipping and fee. */
+export type RefundComputation = RefundBreakdown & { amount: number };
 
 export function computeRefund(input: RefundInput): RefundComputation {
   const lines = input.lines

@@ -17,7 +17,7 @@ import {
   shipments,
 } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
-import { AppError, type FieldError, invalid, notFound } from '../../errors.js';
+import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import type { Caller } from '../api-keys/api-keys.service.js';
 import { appendEvents, type NewEvent } from '../events/events.service.js';
@@ -30,8 +30,6 @@ import { computeRefund } from './refund.js';
 import { assertReturnTransition, openReturnStatuses, type ReturnStatus } from './return-state.js';
 import { loadReturns, presentRefund, presentReturn, type ReturnState } from './return-store.js';
 import type { CreateReturn, ReceiveReturn, ReturnView } from './returns.schemas.js';
-
-const bodyError = (pointer: string, detail: string): FieldError => ({ in: 'body', pointer, detail });
 
 /** An exchange that waits for its return is released this far in the future, i.e. not until receipt. */
 const awaitingReturn = new Date('9999-12-31T00:00:00Z');
@@ -707,18 +705,15 @@ export function createReturnService({
             policy.refund_shipping === 'always' ||
             (policy.refund_shipping === 'full_return' && afterUnits >= shippedUnits),
         });
+        const { amount, ...breakdown } = computed;
         const [refund] = await tx
           .insert(refunds)
           .values({
             returnId: state.ret.id,
             orderId: order.order.id,
-            amount: computed.amount,
+            amount,
             currency: order.order.currency,
-            breakdown: {
-              lines: computed.lines,
-              shipping: computed.shipping,
-              restocking_fee: computed.restocking_fee,
-            },
+            breakdown,
             createdAt: clock.now(),
           })
           .returning();
