@@ -1,32 +1,12 @@
-/**
- * `npm run bench:promise`: delivery promises under load, over HTTP on loopback, against a real PostgreSQL.
- *
- * Starts an embedded PostgreSQL (or uses BENCH_DATABASE_URL's server), runs Ordo as its own process,
- * loads 10 locations placed by US postal codes (each in its own time zone, with cut-offs and
- * processing days), 1,000 SKUs with weights, stock in most locations and two carriers with three
- * services each; then posts promises of 1-5 random lines to random US destinations at concurrency 16
- * (BENCH_CONCURRENCY) for BENCH_SECONDS (default 20) after a 3-second warm-up. Latencies are every
- * response's own (autocannon's 'response' event), so the percentiles are exact. Writes
- * bench/PROMISE-RESULTS.md.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import pino from 'pino';
 import zipcodes from 'zipcodes';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { api, apiKey, benchDatabase, closeApi, log, percentile, root, run, startOrdo } from './harness.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const root = path.resolve(import.meta.dirname, '..');
-const apiKey = `bench-${randomBytes(16).toString('hex')}`;
-const run = randomBytes(3).toString('hex');
-const log = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Phase {
   name: string;
@@ -40,58 +20,6 @@ interface Phase {
   max: number;
   non2xx: number;
   socketErrors: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-async function startOrdo(databaseUrl: string): Promise<{ base: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      ORDO_BOOTSTRAP_API_KEY: apiKey,
-      LOG_LEVEL: 'warn',
-      ORDO_RATE_LIMIT_MAX: '100000000',
-      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
-    },
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) {
-        return { base, child };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('Ordo did not become ready');
-}
-
-async function api(base: string, method: string, url: string, body?: unknown) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) {
-    throw new Error(`${method} ${url} -> ${res.status}: ${await res.text()}`);
-  }
-  return res.json();
 }
 
 /** Ten US locations: ZIP, state, time zone, cut-off, processing days. */
@@ -338,9 +266,6 @@ async function sampleAnswers(base: string, skus: string[], count: number): Promi
   return shape;
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-
 async function load(base: string, name: string, duration: number, skus: string[]): Promise<Phase> {
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
@@ -387,32 +312,10 @@ async function load(base: string, name: string, duration: number, skus: string[]
 }
 
 async function main() {
-  let serverUrl = process.env.BENCH_DATABASE_URL;
-  let stopServer = async () => {};
-  if (!serverUrl) {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-bench-promise-'));
-    const server = await startEmbeddedPostgres({
-      dataDir,
-      port: 0,
-      database: 'postgres',
-      log: pino({ level: 'warn' }),
-    });
-    serverUrl = server.url;
-    stopServer = async () => {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
-  }
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const postgresVersion = (await admin.query('SHOW server_version')).rows[0].server_version as string;
-  await admin.query('DROP DATABASE IF EXISTS ordo_bench_promise WITH (FORCE)');
-  await admin.query('CREATE DATABASE ordo_bench_promise');
-  await admin.end();
-  const databaseUrl = new URL(serverUrl);
-  databaseUrl.pathname = '/ordo_bench_promise';
+  const database = await benchDatabase('ordo_bench_promise');
+  const { postgresVersion } = database;
 
-  const ordo = await startOrdo(databaseUrl.toString());
+  const ordo = await startOrdo(database.url);
   try {
     const skus = await seed(ordo.base);
     const shape = await sampleAnswers(ordo.base, skus, 500);
@@ -420,9 +323,9 @@ async function main() {
     const phase = await load(ordo.base, `promise c=${concurrency}`, seconds, skus);
     await writeResults({ phase, shape, postgresVersion });
   } finally {
-    ordo.child.kill('SIGTERM');
-    await new Promise((resolve) => ordo.child.once('exit', resolve));
-    await stopServer();
+    await ordo.stop();
+    await closeApi();
+    await database.stop();
   }
 }
 

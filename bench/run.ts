@@ -8,25 +8,18 @@
  * oversold, and measures pgbench's tpcb-like TPS on the same server so figures compare across
  * machines as a ratio. Writes bench/RESULTS.md.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import pino from 'pino';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { api, apiKey, benchDatabase, closeApi, log, percentile, root, run, startOrdo } from './harness.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const flashOrders = Number(process.env.BENCH_FLASH_ORDERS ?? 20_000);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
-const root = path.resolve(import.meta.dirname, '..');
-const apiKey = `bench-${randomBytes(16).toString('hex')}`;
-const run = randomBytes(3).toString('hex');
-const log = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Phase {
   name: string;
@@ -40,60 +33,6 @@ interface Phase {
   non2xx: number;
   errors5xx: number;
   socketErrors: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-async function startOrdo(databaseUrl: string): Promise<{ base: string; child: ChildProcess }> {
-  const port = await freePort();
-  // BENCH_NODE_ARGS passes flags to Ordo's process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      ORDO_BOOTSTRAP_API_KEY: apiKey,
-      LOG_LEVEL: 'warn',
-      ORDO_RATE_LIMIT_MAX: '100000000',
-      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
-    },
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) {
-        return { base, child };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('Ordo did not become ready');
-}
-
-async function api(base: string, method: string, url: string, body?: unknown) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) {
-    throw new Error(`${method} ${url} -> ${res.status}: ${await res.text()}`);
-  }
-  return res.json();
 }
 
 const zips = ['08837', '60601', '75201', '90021', '98108', '30301', '80202', '85001', '33101', '02101'];
@@ -182,9 +121,6 @@ function orderBody(skus: string[]): string {
     payment: { status: 'captured', amount: total, method: 'card', avs_result: 'Y', cvv_result: 'M' },
   });
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function load(
   base: string,
@@ -319,32 +255,10 @@ async function pgbenchTps(serverUrl: string): Promise<number | string> {
 }
 
 async function main() {
-  let serverUrl = process.env.BENCH_DATABASE_URL;
-  let stopServer = async () => {};
-  if (!serverUrl) {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-bench-'));
-    const server = await startEmbeddedPostgres({
-      dataDir,
-      port: 0,
-      database: 'postgres',
-      log: pino({ level: 'warn' }),
-    });
-    serverUrl = server.url;
-    stopServer = async () => {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
-  }
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const postgresVersion = (await admin.query('SHOW server_version')).rows[0].server_version as string;
-  await admin.query('DROP DATABASE IF EXISTS ordo_bench WITH (FORCE)');
-  await admin.query('CREATE DATABASE ordo_bench');
-  await admin.end();
-  const databaseUrl = new URL(serverUrl);
-  databaseUrl.pathname = '/ordo_bench';
+  const database = await benchDatabase('ordo_bench');
+  const { postgresVersion } = database;
 
-  const ordo = await startOrdo(databaseUrl.toString());
+  const ordo = await startOrdo(database.url);
   try {
     const skus = await seed(ordo.base);
     await load(ordo.base, 'warm-up', { connections: 16, duration: 3, body: () => orderBody(skus) });
@@ -358,14 +272,14 @@ async function main() {
         }),
       );
     }
-    const flash = await flashSale(ordo.base, databaseUrl.toString());
-    ordo.child.kill('SIGTERM');
-    await new Promise((resolve) => ordo.child.once('exit', resolve));
-    const tps = await pgbenchTps(serverUrl);
+    const flash = await flashSale(ordo.base, database.url);
+    await ordo.stop();
+    const tps = await pgbenchTps(database.serverUrl);
     await writeResults({ phases, flash, tps, postgresVersion });
   } finally {
     ordo.child.kill('SIGTERM');
-    await stopServer();
+    await closeApi();
+    await database.stop();
   }
 }
 

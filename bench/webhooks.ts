@@ -1,89 +1,14 @@
-/**
- * `npm run bench:webhooks`: webhook delivery under order load, over HTTP on loopback.
- *
- * Starts an embedded PostgreSQL (or uses BENCH_DATABASE_URL's server), runs Ordo as its own process,
- * subscribes a local receiver (node:http, verifying every signature with `standardwebhooks`) to every
- * order event, then posts orders at BENCH_RATE per second (default 300) for BENCH_SECONDS (default 20).
- * Measures the delivery rate and the lag from an order's commit (its 201 reaching the client) to its
- * `order.created` webhook reaching the receiver. Writes its section of bench/RESULTS.md.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
-import { Agent, request } from 'undici';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { api, benchDatabase, closeApi, log, percentile, root, run, startOrdo } from './harness.js';
 
 const rate = Number(process.env.BENCH_RATE ?? 300);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
-const root = path.resolve(import.meta.dirname, '..');
-const apiKey = `bench-${randomBytes(16).toString('hex')}`;
-const run = randomBytes(3).toString('hex');
-const log = (line: string) => process.stdout.write(`${line}\n`);
-const agent = new Agent({ connections: 128 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-async function startOrdo(databaseUrl: string): Promise<{ base: string; child: ChildProcess }> {
-  const port = await freePort();
-  // BENCH_NODE_ARGS passes flags to Ordo's process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      ORDO_BOOTSTRAP_API_KEY: apiKey,
-      LOG_LEVEL: 'warn',
-      ORDO_RATE_LIMIT_MAX: '100000000',
-      ORDO_WEBHOOK_ALLOW_PRIVATE: 'true',
-      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
-    },
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) {
-        return { base, child };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('Ordo did not become ready');
-}
-
-async function api(base: string, method: 'POST' | 'GET' | 'PATCH', url: string, body?: unknown) {
-  const res = await request(`${base}${url}`, {
-    method,
-    dispatcher: agent,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.body.json()) as Record<string, unknown>;
-  if (res.statusCode >= 300) {
-    throw new Error(`${method} ${url} -> ${res.statusCode}: ${JSON.stringify(json)}`);
-  }
-  return json;
-}
 
 interface Receipt {
   at: number;
@@ -123,8 +48,6 @@ function startReceiver(secret: { value: string }, receipts: Receipt[], rejected:
   );
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const round = (n: number) => Math.round(n * 10) / 10;
 
 interface Result {
@@ -248,34 +171,12 @@ async function phase(
 }
 
 async function main() {
-  let serverUrl = process.env.BENCH_DATABASE_URL;
-  let stopServer = async () => {};
-  if (!serverUrl) {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-bench-'));
-    const server = await startEmbeddedPostgres({
-      dataDir,
-      port: 0,
-      database: 'postgres',
-      log: pino({ level: 'warn' }),
-    });
-    serverUrl = server.url;
-    stopServer = async () => {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
-  }
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const postgresVersion = (await admin.query('SHOW server_version')).rows[0].server_version as string;
-  await admin.query('DROP DATABASE IF EXISTS ordo_bench_webhooks WITH (FORCE)');
-  await admin.query('CREATE DATABASE ordo_bench_webhooks');
-  await admin.end();
-  const databaseUrl = new URL(serverUrl);
-  databaseUrl.pathname = '/ordo_bench_webhooks';
+  const database = await benchDatabase('ordo_bench_webhooks');
+  const { postgresVersion } = database;
 
   const receiver = await startReceiver(secret, receipts, rejected);
   receiverUrl = receiver.url;
-  const ordo = await startOrdo(databaseUrl.toString());
+  const ordo = await startOrdo(database.url, { ORDO_WEBHOOK_ALLOW_PRIVATE: 'true' });
   try {
     const channel = `web-${run}`;
     await api(ordo.base, 'POST', '/v1/channels', { code: channel, name: 'Web' });
@@ -295,15 +196,14 @@ async function main() {
     const results: Result[] = [];
     for (const patterns of [['order.created'], ['order.*']]) {
       receipts.length = 0;
-      results.push(await phase(ordo.base, databaseUrl.toString(), patterns, channel, skus));
+      results.push(await phase(ordo.base, database.url, patterns, channel, skus));
     }
     await writeSection(results, postgresVersion);
   } finally {
-    ordo.child.kill('SIGTERM');
-    await new Promise((resolve) => ordo.child.once('exit', resolve));
+    await ordo.stop();
     await receiver.close();
-    await agent.close();
-    await stopServer();
+    await closeApi();
+    await database.stop();
   }
 }
 
@@ -319,8 +219,8 @@ Command: \`${process.env.ORDO_WEBHOOK_CONCURRENCY ? `ORDO_WEBHOOK_CONCURRENCY=${
 Machine: ${os.cpus().length} × ${cpu}, Node ${process.version}, PostgreSQL ${postgresVersion} (embedded, durable
 settings); Ordo (sequencer every 100 ms, ${process.env.ORDO_WEBHOOK_CONCURRENCY ?? 64} webhook attempts at once per process), the order load and
 a local receiver that verifies every signature with \`standardwebhooks\` share the machine. Two runs: the
-receiver subscribed to \`order.created\` (one webhook per order), then to \`order.*\` (three per order here:
-order.created, order.routed, order.allocated). Lag: from an order's 201 reaching the client (its commit) to its \`order.created\` webhook reaching the
+receiver subscribed to \`order.created\` (one webhook per order), then to \`order.*\` (${Math.round((results.at(-1)?.expected ?? 0) / (results.at(-1)?.orders || 1))} per order
+here: created, routed, allocated, released). Lag: from an order's 201 reaching the client (its commit) to its \`order.created\` webhook reaching the
 receiver, in milliseconds.
 
 | subscribed to | orders | orders/s | webhooks received / queued | webhooks/s | drain after load (s) | lag p50 | p95 | p99 | max | bad signatures |

@@ -93,6 +93,8 @@ async function main() {
       await app.close();
       await app.drained();
       await Promise.all(workers.map((worker) => worker.stop()));
+      // Runs nudged by the last requests finish before the pool closes under them.
+      await Promise.all([app.services.releaser.idle(), app.services.backorders.idle()]);
       await pool.end();
       await embedded?.stop();
       log.info('stopped');

@@ -1,0 +1,137 @@
+/**
+ * What every benchmark shares: a PostgreSQL to run against, Ordo as a process of its own on a free
+ * port with a bootstrap key, and a small API client for seeding.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { Agent, request } from 'undici';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
+
+export const root = path.resolve(import.meta.dirname, '..');
+export const apiKey = `bench-${randomBytes(16).toString('hex')}`;
+/** A suffix that keeps one run's codes and SKUs apart from another's on a shared server. */
+export const run = randomBytes(3).toString('hex');
+export const log = (line: string) => process.stdout.write(`${line}\n`);
+const agent = new Agent({ connections: 128 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+export interface BenchDatabase {
+  /** The server (any database), e.g. for pgbench. */
+  serverUrl: string;
+  /** A fresh database of this benchmark's own on it. */
+  url: string;
+  postgresVersion: string;
+  stop(): Promise<void>;
+}
+
+/** BENCH_DATABASE_URL's server, else an embedded one; `name` is dropped and created afresh there. */
+export async function benchDatabase(name: string): Promise<BenchDatabase> {
+  let serverUrl = process.env.BENCH_DATABASE_URL;
+  let stop = async () => {};
+  if (!serverUrl) {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-bench-'));
+    const server = await startEmbeddedPostgres({
+      dataDir,
+      port: 0,
+      database: 'postgres',
+      log: pino({ level: 'warn' }),
+    });
+    serverUrl = server.url;
+    stop = async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  }
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const postgresVersion = (await admin.query('SHOW server_version')).rows[0].server_version as string;
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { serverUrl, url: url.toString(), postgresVersion, stop };
+}
+
+export interface Ordo {
+  base: string;
+  child: ChildProcess;
+  /** Sends SIGTERM and waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts Ordo on `databaseUrl` and waits until it is ready. BENCH_NODE_ARGS passes flags to its node (e.g. --cpu-prof). */
+export async function startOrdo(databaseUrl: string, env: Record<string, string> = {}): Promise<Ordo> {
+  const port = await freePort();
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      ORDO_BOOTSTRAP_API_KEY: apiKey,
+      LOG_LEVEL: 'warn',
+      ORDO_RATE_LIMIT_MAX: '100000000',
+      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
+      ...env,
+    },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) {
+        return { base, child, stop };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGTERM');
+  throw new Error('Ordo did not become ready');
+}
+
+/** One API call with the bootstrap key; anything but 2xx throws with the answer. */
+export async function api(base: string, method: string, url: string, body?: unknown) {
+  const res = await request(`${base}${url}`, {
+    method: method as 'GET',
+    dispatcher: agent,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.body.json()) as Record<string, unknown>;
+  if (res.statusCode >= 300) {
+    throw new Error(`${method} ${url} -> ${res.statusCode}: ${JSON.stringify(json)}`);
+  }
+  return json;
+}
+
+/** Closes the API client's connections, so the benchmark's process can exit. */
+export const closeApi = () => agent.close();
+
+/** The p-th percentile of ascending `sorted`. */
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
