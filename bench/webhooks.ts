@@ -219,8 +219,8 @@ Command: \`${process.env.ORDO_WEBHOOK_CONCURRENCY ? `ORDO_WEBHOOK_CONCURRENCY=${
 Machine: ${os.cpus().length} × ${cpu}, Node ${process.version}, PostgreSQL ${postgresVersion} (embedded, durable
 settings); Ordo (sequencer every 100 ms, ${process.env.ORDO_WEBHOOK_CONCURRENCY ?? 64} webhook attempts at once per process), the order load and
 a local receiver that verifies every signature with \`standardwebhooks\` share the machine. Two runs: the
-receiver subscribed to \`order.created\` (one webhook per order), then to \`order.*\` (${Math.round((results.at(-1)?.expected ?? 0) / (results.at(-1)?.orders || 1))} per order
-here: created, routed, allocated, released). Lag: from an order's 201 reaching the client (its commit) to its \`order.created\` webhook reaching the
+receiver subscribed to \`order.created\` (one webhook per order), then to \`order.*\` (about ${((results.at(-1)?.expected ?? 0) / (results.at(-1)?.orders || 1)).toFixed(1)} per
+order here: created, routed, allocated, released). Lag: from an order's 201 reaching the client (its commit) to its \`order.created\` webhook reaching the
 receiver, in milliseconds.
 
 | subscribed to | orders | orders/s | webhooks received / queued | webhooks/s | drain after load (s) | lag p50 | p95 | p99 | max | bad signatures |
