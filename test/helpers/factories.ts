@@ -64,3 +64,37 @@ export function orderBody(
     ...fields,
   };
 }
+
+/** The Empire State Building, placed: 43 km from Edison NJ (the default location), 1,145 km from Chicago. */
+export const newYork = {
+  name: 'Ada Lovelace',
+  line1: '350 5th Ave',
+  city: 'New York',
+  region: 'NY',
+  postal_code: '10118',
+  country: 'US',
+  latitude: 40.7484,
+  longitude: -73.9967,
+};
+
+/** A rate card of one distance band and one weight bracket that covers any parcel. */
+export const flatRateCard = (price: number, transitDays: number) => ({
+  distance_bands: [{ min_km: 0, max_km: 20_000 }],
+  weight_brackets: [{ min_grams: 0, max_grams: 100_000 }],
+  rates: [[{ price, transit_days: transitDays }]],
+});
+
+/** A carrier; by default one `ground` service for `service_levels` at a flat 600 and 3 days. */
+export const makeCarrier = (
+  t: TestApp,
+  fields: Record<string, unknown> = {},
+  serviceLevels: string[] = ['standard'],
+) =>
+  created(t, '/v1/carriers', {
+    code: uniq('car'),
+    name: 'Parcel',
+    services: [
+      { code: 'ground', name: 'Ground', service_levels: serviceLevels, rate_card: flatRateCard(600, 3) },
+    ],
+    ...fields,
+  });

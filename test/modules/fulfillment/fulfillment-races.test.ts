@@ -2,7 +2,16 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShipmentView } from '../../../src/modules/fulfillment/shipments.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive, uniq } from '../../helpers/factories.js';
+import {
+  makeCarrier,
+  makeChannel,
+  makeLocation,
+  makeProduct,
+  newYork,
+  orderBody,
+  receive,
+  uniq,
+} from '../../helpers/factories.js';
 import { brokenInvariants } from '../../helpers/stock.js';
 
 /**
@@ -13,45 +22,12 @@ import { brokenInvariants } from '../../helpers/stock.js';
 
 let t: TestApp;
 let ops: string;
-let carrier: string;
-
-const newYork = {
-  name: 'Ada Lovelace',
-  line1: '350 5th Ave',
-  city: 'New York',
-  region: 'NY',
-  postal_code: '10118',
-  country: 'US',
-  latitude: 40.7484,
-  longitude: -73.9967,
-};
 
 beforeAll(async () => {
   // A pool large enough that the parallel requests really run side by side.
   t = await createTestApp({ poolSize: 20 });
   ops = await t.keyWith(['fulfillment:write', 'orders:read', 'orders:write']);
-  carrier = uniq('car');
-  const res = await t.request({
-    method: 'POST',
-    url: '/v1/carriers',
-    payload: {
-      code: carrier,
-      name: 'Race Parcel',
-      services: [
-        {
-          code: 'ground',
-          name: 'Ground',
-          service_levels: ['standard'],
-          rate_card: {
-            distance_bands: [{ min_km: 0, max_km: 20_000 }],
-            weight_brackets: [{ min_grams: 0, max_grams: 100_000 }],
-            rates: [[{ price: 600, transit_days: 3 }]],
-          },
-        },
-      ],
-    },
-  });
-  expect(res.statusCode, res.body).toBe(201);
+  await makeCarrier(t, { name: 'Race Parcel' });
 });
 afterAll(() => t.close());
 

@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpCarrier } from '../../../src/modules/fulfillment/carrier-adapter.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
+import {
+  flatRateCard,
+  makeChannel,
+  makeLocation,
+  makeProduct,
+  orderBody,
+  receive,
+} from '../../helpers/factories.js';
 
 let t: TestApp;
 let now = new Date('2026-11-30T15:00:00Z');
@@ -51,11 +58,7 @@ beforeAll(async () => {
           code: 'ground',
           name: 'Ground',
           service_levels: ['standard'],
-          rate_card: {
-            distance_bands: [{ min_km: 0, max_km: 20_000 }],
-            weight_brackets: [{ min_grams: 0, max_grams: 100_000 }],
-            rates: [[{ price: 700, transit_days: 2 }]],
-          },
+          rate_card: flatRateCard(700, 2),
         },
       ],
     },

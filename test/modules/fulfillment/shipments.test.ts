@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isS10 } from '../../../src/modules/fulfillment/carrier-adapter.js';
 import type { ShipmentView } from '../../../src/modules/fulfillment/shipments.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive, uniq } from '../../helpers/factories.js';
+import {
+  makeChannel,
+  makeLocation,
+  makeProduct,
+  newYork,
+  orderBody,
+  receive,
+  uniq,
+} from '../../helpers/factories.js';
 import { brokenInvariants, idsOf } from '../../helpers/stock.js';
 
 let t: TestApp;
@@ -13,17 +21,6 @@ let ops: string;
 /** A location near New York (Edison NJ) and one far away (Chicago), both serving the test channel. */
 let near: string;
 let far: string;
-
-const newYork = {
-  name: 'Ada Lovelace',
-  line1: '350 5th Ave',
-  city: 'New York',
-  region: 'NY',
-  postal_code: '10118',
-  country: 'US',
-  latitude: 40.7484,
-  longitude: -73.9967,
-};
 
 beforeAll(async () => {
   t = await createTestApp();

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReturnView } from '../../../src/modules/returns/returns.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
+import {
+  makeCarrier,
+  makeChannel,
+  makeLocation,
+  makeProduct,
+  orderBody,
+  receive,
+} from '../../helpers/factories.js';
 import { brokenInvariants } from '../../helpers/stock.js';
 
 let t: TestApp;
@@ -24,23 +31,7 @@ beforeAll(async () => {
   channel = (await makeChannel(t, { return_policy: policy })).code;
   location = (await makeLocation(t)).code;
   storefront = await t.keyWith(['orders:read', 'orders:write', 'returns:write'], channel);
-  const carrier = await post('/v1/carriers', {
-    code: 'parcel',
-    name: 'Parcel',
-    services: [
-      {
-        code: 'ground',
-        name: 'Ground',
-        service_levels: ['standard', 'express', 'same_day'],
-        rate_card: {
-          distance_bands: [{ min_km: 0, max_km: 20_000 }],
-          weight_brackets: [{ min_grams: 0, max_grams: 100_000 }],
-          rates: [[{ price: 500, transit_days: 2 }]],
-        },
-      },
-    ],
-  });
-  expect(carrier.statusCode, carrier.body).toBe(201);
+  await makeCarrier(t, {}, ['standard', 'express', 'same_day']);
 });
 afterAll(() => t.close());
 
