@@ -210,8 +210,8 @@ export function createCarrierService({
     return present(row, (await servicesOf([row.id], tx)).get(row.id) ?? []);
   }
 
-  async function readActiveServices(): Promise<ServiceRate[]> {
-    const rows = await db
+  async function readActiveServices(tx: Executor = db): Promise<ServiceRate[]> {
+    const rows = await tx
       .select({
         carrier: carriers.code,
         service: carrierServices.code,
@@ -342,6 +342,7 @@ export function createCarrierService({
      * The active services of active carriers, by carrier code then service code. Served from the
      * process cache when it is younger than 1 s (see the staleness note above); the result is frozen.
      */
-    activeServices: (): Promise<ServiceRate[]> => activeCache.get(),
+    /** `tx`: the caller's open transaction, used only when the cache is stale. */
+    activeServices: (tx?: Executor): Promise<ServiceRate[]> => activeCache.get(tx),
   };
 }

@@ -236,6 +236,7 @@ export function createOrderService({
       [...products.values()],
       await routing.usage(tx),
       { allowPartial: channel.allowBackorders, ...options },
+      tx,
     );
   }
 

@@ -153,12 +153,12 @@ export function createRoutingService({
     return ruleSet;
   }
 
-  async function locationsById(): Promise<Map<number, LocationMeta>> {
+  async function locationsById(tx: Executor = db): Promise<Map<number, LocationMeta>> {
     if (directory && directory.until > Date.now()) {
       return directory.byId;
     }
     const started = generation;
-    const rows = await db.select().from(locations);
+    const rows = await tx.select().from(locations);
     const byId = new Map(
       rows.map((row) => [
         row.id,
@@ -187,8 +187,8 @@ export function createRoutingService({
 
   return {
     /** The rule set a channel's orders use: its own, else the `*` set, else the built-in one. */
-    async ruleSetFor(channel: string): Promise<RuleSet> {
-      return (await saved(channel)) ?? (await saved('*')) ?? builtInRuleSet;
+    async ruleSetFor(channel: string, tx: Executor = db): Promise<RuleSet> {
+      return (await saved(channel, tx)) ?? (await saved('*', tx)) ?? builtInRuleSet;
     },
 
     /** The newest saved version of a scope; `*` falls back to the built-in set. */
@@ -375,12 +375,19 @@ export function createRoutingService({
       products: RoutedProduct[],
       usage: UsageRow[],
       options: { allowPartial: boolean; skipCostReview?: boolean },
+      /**
+       * The caller's open transaction, if any: what is not cached is then read on its connection, one
+       * query after another, so a transaction never waits on the pool for a second connection.
+       */
+      tx?: Executor,
     ): Promise<RoutingSession> {
-      const [ruleSet, byId, services] = await Promise.all([
-        this.ruleSetFor(order.channel),
-        locationsById(),
-        carriers.activeServices(),
-      ]);
+      const [ruleSet, byId, services] = tx
+        ? [
+            await this.ruleSetFor(order.channel, tx),
+            await locationsById(tx),
+            await carriers.activeServices(tx),
+          ]
+        : await Promise.all([this.ruleSetFor(order.channel), locationsById(), carriers.activeServices()]);
       const now = clock.now();
       const place = placeAddress(order.shipTo);
       const product = new Map(products.map((p) => [p.id, p]));
