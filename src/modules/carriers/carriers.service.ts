@@ -5,8 +5,8 @@ import { carrierServices, carriers } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, type FieldError, invalid, notFound } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
+import { outgoingUrlProblem } from '../../http/url-guard.js';
 import { locationIdsByCode } from '../catalog/lookup.js';
-import { webhookUrlProblem } from '../webhooks/url-guard.js';
 import type {
   Carrier,
   CarrierAdapterKind,
@@ -156,7 +156,7 @@ export function createCarrierService({
     const errors = [...adapterErrors(adapter), ...(services ? await servicesErrors(services, tx) : [])];
     const address =
       adapter.endpoint !== null && errors.every((e) => e.pointer !== '/endpoint')
-        ? await webhookUrlProblem(adapter.endpoint, allowPrivateEndpoints)
+        ? await outgoingUrlProblem(adapter.endpoint, allowPrivateEndpoints)
         : undefined;
     if (address) {
       errors.push({ in: 'body', pointer: '/endpoint', detail: address });

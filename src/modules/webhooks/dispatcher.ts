@@ -4,9 +4,9 @@ import { Agent, request } from 'undici';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { Db, Tx } from '../../db/client.js';
+import { guardedLookup, outgoingUrlProblem } from '../../http/url-guard.js';
 import { appendEvents, type EventRow, eventColumns, presentEvent } from '../events/events.service.js';
 import { signedHeaders } from './signing.js';
-import { guardedLookup, webhookUrlProblem } from './url-guard.js';
 
 /** A claimed delivery with what its request needs. */
 interface Job {
@@ -160,7 +160,7 @@ export function createDispatcher({ db, config, clock, log }: DispatcherDeps) {
     const startedAt = clock.now();
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const refused = await webhookUrlProblem(job.url, config.webhookAllowPrivate, { resolve: false });
+    const refused = await outgoingUrlProblem(job.url, config.webhookAllowPrivate, { resolve: false });
     if (refused) {
       return {
         startedAt,

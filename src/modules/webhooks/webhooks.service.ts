@@ -5,10 +5,10 @@ import { sqlState } from '../../db/pg-errors.js';
 import { webhookAttempts, webhookSubscriptions } from '../../db/schema/index.js';
 import { AppError, conflict, type FieldError, invalid, notFound } from '../../errors.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
+import { outgoingUrlProblem } from '../../http/url-guard.js';
 import type { Caller } from '../api-keys/api-keys.service.js';
 import { patternProblem } from '../events/event-types.js';
 import { generateSigningSecret } from './signing.js';
-import { webhookUrlProblem } from './url-guard.js';
 import {
   type CreateSubscription,
   type Delivery,
@@ -109,7 +109,7 @@ export function createWebhookService({ db, config }: { db: Db; config: Config })
   ): Promise<{ channel: string | null | undefined }> {
     const errors: FieldError[] = [];
     if (input.url !== undefined) {
-      const problem = await webhookUrlProblem(input.url, config.webhookAllowPrivate);
+      const problem = await outgoingUrlProblem(input.url, config.webhookAllowPrivate);
       if (problem) {
         errors.push({ in: 'body', pointer: '/url', detail: problem });
       }

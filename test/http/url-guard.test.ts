@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterSeconds } from '../../../src/modules/webhooks/dispatcher.js';
-import {
-  guardedLookup,
-  isForbiddenAddress,
-  webhookUrlProblem,
-} from '../../../src/modules/webhooks/url-guard.js';
+import { guardedLookup, isForbiddenAddress, outgoingUrlProblem } from '../../src/http/url-guard.js';
+import { retryAfterSeconds } from '../../src/modules/webhooks/dispatcher.js';
 
 describe('webhook URL guard', () => {
   it.each([
@@ -26,11 +22,11 @@ describe('webhook URL guard', () => {
   });
 
   it('refuses credentials and other schemes even when private targets are allowed', async () => {
-    expect(await webhookUrlProblem('https://user:secret@example.com/x', true)).toMatch(/credentials/);
-    expect(await webhookUrlProblem('file:///etc/passwd', true)).toMatch(/http or https/);
-    expect(await webhookUrlProblem('not a url', true)).toMatch(/not a valid URL/);
-    expect(await webhookUrlProblem('http://127.0.0.1:8080/x', true)).toBeUndefined();
-    expect(await webhookUrlProblem('https://93.184.216.34/x', false)).toBeUndefined();
+    expect(await outgoingUrlProblem('https://user:secret@example.com/x', true)).toMatch(/credentials/);
+    expect(await outgoingUrlProblem('file:///etc/passwd', true)).toMatch(/http or https/);
+    expect(await outgoingUrlProblem('not a url', true)).toMatch(/not a valid URL/);
+    expect(await outgoingUrlProblem('http://127.0.0.1:8080/x', true)).toBeUndefined();
+    expect(await outgoingUrlProblem('https://93.184.216.34/x', false)).toBeUndefined();
   });
 
   it('refuses at connection time a host name that resolves to a private address', async () => {

@@ -45,12 +45,12 @@ export function isForbiddenAddress(address: string): boolean {
 const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
 /**
- * Why `raw` may not be a webhook URL, or undefined when it may: http(s) only, no credentials, and,
- * unless `allowPrivate`, no private, loopback or link-local address, for an IP literal or (with
+ * Why `raw` may not be a URL Ordo calls out to (a webhook, a carrier API), or undefined when it may:
+ * http(s) only, no credentials, and, unless `allowPrivate`, no private, loopback or link-local address, for an IP literal or (with
  * `resolve`) for any address the host name resolves to. Deliveries skip resolving here: their
  * connections resolve through `guardedLookup`, within the attempt's timeout.
  */
-export async function webhookUrlProblem(
+export async function outgoingUrlProblem(
   raw: string,
   allowPrivate: boolean,
   { resolve = true }: { resolve?: boolean } = {},
