@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { Scope } from '../modules/api-keys/api-keys.schemas.js';
-import type { ApiKeyService, Caller } from '../modules/api-keys/api-keys.service.js';
+import type { Caller, Scope } from './caller.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,7 +25,10 @@ export const hasScope = (caller: Caller, scope: Scope) =>
  * Every route in the context this is registered in (the /v1 API) needs a valid key; a route's
  * `config.scope` is checked here too. System routes live outside that context.
  */
-export function registerAuth(app: FastifyInstance, apiKeys: ApiKeyService): void {
+export function registerAuth(
+  app: FastifyInstance,
+  apiKeys: { authenticate(secret: string): Promise<Caller | undefined> },
+): void {
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
     if (request.is404) {

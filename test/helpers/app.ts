@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createDatabase, type Db } from '../../src/db/client.js';
-import type { Scope } from '../../src/modules/api-keys/api-keys.schemas.js';
+import type { Scope } from '../../src/http/caller.js';
 import { createApiKeyService, generateSecret } from '../../src/modules/api-keys/api-keys.service.js';
 import { templateDatabase } from './global-setup.js';
 

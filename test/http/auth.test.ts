@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scopes } from '../../src/modules/api-keys/api-keys.schemas.js';
+import { scopes } from '../../src/http/caller.js';
 import { generateOpenApiDocument } from '../../src/openapi-document.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 

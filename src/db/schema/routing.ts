@@ -13,9 +13,20 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { RateCard } from '../../modules/carriers/rate-card.js';
 import { apiKeys } from './auth.js';
 import { locations } from './catalog.js';
+
+/**
+ * A carrier service's rate card: distance bands (great-circle km from ship-from to ship-to) by weight
+ * brackets, each cell a price in minor units and a transit time in business days. Bands and brackets
+ * are half-open ranges [min, max) that start at 0 and follow each other without gaps or overlaps.
+ */
+export interface RateCard {
+  distance_bands: Array<{ min_km: number; max_km: number }>;
+  weight_brackets: Array<{ min_grams: number; max_grams: number }>;
+  /** rates[band][bracket] */
+  rates: Array<Array<{ price: number; transit_days: number }>>;
+}
 
 export const carriers = pgTable('carriers', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),

@@ -1,18 +1,5 @@
 import Type, { type Static } from 'typebox';
-
-export const scopes = [
-  'admin',
-  'catalog:write',
-  'orders:read',
-  'orders:write',
-  'inventory:read',
-  'inventory:write',
-  'fulfillment:write',
-  'returns:write',
-  'webhooks:write',
-] as const;
-
-export type Scope = (typeof scopes)[number];
+import { scopes } from '../../http/caller.js';
 
 export const ScopeSchema = Type.Enum(scopes, { description: '`admin` grants every other scope' });
 

@@ -4,17 +4,9 @@ import type { Db } from '../../db/client.js';
 import { sqlState } from '../../db/pg-errors.js';
 import { apiKeys } from '../../db/schema/index.js';
 import { AppError, notFound } from '../../errors.js';
+import type { Caller, Scope } from '../../http/caller.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
-import type { ApiKey, CreateApiKey, Scope } from './api-keys.schemas.js';
-
-/** What a request carries once its key is verified. */
-export interface Caller {
-  keyId: string;
-  scopes: readonly Scope[];
-  /** Set for a channel-bound key: it creates and sees only this channel's data. */
-  channel: string | null;
-  rateLimit: number | null;
-}
+import type { ApiKey, CreateApiKey } from './api-keys.schemas.js';
 
 const secretPrefix = 'ordo_sk_';
 

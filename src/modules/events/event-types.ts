@@ -1,5 +1,5 @@
 import Type, { type TSchema } from 'typebox';
-import type { Scope } from '../api-keys/api-keys.schemas.js';
+import type { Scope } from '../../http/caller.js';
 import { ShipmentSchema } from '../fulfillment/shipments.schemas.js';
 import { HoldSchema, OrderSchema } from '../orders/orders.schemas.js';
 import { RefundSchema, ReturnSchema } from '../returns/returns.schemas.js';

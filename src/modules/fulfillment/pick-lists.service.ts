@@ -5,7 +5,7 @@ import type { PickItem } from '../../db/schema/fulfillment.js';
 import { binPlacements, locations, pickLists, products, shipments } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
-import type { Caller } from '../api-keys/api-keys.service.js';
+import type { Caller } from '../../http/caller.js';
 import { productIdsBySku } from '../catalog/lookup.js';
 import { appendEvents, type NewEvent } from '../events/events.service.js';
 import { loadOrders } from '../orders/order-store.js';

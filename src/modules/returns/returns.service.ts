@@ -18,8 +18,8 @@ import {
 } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
+import type { Caller } from '../../http/caller.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
-import type { Caller } from '../api-keys/api-keys.service.js';
 import { appendEvents, type NewEvent } from '../events/events.service.js';
 import type { Releaser } from '../fulfillment/release.js';
 import { restock } from '../inventory/shelf.js';

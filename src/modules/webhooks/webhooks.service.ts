@@ -4,9 +4,9 @@ import type { Db, Executor } from '../../db/client.js';
 import { sqlState } from '../../db/pg-errors.js';
 import { webhookAttempts, webhookSubscriptions } from '../../db/schema/index.js';
 import { AppError, conflict, type FieldError, invalid, notFound } from '../../errors.js';
+import type { Caller } from '../../http/caller.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { outgoingUrlProblem } from '../../http/url-guard.js';
-import type { Caller } from '../api-keys/api-keys.service.js';
 import { patternProblem } from '../events/event-types.js';
 import { generateSigningSecret } from './signing.js';
 import {

@@ -1,6 +1,6 @@
 import { request as http } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Caller } from '../../../src/modules/api-keys/api-keys.service.js';
+import type { Caller } from '../../../src/http/caller.js';
 import type { CreateOrder } from '../../../src/modules/orders/orders.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, orderBody, receive, uniq } from '../../helpers/factories.js';
