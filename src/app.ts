@@ -26,7 +26,7 @@ import { locationRoutes } from './modules/catalog/locations.routes.js';
 import { createLocationService } from './modules/catalog/locations.service.js';
 import { productRoutes } from './modules/catalog/products.routes.js';
 import { createProductService } from './modules/catalog/products.service.js';
-import { eventWebhookDocument } from './modules/events/event-webhooks.js';
+import { createEventCatalog, type EventCatalog } from './modules/events/event-catalog.js';
 import { eventRoutes } from './modules/events/events.routes.js';
 import { createEventService } from './modules/events/events.service.js';
 import { fraudRoutes } from './modules/fraud/fraud.routes.js';
@@ -36,22 +36,27 @@ import { createPackingRuleService } from './modules/fulfillment/packing.service.
 import { pickListRoutes } from './modules/fulfillment/pick-lists.routes.js';
 import { createPickListService } from './modules/fulfillment/pick-lists.service.js';
 import { createReleaser } from './modules/fulfillment/release.js';
+import { shipmentEvents } from './modules/fulfillment/shipment-events.js';
 import { shipmentRoutes } from './modules/fulfillment/shipments.routes.js';
 import { createShipmentService } from './modules/fulfillment/shipments.service.js';
 import { inventoryRoutes } from './modules/inventory/inventory.routes.js';
 import { createInventoryService } from './modules/inventory/inventory.service.js';
+import { inventoryEvents } from './modules/inventory/inventory-events.js';
 import { createBackorderAllocator } from './modules/orders/backorders.js';
 import { holdRoutes } from './modules/orders/holds.routes.js';
 import { createHoldService } from './modules/orders/holds.service.js';
+import { orderEventSchemas, orderEvents } from './modules/orders/order-events.js';
 import { orderRoutes } from './modules/orders/orders.routes.js';
 import { createOrderService } from './modules/orders/orders.service.js';
 import { promiseRoutes } from './modules/promising/promise.routes.js';
 import { createPromiseService } from './modules/promising/promise.service.js';
+import { returnEvents } from './modules/returns/return-events.js';
 import { returnRoutes } from './modules/returns/returns.routes.js';
 import { createReturnService } from './modules/returns/returns.service.js';
 import { routingRoutes } from './modules/routing/routing.routes.js';
 import { createRoutingService } from './modules/routing/routing.service.js';
 import { createDispatcher } from './modules/webhooks/dispatcher.js';
+import { webhookEvents } from './modules/webhooks/webhook-events.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhookService, webhookFanOut } from './modules/webhooks/webhooks.service.js';
 
@@ -98,8 +103,18 @@ function trackInFlight(app: FastifyInstance): void {
   );
 }
 
+/**
+ * Every event type, from the modules that emit them, in the order the OpenAPI `webhooks` section lists
+ * them. Throws when two modules declare the same type.
+ */
+export const createAppEventCatalog = () =>
+  createEventCatalog(
+    [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents],
+    orderEventSchemas,
+  );
+
 /** The composition root: every service, built from exactly what it uses. */
-export function createServices({ db, config, clock, log }: AppDeps) {
+export function createServices({ db, config, clock, log }: AppDeps, eventCatalog: EventCatalog) {
   const apiKeys = createApiKeyService({ db });
   const channels = createChannelService({ db });
   // A location written here reaches routing's cached copy at once (other processes within a second).
@@ -145,7 +160,7 @@ export function createServices({ db, config, clock, log }: AppDeps) {
   const returns = createReturnService({ db, clock, orders, releaser, stockAdded: () => backorders.nudge() });
   // Events are numbered and fanned out to webhook subscriptions in one transaction.
   const events = createEventService({ db, fanOut: webhookFanOut });
-  const webhooks = createWebhookService({ db, config });
+  const webhooks = createWebhookService({ db, config, eventCatalog });
   const dispatcher = createDispatcher({ db, config, clock, log });
   return {
     apiKeys,
@@ -218,14 +233,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   trackInFlight(app);
   const metrics = registerMetrics(app);
-  await registerOpenApi(app, eventWebhookDocument());
+  const eventCatalog = createAppEventCatalog();
+  await registerOpenApi(app, eventCatalog.webhookDocument());
   await app.register(systemRoutes, {
     pool: deps.pool,
     metrics,
     latestMigrationMillis: latestMigrationMillis(),
   });
 
-  const services = createServices(deps);
+  const services = createServices(deps, eventCatalog);
   app.decorate('services', services);
   await app.register(
     async (api) => {
@@ -252,7 +268,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(shipmentRoutes, { shipments: services.shipments });
       await api.register(pickListRoutes, { pickLists: services.pickLists });
       await api.register(returnRoutes, { returns: services.returns });
-      await api.register(eventRoutes, { events: services.events, requestTimeoutMs: config.requestTimeoutMs });
+      await api.register(eventRoutes, {
+        events: services.events,
+        catalog: eventCatalog,
+        requestTimeoutMs: config.requestTimeoutMs,
+      });
       await api.register(webhookRoutes, { webhooks: services.webhooks });
     },
     { prefix: '/v1' },

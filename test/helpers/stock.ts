@@ -34,3 +34,25 @@ export async function brokenInvariants(pool: pg.Pool) {
     (row) => row.on_hand < 0 || row.reserved < 0 || row.reserved !== row.active || row.on_hand !== row.ledger,
   );
 }
+
+/**
+ * `count` order lines of one bare order in `channelId`, written straight to the tables, to hold the
+ * reservations of tests that drive the allocation engine directly (a reservation names its order line).
+ */
+export async function holderLines(t: TestApp, channelId: number, count: number): Promise<number[]> {
+  const { rows } = await t.pool.query(
+    `WITH o AS (
+       INSERT INTO orders (channel_id, external_id, status, customer, customer_email, ship_to, address_key,
+                           currency, service_level, shipping_amount, discounts, subtotal, discount_total,
+                           tax_total, total, payment, priority, tags, metadata, placed_at)
+       VALUES ($1, gen_random_uuid()::text, 'allocated', '{"email":"engine@example.com"}', 'engine@example.com',
+               '{"country":"US"}', 'engine', 'USD', 'standard', 0, '[]', 0, 0, 0, 0,
+               '{"status":"captured","amount":0}', 0, '{}', '{}', now())
+       RETURNING id)
+     INSERT INTO order_lines (order_id, line_number, product_id, sku, quantity, unit_price)
+     SELECT o.id, n, (SELECT min(id) FROM products), 'ENGINE', 1, 0 FROM o, generate_series(1, $2) AS n
+     RETURNING id`,
+    [channelId, count],
+  );
+  return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+}

@@ -1,16 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, pgEnum, pgTable, timestamp } from 'drizzle-orm/pg-core';
 import { channels, locations, products } from './catalog.js';
+import { orderLines } from './orders.js';
 
 export const reservationStatus = pgEnum('reservation_status', ['active', 'consumed', 'released']);
 
-/** Units of one product held at one location for a holder (an order line). */
+/**
+ * Units of one product held at one location for a holder. Today every holder is an order line; another
+ * kind (a transfer, say) would add its own nullable foreign-key column, with a check that exactly one is set.
+ */
 export const reservations = pgTable(
   'reservations',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    /** What holds the stock, e.g. `order_line:42`; releases and consumption name it. */
-    holder: text('holder').notNull(),
+    /** The order line the units are held for; releases and consumption name it. */
+    orderLineId: bigint('order_line_id', { mode: 'number' })
+      .notNull()
+      .references(() => orderLines.id),
     channelId: bigint('channel_id', { mode: 'number' })
       .notNull()
       .references(() => channels.id),
@@ -27,7 +33,7 @@ export const reservations = pgTable(
     closedAt: timestamp('closed_at', { withTimezone: true }),
   },
   (t) => [
-    index('reservations_holder_idx').on(t.holder),
+    index('reservations_order_line_idx').on(t.orderLineId),
     index('reservations_active_level_idx').on(t.productId, t.locationId).where(sql`${t.status} = 'active'`),
     index('reservations_expiry_idx')
       .on(t.expiresAt)

@@ -1,6 +1,6 @@
-/** One line of demand: `key` names the holder (e.g. `order_line:42`). */
+/** One line of demand: `key` is the order line that will hold the units (an index in simulations). */
 export interface Demand {
-  key: string;
+  key: number;
   productId: number;
   quantity: number;
 }
@@ -14,7 +14,7 @@ export interface CandidateLocation {
 }
 
 export interface PlannedAllocation {
-  key: string;
+  key: number;
   productId: number;
   locationId: number;
   quantity: number;
@@ -23,7 +23,7 @@ export interface PlannedAllocation {
 export interface Plan {
   allocations: PlannedAllocation[];
   /** Demand no location could cover. */
-  unfilled: Array<{ key: string; productId: number; quantity: number }>;
+  unfilled: Array<{ key: number; productId: number; quantity: number }>;
 }
 
 /**

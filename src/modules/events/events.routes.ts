@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { invalid } from '../../errors.js';
 import { callerOf } from '../../http/auth.js';
-import { patternProblem, typesMatching, typesReadableWith } from './event-types.js';
+import type { EventCatalog } from './event-catalog.js';
 import { FeedPageSchema, FeedQuerySchema } from './events.schemas.js';
 import type { EventService } from './events.service.js';
 
@@ -14,8 +14,9 @@ const feedRules = [
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{
   events: EventService;
+  catalog: Pick<EventCatalog, 'patternProblem' | 'typesMatching' | 'typesReadableWith'>;
   requestTimeoutMs: number;
-}> = async (app, { events, requestTimeoutMs }) => {
+}> = async (app, { events, catalog, requestTimeoutMs }) => {
   // Long-polls answer at once when the server shuts down.
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
@@ -37,11 +38,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       const caller = callerOf(request);
       const { after, limit, wait, types } = request.query;
       const patterns = types?.split(',') ?? ['*'];
-      const problems = patterns.map(patternProblem).filter((p): p is string => p !== undefined);
+      const problems = patterns
+        .map((pattern) => catalog.patternProblem(pattern))
+        .filter((p): p is string => p !== undefined);
       if (problems.length > 0) {
         throw invalid(problems.map((detail) => ({ in: 'query', pointer: '/types', detail })));
       }
-      const readable = new Set(typesReadableWith(caller.scopes));
+      const readable = new Set(catalog.typesReadableWith(caller.scopes));
       const signal = AbortSignal.any([closing.signal, abortedWith(reply.raw)]);
       if (wait > 0) {
         // The socket outlives the default idle timeout while the long-poll waits.
@@ -49,7 +52,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       }
       return events.feed(
         { after, limit, waitSeconds: wait },
-        { types: typesMatching(patterns).filter((type) => readable.has(type)), channel: caller.channel },
+        {
+          types: catalog.typesMatching(patterns).filter((type) => readable.has(type)),
+          channel: caller.channel,
+        },
         signal,
       );
     },

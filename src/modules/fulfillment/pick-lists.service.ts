@@ -7,7 +7,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { productIdsBySku } from '../catalog/lookup.js';
-import { appendEvents, type NewEvent } from '../events/events.service.js';
+import { appendEvents, type NewEvent } from '../events/index.js';
 import { loadOrders } from '../orders/order-store.js';
 import { type BinPlacement, type PickLine, pickItems, shortfallByLine } from './pick-list.js';
 import type { ConfirmPickList, CreatePickList, PickListView, ReplaceBins } from './pick-lists.schemas.js';

@@ -7,13 +7,17 @@ import { inTransaction } from '../../db/transaction.js';
 import { nudged } from '../../workers/nudge.js';
 import type { CarrierService } from '../carriers/carriers.service.js';
 import { productFactsBySku } from '../catalog/lookup.js';
-import { appendEvents, type NewEvent } from '../events/events.service.js';
+import { appendEvents, type NewEvent } from '../events/index.js';
 import { assertTransition, fulfillmentStatus, type OrderStatus } from '../orders/order-state.js';
 import { loadOrders, type OrderState, presentOrder, quantitiesOf } from '../orders/order-store.js';
 import type { PackingRuleService } from './packing.service.js';
 import { planShipment, type ShipmentItem } from './shipment-plan.js';
-import { inBuilding } from './shipment-state.js';
-import { loadShipments, presentShipment, shipFromLocations } from './shipment-store.js';
+import {
+  loadShipments,
+  presentShipment,
+  shipFromLocations,
+  unshippedReservations,
+} from './shipment-store.js';
 
 /** Orders released per transaction: enough to batch a busy queue, few enough to keep locks short. */
 const batchSize = 20;
@@ -53,27 +57,10 @@ export function createReleaser({
       await tx.execute(sql`UPDATE orders SET release_due_at = NULL WHERE id = ${state.order.id}`);
       return;
     }
-    const holders = state.lines.map((line) => `order_line:${line.id}`);
-    const pending = await tx.execute<{ line_id: string; location_id: string; quantity: number }>(sql`
-      SELECT r.line_id, r.location_id, (r.quantity - coalesce(s.quantity, 0))::int AS quantity
-        FROM (SELECT substr(holder, 12)::bigint AS line_id, location_id, sum(quantity) AS quantity
-                FROM reservations
-               WHERE status = 'active' AND holder = ANY(${sql.param(holders)}::text[])
-               GROUP BY 1, 2) r
-        LEFT JOIN (SELECT sl.order_line_id, sh.location_id, sum(sl.quantity) AS quantity
-                     FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id
-                    WHERE sh.order_id = ${state.order.id}
-                      AND sh.status = ANY(${sql.param([...inBuilding])}::shipment_status[])
-                    GROUP BY 1, 2) s
-          ON s.order_line_id = r.line_id AND s.location_id = r.location_id
-       WHERE r.quantity > coalesce(s.quantity, 0)
-       ORDER BY r.location_id, r.line_id`);
-    const byLocation = new Map<number, Array<{ lineId: number; quantity: number }>>();
-    for (const row of pending.rows) {
-      const items = byLocation.get(Number(row.location_id)) ?? [];
-      items.push({ lineId: Number(row.line_id), quantity: row.quantity });
-      byLocation.set(Number(row.location_id), items);
-    }
+    const byLocation = await unshippedReservations(
+      tx,
+      state.lines.map((line) => line.id),
+    );
 
     const events: NewEvent[] = [];
     const created: string[] = [];

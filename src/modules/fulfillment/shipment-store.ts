@@ -1,7 +1,9 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { channels, locations, orders, shipmentLines, shipments } from '../../db/schema/index.js';
 import type { Address } from '../addresses/address.schemas.js';
+import { activeReservations } from '../allocation/index.js';
+import { inBuilding } from './shipment-state.js';
 import type { ShipmentView } from './shipments.schemas.js';
 
 /** Data access for shipments shared by release, pick lists and the shipment actions. */
@@ -147,4 +149,49 @@ export async function shipFromLocations(tx: Executor, ids: number[]): Promise<Ma
   }
   const rows = await tx.select(locationColumns).from(locations).where(inArray(locations.id, ids));
   return new Map(rows.map((row) => [row.id, row]));
+}
+
+/**
+ * Units of order lines in shipments still in the building (pending, picking, packed), per line and
+ * location (`lineId:locationId`): what their reservations already back.
+ */
+export async function unitsInBuilding(tx: Executor, lineIds: number[]): Promise<Map<string, number>> {
+  if (lineIds.length === 0) {
+    return new Map();
+  }
+  const rows = await tx.execute<{ line_id: string; location_id: string; quantity: number }>(sql`
+    SELECT sl.order_line_id AS line_id, s.location_id, sum(sl.quantity)::int AS quantity
+      FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
+     WHERE sl.order_line_id = ANY(${sql.param(lineIds)}::bigint[])
+       AND s.status = ANY(${sql.param([...inBuilding])}::shipment_status[])
+     GROUP BY 1, 2`);
+  return new Map(rows.rows.map((row) => [`${row.line_id}:${row.location_id}`, row.quantity]));
+}
+
+/** Units each line holds at each location that no shipment in the building carries yet, by location. */
+export async function unshippedReservations(
+  tx: Executor,
+  lineIds: number[],
+): Promise<Map<number, Array<{ lineId: number; quantity: number }>>> {
+  const held = await activeReservations(tx, lineIds);
+  const carried = await unitsInBuilding(tx, lineIds);
+  const reserved = new Map<string, { lineId: number; locationId: number; quantity: number }>();
+  for (const r of held) {
+    const key = `${r.orderLineId}:${r.locationId}`;
+    const entry = reserved.get(key) ?? { lineId: r.orderLineId, locationId: r.locationId, quantity: 0 };
+    entry.quantity += r.quantity;
+    reserved.set(key, entry);
+  }
+  const byLocation = new Map<number, Array<{ lineId: number; quantity: number }>>();
+  const ordered = [...reserved].sort(([, a], [, b]) => a.locationId - b.locationId || a.lineId - b.lineId);
+  for (const [key, entry] of ordered) {
+    const quantity = entry.quantity - (carried.get(key) ?? 0);
+    if (quantity > 0) {
+      byLocation.set(entry.locationId, [
+        ...(byLocation.get(entry.locationId) ?? []),
+        { lineId: entry.lineId, quantity },
+      ]);
+    }
+  }
+  return byLocation;
 }

@@ -7,19 +7,13 @@ import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
-import { consume, releaseUnits } from '../allocation/allocation.service.js';
+import { activeReservations, consume, releaseUnits } from '../allocation/index.js';
 import type { CarrierService } from '../carriers/carriers.service.js';
 import { productFactsBySku } from '../catalog/lookup.js';
-import { appendEvents, type NewEvent } from '../events/events.service.js';
-import { writeOff } from '../inventory/shelf.js';
+import { appendEvents, type NewEvent } from '../events/index.js';
+import { writeOff } from '../inventory/index.js';
 import { assertTransition, fulfillmentStatus } from '../orders/order-state.js';
-import {
-  lineHolder,
-  loadOrders,
-  type OrderState,
-  presentOrder,
-  quantitiesOf,
-} from '../orders/order-store.js';
+import { loadOrders, type OrderState, presentOrder, quantitiesOf } from '../orders/order-store.js';
 import type { OrderService } from '../orders/orders.service.js';
 import { settle } from '../orders/settle.js';
 import { type CarrierAdapter, httpCarrier, rateCardCarrier } from './carrier-adapter.js';
@@ -172,7 +166,7 @@ export function createShipmentService({
                quantity_scanned = least(quantity_scanned, quantity - ${item.quantity}),
                quantity_picked = least(quantity_picked, quantity - ${item.quantity})
          WHERE id = ${shipmentLine.id}`);
-      const released = await releaseUnits(tx, lineHolder(line.id), item.quantity, state.location.id);
+      const released = await releaseUnits(tx, line.id, item.quantity, state.location.id);
       line.quantityAllocated -= released;
       if (options.writeOff) {
         corrections.push({
@@ -278,24 +272,23 @@ export function createShipmentService({
     quantities: Map<number, number>,
     actor: string | null,
   ): Promise<void> {
-    const holders = state.lines.map((line) => lineHolder(line.orderLineId));
-    const active = await tx.execute<{ id: string; holder: string; quantity: number }>(sql`
-      SELECT id, holder, quantity FROM reservations
-       WHERE status = 'active' AND location_id = ${state.location.id}
-         AND holder = ANY(${sql.param(holders)}::text[])
-       ORDER BY id`);
+    const active = await activeReservations(
+      tx,
+      state.lines.map((line) => line.orderLineId),
+      state.location.id,
+    );
     const items: Array<{ reservationId: number; quantity: number }> = [];
     for (const line of state.lines) {
       let left = quantities.get(line.id) ?? 0;
-      for (const reservation of active.rows) {
+      for (const reservation of active) {
         if (left === 0) {
           break;
         }
-        if (reservation.holder !== lineHolder(line.orderLineId) || reservation.quantity === 0) {
+        if (reservation.orderLineId !== line.orderLineId || reservation.quantity === 0) {
           continue;
         }
         const take = Math.min(left, reservation.quantity);
-        items.push({ reservationId: Number(reservation.id), quantity: take });
+        items.push({ reservationId: reservation.id, quantity: take });
         reservation.quantity -= take;
         left -= take;
       }

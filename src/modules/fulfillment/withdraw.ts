@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { releaseUnits } from '../allocation/allocation.service.js';
-import { appendEvents } from '../events/events.service.js';
-import { loadShipments, presentShipment } from './shipment-store.js';
+import { releaseUnits } from '../allocation/index.js';
+import { appendEvents } from '../events/index.js';
+import { loadShipments, presentShipment, unshippedReservations } from './shipment-store.js';
 
 /** Units of an order line in shipments that have left the pending state: too late to cancel. */
 export async function unitsInProgress(tx: Executor, lineIds: number[]): Promise<Map<number, number>> {
@@ -83,25 +83,16 @@ export async function releaseCancelledUnits(
   quantity: number,
   reason: string,
 ): Promise<number> {
-  const holder = `order_line:${lineId}`;
   let released = 0;
   for (const [locationId, units] of await withdrawFromPending(tx, lineId, quantity, reason)) {
-    released += await releaseUnits(tx, holder, units, locationId);
+    released += await releaseUnits(tx, lineId, units, locationId);
   }
   // Reservations minus what shipments still in the building carry, per location: the free units.
-  const free = await tx.execute<{ location_id: string; free: number }>(sql`
-    SELECT r.location_id, (r.quantity - coalesce(s.quantity, 0))::int AS free
-      FROM (SELECT location_id, sum(quantity) AS quantity FROM reservations
-             WHERE holder = ${holder} AND status = 'active' GROUP BY 1) r
-      LEFT JOIN (SELECT sh.location_id, sum(sl.quantity) AS quantity
-                   FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id
-                  WHERE sl.order_line_id = ${lineId} AND sh.status IN ('pending', 'picking', 'packed')
-                  GROUP BY 1) s ON s.location_id = r.location_id
-     ORDER BY r.location_id DESC`);
-  for (const row of free.rows) {
-    const take = Math.min(quantity - released, row.free);
+  const free = [...(await unshippedReservations(tx, [lineId]))].sort(([a], [b]) => b - a);
+  for (const [locationId, [entry]] of free) {
+    const take = Math.min(quantity - released, entry?.quantity ?? 0);
     if (take > 0) {
-      released += await releaseUnits(tx, holder, take, Number(row.location_id));
+      released += await releaseUnits(tx, lineId, take, locationId);
     }
   }
   return released;

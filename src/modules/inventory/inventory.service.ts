@@ -24,11 +24,11 @@ import type {
 } from './inventory.schemas.js';
 import {
   appendMovements,
-  applyLevelChanges,
+  applyOnHandChanges,
   type Movement as LedgerRow,
-  type LevelChange,
   levelKey,
   lockLevels,
+  type OnHandChange,
 } from './levels.js';
 
 /** Who made a change, for the ledger. */
@@ -139,18 +139,17 @@ export function createInventoryService({ db, stockAdded }: { db: Db; stockAdded?
         throw invalid(errors, 'Some rows are invalid; nothing was applied');
       }
 
-      const changes: LevelChange[] = [...levels.values()].map((level) => ({
+      const changes: OnHandChange[] = [...levels.values()].map((level) => ({
         levelId: level.id,
-        onHandDelta: (onHand.get(levelKey(level.productId, level.locationId)) ?? level.onHand) - level.onHand,
-        reservedDelta: 0,
+        delta: (onHand.get(levelKey(level.productId, level.locationId)) ?? level.onHand) - level.onHand,
       }));
       await withAvailabilityEvents(
         tx,
         resolved.map((row) => row.productId),
         async () => {
-          await applyLevelChanges(
+          await applyOnHandChanges(
             tx,
-            changes.filter((change) => change.onHandDelta !== 0),
+            changes.filter((change) => change.delta !== 0),
           );
           await appendMovements(tx, movements);
         },
@@ -408,7 +407,7 @@ async function openShortfalls(
     holders: string[];
   }>(sql`
     SELECT p.sku, loc.code AS location, l.on_hand, l.reserved,
-           coalesce(array_agg(DISTINCT r.holder) FILTER (WHERE r.holder IS NOT NULL), '{}') AS holders
+           coalesce(array_agg(DISTINCT 'order_line:' || r.order_line_id) FILTER (WHERE r.order_line_id IS NOT NULL), '{}') AS holders
       FROM inventory_levels l
       JOIN products p ON p.id = l.product_id
       JOIN locations loc ON loc.id = l.location_id

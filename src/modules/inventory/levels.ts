@@ -67,30 +67,30 @@ export async function lockLevels(
   );
 }
 
-export interface LevelChange {
+export interface OnHandChange {
   levelId: number;
-  onHandDelta: number;
-  reservedDelta: number;
+  delta: number;
 }
 
-/** The UPDATE applying deltas to locked levels; the table's checks keep both columns >= 0. */
-export function levelChangesUpdate(changes: LevelChange[]): SQL | undefined {
+/**
+ * The UPDATE applying on_hand deltas to locked levels; the table's check keeps on_hand >= 0. `reserved`
+ * is the allocation module's column: it changes it with its own statement.
+ */
+export function onHandUpdate(changes: OnHandChange[]): SQL | undefined {
   if (changes.length === 0) {
     return undefined;
   }
   return sql`
-    UPDATE inventory_levels l
-       SET on_hand = l.on_hand + v.on_hand_delta, reserved = l.reserved + v.reserved_delta, updated_at = now()
-      FROM (SELECT id, sum(on_hand_delta)::int AS on_hand_delta, sum(reserved_delta)::int AS reserved_delta
-              FROM unnest(${sql.param(changes.map((c) => c.levelId))}::bigint[], ${sql.param(changes.map((c) => c.onHandDelta))}::int[],
-                          ${sql.param(changes.map((c) => c.reservedDelta))}::int[]) AS u(id, on_hand_delta, reserved_delta)
+    UPDATE inventory_levels l SET on_hand = l.on_hand + v.delta, updated_at = now()
+      FROM (SELECT id, sum(delta)::int AS delta
+              FROM unnest(${sql.param(changes.map((c) => c.levelId))}::bigint[], ${sql.param(changes.map((c) => c.delta))}::int[]) AS u(id, delta)
              GROUP BY id) v
      WHERE l.id = v.id`;
 }
 
-/** Applies deltas to locked levels in one statement. */
-export async function applyLevelChanges(tx: Executor, changes: LevelChange[]): Promise<void> {
-  const update = levelChangesUpdate(changes);
+/** Applies on_hand deltas to locked levels in one statement. */
+export async function applyOnHandChanges(tx: Executor, changes: OnHandChange[]): Promise<void> {
+  const update = onHandUpdate(changes);
   if (update) {
     await tx.execute(update);
   }
@@ -117,4 +117,37 @@ export async function appendMovements(tx: Executor, movements: Movement[]): Prom
                          ${sql.param(movements.map((m) => m.reason))}::movement_reason[], ${sql.param(movements.map((m) => m.quantityChange))}::int[],
                          ${sql.param(movements.map((m) => m.onHandAfter))}::int[], ${sql.param(movements.map((m) => m.reference))}::text[],
                          ${sql.param(movements.map((m) => m.apiKeyId))}::uuid[])`);
+}
+
+/** A shipment's units that left the building, at a level the caller has locked. */
+export interface Sale {
+  levelId: number;
+  productId: number;
+  locationId: number;
+  quantity: number;
+  onHandAfter: number;
+}
+
+/** Units that left in a shipment: on_hand drops and the ledger records a `sale`, under the caller's locks. */
+export async function recordSales(
+  tx: Executor,
+  sales: Sale[],
+  source: { reference: string; apiKeyId: string | null },
+): Promise<void> {
+  await applyOnHandChanges(
+    tx,
+    sales.map((sale) => ({ levelId: sale.levelId, delta: -sale.quantity })),
+  );
+  await appendMovements(
+    tx,
+    sales.map((sale) => ({
+      productId: sale.productId,
+      locationId: sale.locationId,
+      reason: 'sale',
+      quantityChange: -sale.quantity,
+      onHandAfter: sale.onHandAfter,
+      reference: source.reference,
+      apiKeyId: source.apiKeyId,
+    })),
+  );
 }

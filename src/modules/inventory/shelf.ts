@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/client.js';
 import { withAvailabilityEvents } from './availability.js';
-import { appendMovements, applyLevelChanges, levelKey, lockLevels, type Movement } from './levels.js';
+import { appendMovements, applyOnHandChanges, levelKey, lockLevels, type Movement } from './levels.js';
 
 /** Units of one product at one location that go onto or come off the shelf. */
 export interface ShelfChange {
@@ -45,13 +45,13 @@ async function changeShelf(
       reference: source.reference,
       apiKeyId: source.apiKeyId,
     });
-    return [{ levelId: level.id, onHandDelta: delta, reservedDelta: 0 }];
+    return [{ levelId: level.id, delta }];
   });
   await withAvailabilityEvents(
     tx,
     wanted.map((item) => item.productId),
     async () => {
-      await applyLevelChanges(tx, changes);
+      await applyOnHandChanges(tx, changes);
       await appendMovements(tx, movements);
     },
   );

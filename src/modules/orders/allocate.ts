@@ -1,11 +1,11 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { type ReservedUnits, reserve } from '../allocation/allocation.service.js';
-import type { Planner } from '../allocation/plan.js';
-import type { NewEvent } from '../events/events.service.js';
+import type { Planner } from '../allocation/index.js';
+import { type ReservedUnits, reserve } from '../allocation/index.js';
+import type { NewEvent } from '../events/index.js';
 import type { HoldNeed } from './checks.js';
 import { unallocated } from './order-state.js';
-import { type LineRow, lineHolder, quantitiesOf } from './order-store.js';
+import { type LineRow, quantitiesOf } from './order-store.js';
 
 /** What allocation needs to know about the order's channel. */
 export interface ChannelPolicy {
@@ -42,7 +42,7 @@ export async function allocateLines(
   const demand = lines
     .filter((line) => unallocated(quantitiesOf(line)) > 0)
     .map((line) => ({
-      key: lineHolder(line.id),
+      key: line.id,
       productId: line.productId,
       quantity: unallocated(quantitiesOf(line)),
     }));
@@ -57,7 +57,7 @@ export async function allocateLines(
     ...collect,
   });
   if (!result.ok) {
-    const skuOf = new Map(lines.map((line) => [lineHolder(line.id), line.sku]));
+    const skuOf = new Map(lines.map((line) => [line.id, line.sku]));
     const short = result.shortages.map((s) => ({ sku: skuOf.get(s.key) ?? '', missing: s.quantity }));
     return {
       lines,
@@ -69,12 +69,12 @@ export async function allocateLines(
       },
     };
   }
-  const got = new Map<string, number>();
+  const got = new Map<number, number>();
   for (const reservation of result.reservations) {
-    got.set(reservation.holder, (got.get(reservation.holder) ?? 0) + reservation.quantity);
+    got.set(reservation.orderLineId, (got.get(reservation.orderLineId) ?? 0) + reservation.quantity);
   }
   const updated = lines.map((line) => {
-    const allocated = line.quantityAllocated + (got.get(lineHolder(line.id)) ?? 0);
+    const allocated = line.quantityAllocated + (got.get(line.id) ?? 0);
     const open = line.quantity - line.quantityCancelled - line.quantityShipped - allocated;
     return { ...line, quantityAllocated: allocated, quantityBackordered: channel.allowBackorders ? open : 0 };
   });

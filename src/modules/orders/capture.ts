@@ -1,10 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { orders } from '../../db/schema/index.js';
-import { reserve } from '../allocation/allocation.service.js';
-import type { Plan } from '../allocation/plan.js';
-import { eventsInsert, type NewEvent } from '../events/events.service.js';
-import { type Sellable, sellableSelect, toSellableRows } from '../inventory/sellable.js';
+import type { Plan } from '../allocation/index.js';
+import { reserve } from '../allocation/index.js';
+import { eventsInsert, type NewEvent } from '../events/index.js';
+import { type Sellable, sellableSelect, toSellableRows } from '../inventory/index.js';
 import type { RoutingSession } from '../routing/routing.service.js';
 import type { ChannelPolicy } from './allocate.js';
 import type { HoldNeed } from './checks.js';
@@ -12,7 +12,6 @@ import { assertTransition, releaseDue, settledStatus } from './order-state.js';
 import {
   type HoldRow,
   type LineRow,
-  lineHolder,
   type OrderRow,
   presentHold,
   presentOrder,
@@ -96,7 +95,7 @@ export async function writeCapture(
       planner: routing.planner,
       channel,
       demand: lines.map((line) => ({
-        key: lineHolder(line.id),
+        key: line.id,
         productId: line.productId,
         quantity: line.quantity,
       })),
@@ -105,6 +104,8 @@ export async function writeCapture(
       locked: toSellableRows(drawn.levels ?? undefined),
       events,
       writes,
+      // A repeat of the order inserts no order row, hence no lines for the reservations to point to.
+      onlyIf: sql`EXISTS (SELECT 1 FROM o)`,
     });
     const review = routing.decision()?.review;
     if (review) {
@@ -113,24 +114,24 @@ export async function writeCapture(
     } else if (result.ok) {
       plan = {
         allocations: result.reservations.map((r) => ({
-          key: r.holder,
+          key: r.orderLineId,
           productId: r.productId,
           locationId: r.locationId,
           quantity: r.quantity,
         })),
         unfilled: result.unfilled,
       };
-      const reserved = new Map<string, number>();
+      const reserved = new Map<number, number>();
       for (const r of result.reservations) {
-        reserved.set(r.holder, (reserved.get(r.holder) ?? 0) + r.quantity);
+        reserved.set(r.orderLineId, (reserved.get(r.orderLineId) ?? 0) + r.quantity);
         reservations.push({
-          lineId: Number(r.holder.slice('order_line:'.length)),
+          lineId: r.orderLineId,
           location: r.locationCode,
           quantity: r.quantity,
         });
       }
       lines = lines.map((line) => {
-        const allocated = reserved.get(lineHolder(line.id)) ?? 0;
+        const allocated = reserved.get(line.id) ?? 0;
         return {
           ...line,
           quantityAllocated: allocated,
@@ -138,7 +139,7 @@ export async function writeCapture(
         };
       });
     } else {
-      const skuOf = new Map(lines.map((line) => [lineHolder(line.id), line.sku]));
+      const skuOf = new Map(lines.map((line) => [line.id, line.sku]));
       const short = result.shortages.map((s) => ({ sku: skuOf.get(s.key) ?? '', missing: s.quantity }));
       needs.push({
         kind: 'stock',

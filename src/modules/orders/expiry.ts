@@ -2,10 +2,10 @@ import { sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import { inTransaction } from '../../db/transaction.js';
-import { release } from '../allocation/allocation.service.js';
-import { appendEvents } from '../events/events.service.js';
+import { linesWithExpiredReservations, releaseExpired } from '../allocation/index.js';
+import { appendEvents } from '../events/index.js';
 import { writeLineQuantities } from './allocate.js';
-import { lineHolder, loadOrders, presentOrder } from './order-store.js';
+import { loadOrders, presentOrder } from './order-store.js';
 
 /**
  * Releases the reservations of held orders once their channel's hold time has passed, so stock does
@@ -14,11 +14,9 @@ import { lineHolder, loadOrders, presentOrder } from './order-store.js';
  */
 export async function releaseExpiredReservations(db: Db, clock: Clock, batch = 100): Promise<number> {
   const now = clock.now();
+  const lineIds = await linesWithExpiredReservations(db, now, batch);
   const due = await db.execute<{ order_id: string }>(sql`
-    SELECT DISTINCT ol.order_id FROM reservations r
-      JOIN order_lines ol ON ol.id = substr(r.holder, 12)::bigint
-     WHERE r.status = 'active' AND r.expires_at IS NOT NULL AND r.expires_at <= ${now} AND r.holder LIKE 'order_line:%'
-     LIMIT ${batch}`);
+    SELECT DISTINCT order_id FROM order_lines WHERE id = ANY(${sql.param(lineIds)}::bigint[])`);
   let released = 0;
   for (const { order_id: orderId } of due.rows) {
     released += await inTransaction(db, async (tx) => {
@@ -27,16 +25,16 @@ export async function releaseExpiredReservations(db: Db, clock: Clock, batch = 1
       if (!state) {
         return 0;
       }
-      const expired = await tx.execute<{ id: string }>(sql`
-        SELECT id FROM reservations
-         WHERE status = 'active' AND expires_at <= ${now}
-           AND holder = ANY(${sql.param(state.lines.map((line) => lineHolder(line.id)))}::text[])`);
-      const freed = await release(tx, { ids: expired.rows.map((row) => Number(row.id)) });
+      const freed = await releaseExpired(
+        tx,
+        state.lines.map((line) => line.id),
+        now,
+      );
       const lines = state.lines.map((line) => ({
         ...line,
         quantityAllocated:
           line.quantityAllocated -
-          freed.filter((r) => r.holder === lineHolder(line.id)).reduce((sum, r) => sum + r.quantity, 0),
+          freed.filter((r) => r.orderLineId === line.id).reduce((sum, r) => sum + r.quantity, 0),
       }));
       await writeLineQuantities(tx, lines);
       const [after] = await loadOrders(tx, [orderId]);

@@ -1,6 +1,7 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { channels, holds, orderLines, orders } from '../../db/schema/index.js';
+import { activeReservations } from '../allocation/index.js';
 import type { LineQuantities } from './order-state.js';
 import type { HoldViewType, OrderView } from './orders.schemas.js';
 
@@ -9,8 +10,6 @@ import type { HoldViewType, OrderView } from './orders.schemas.js';
 export type OrderRow = typeof orders.$inferSelect;
 export type LineRow = typeof orderLines.$inferSelect;
 export type HoldRow = typeof holds.$inferSelect;
-
-export const lineHolder = (lineId: number) => `order_line:${lineId}`;
 
 /** A line's quantities as the order state machine reads them. */
 export const quantitiesOf = (line: LineRow): LineQuantities => ({
@@ -146,19 +145,13 @@ export async function loadOrders(
   const orderRows = options.lock ? await selectOrders.for('update', { of: orders }) : await selectOrders;
   // One client runs one query at a time: these go one after another.
   const lines = await tx.select().from(orderLines).where(inArray(orderLines.orderId, ids));
-  const reservationRows = await tx.execute<{ line_id: string; location: string; quantity: number }>(sql`
-    SELECT substr(r.holder, 12)::bigint AS line_id, loc.code AS location, r.quantity
-      FROM reservations r JOIN locations loc ON loc.id = r.location_id
-     WHERE r.status = 'active'
-       AND r.holder = ANY(${sql.param(lines.map((line) => lineHolder(line.id)))}::text[])
-     ORDER BY r.id`);
+  const held = await activeReservations(
+    tx,
+    lines.map((line) => line.id),
+  );
   const orderHolds = await tx.select().from(holds).where(inArray(holds.orderId, ids));
   const orderOfLine = new Map(lines.map((line) => [line.id, line.orderId]));
-  const reserved = reservationRows.rows.map((r) => ({
-    lineId: Number(r.line_id),
-    location: r.location,
-    quantity: r.quantity,
-  }));
+  const reserved = held.map((r) => ({ lineId: r.orderLineId, location: r.location, quantity: r.quantity }));
   return orderRows.map(({ order, channel }) => ({
     order,
     channel,

@@ -7,9 +7,9 @@ import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, type FieldError, invalid, notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
-import { release, releaseUnits } from '../allocation/allocation.service.js';
+import { forgetReleased, release, releaseUnits } from '../allocation/index.js';
 import { productFactsBySku } from '../catalog/lookup.js';
-import { appendEvents } from '../events/events.service.js';
+import { appendEvents } from '../events/index.js';
 import { evaluateFraud, type FraudFacts } from '../fraud/evaluate.js';
 import type { FraudService } from '../fraud/fraud.service.js';
 import { releaseCancelledUnits, unitsInProgress } from '../fulfillment/withdraw.js';
@@ -18,7 +18,7 @@ import { type ChannelPolicy, orderPriority, writeLineQuantities } from './alloca
 import { CapacityTaken, type CaptureDraft, RepeatedOrder, writeCapture } from './capture.js';
 import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
 import { editable, type OrderStatus } from './order-state.js';
-import { lineHolder, loadOrders, type OrderState, presentOrder } from './order-store.js';
+import { loadOrders, type OrderState, presentOrder } from './order-store.js';
 import type { CancelOrder, CreateOrder, OrderView, PaymentUpdate, UpdateOrder } from './orders.schemas.js';
 import { settle } from './settle.js';
 
@@ -602,7 +602,9 @@ export function createOrderService({
             const kept = state.lines.filter((line) => skus.includes(line.sku));
             const removed = state.lines.filter((line) => !skus.includes(line.sku));
             if (removed.length > 0) {
-              await release(tx, { holders: removed.map((line) => lineHolder(line.id)) });
+              const removedIds = removed.map((line) => line.id);
+              await release(tx, { orderLineIds: removedIds });
+              await forgetReleased(tx, removedIds);
               await tx.delete(orderLines).where(
                 inArray(
                   orderLines.id,
@@ -616,7 +618,7 @@ export function createOrderService({
               const existing = kept.find((k) => k.sku === line.sku);
               const keep = Math.min(existing?.quantityAllocated ?? 0, line.quantity);
               if (existing && existing.quantityAllocated > keep) {
-                await releaseUnits(tx, lineHolder(existing.id), existing.quantityAllocated - keep);
+                await releaseUnits(tx, existing.id, existing.quantityAllocated - keep);
               }
               const values = {
                 quantity: line.quantity,

@@ -3,21 +3,14 @@ import type { Clock } from '../../clock.js';
 import { writeTogether } from '../../db/batch.js';
 import type { Executor } from '../../db/client.js';
 import { holds } from '../../db/schema/index.js';
-import { setReservationExpiry } from '../allocation/allocation.service.js';
-import type { Plan } from '../allocation/plan.js';
-import { eventsInsert, type NewEvent } from '../events/events.service.js';
+import type { Plan } from '../allocation/index.js';
+import { activeReservations, setReservationExpiry } from '../allocation/index.js';
+import { eventsInsert, type NewEvent } from '../events/index.js';
 import type { RoutingSession } from '../routing/routing.service.js';
 import { allocateLines, type ChannelPolicy, lineQuantitiesUpdate } from './allocate.js';
 import type { HoldNeed } from './checks.js';
 import { assertTransition, settledStatus } from './order-state.js';
-import {
-  type HoldRow,
-  lineHolder,
-  type OrderState,
-  presentHold,
-  presentOrder,
-  quantitiesOf,
-} from './order-store.js';
+import { type HoldRow, type OrderState, presentHold, presentOrder, quantitiesOf } from './order-store.js';
 
 /** The queue each kind of hold is worked in. */
 export const queueOf: Record<HoldRow['kind'], string> = {
@@ -122,7 +115,7 @@ export async function settle(
   const expiresAt = wasHeld ? new Date(now.getTime() + channel.heldReservationMinutes * 60_000) : null;
 
   if (input.reloadReservations) {
-    current.reservations = await activeReservations(tx, current);
+    current.reservations = await reservationsOf(tx, current);
   }
   const hadReservations = current.reservations.length > 0;
   let promised: string | null | undefined;
@@ -136,7 +129,7 @@ export async function settle(
     // Stock reserved now counts against its locations' day, and sets the order's promised date.
     const reservedNow: Plan = {
       allocations: outcome.reserved.map((r) => ({
-        key: r.holder,
+        key: r.orderLineId,
         productId: r.productId,
         locationId: r.locationId,
         quantity: r.quantity,
@@ -158,7 +151,7 @@ export async function settle(
     current.reservations = [
       ...current.reservations,
       ...outcome.reserved.map((r) => ({
-        lineId: Number(r.holder.slice('order_line:'.length)),
+        lineId: r.orderLineId,
         location: r.locationCode,
         quantity: r.quantity,
       })),
@@ -168,7 +161,7 @@ export async function settle(
     if (hadReservations) {
       await setReservationExpiry(
         tx,
-        current.lines.map((line) => lineHolder(line.id)),
+        current.lines.map((line) => line.id),
         held() ? expiresAt : null,
       );
     }
@@ -246,15 +239,10 @@ export async function settle(
   return current;
 }
 
-async function activeReservations(tx: Executor, state: OrderState) {
-  const result = await tx.execute<{ holder: string; location: string; quantity: number }>(sql`
-    SELECT r.holder, loc.code AS location, r.quantity
-      FROM reservations r JOIN locations loc ON loc.id = r.location_id
-     WHERE r.status = 'active' AND r.holder = ANY(${sql.param(state.lines.map((line) => lineHolder(line.id)))}::text[])
-     ORDER BY r.id`);
-  return result.rows.map((row) => ({
-    lineId: Number(row.holder.slice('order_line:'.length)),
-    location: row.location,
-    quantity: row.quantity,
-  }));
+async function reservationsOf(tx: Executor, state: OrderState) {
+  const held = await activeReservations(
+    tx,
+    state.lines.map((line) => line.id),
+  );
+  return held.map((r) => ({ lineId: r.orderLineId, location: r.location, quantity: r.quantity }));
 }

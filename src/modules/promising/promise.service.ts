@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import { bodyError, type FieldError, invalid } from '../../errors.js';
 import type { CarrierService, ServiceRate } from '../carriers/carriers.service.js';
 import { distanceKm, placeAddress } from '../geo/geo.js';
-import { locationAvailability } from '../inventory/availability.js';
+import { locationAvailability } from '../inventory/index.js';
 import { demandOf, earliestDelivery, plansFor, promiseOptions, type ShipFrom } from './options.js';
 import type { PromiseRequest, PromiseView } from './promise.schemas.js';
 import { createShipFromCache } from './ship-from-cache.js';

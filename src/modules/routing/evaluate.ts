@@ -1,5 +1,5 @@
 import jsonLogic from 'json-logic-js';
-import type { Demand, Plan, PlannedAllocation } from '../allocation/plan.js';
+import type { Demand, Plan, PlannedAllocation } from '../allocation/index.js';
 import type { Eligibility, RoutingAction, RoutingFacts, RuleSet, Strategy } from './rules.js';
 
 /**

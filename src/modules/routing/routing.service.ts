@@ -6,13 +6,13 @@ import { inTransaction } from '../../db/transaction.js';
 import { type FieldError, invalid, notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import type { Address } from '../addresses/address.schemas.js';
-import { candidatesFor } from '../allocation/allocation.service.js';
-import type { Plan, Planner } from '../allocation/plan.js';
+import type { Plan, Planner } from '../allocation/index.js';
+import { candidatesFor } from '../allocation/index.js';
 import type { CarrierService, ServiceRate } from '../carriers/carriers.service.js';
 import { quote } from '../carriers/rate-card.js';
 import { channelByCode, productFactsBySku } from '../catalog/lookup.js';
 import { distanceKm, type Place, placeAddress } from '../geo/geo.js';
-import { type Sellable, sellableSelect, toSellableRows } from '../inventory/sellable.js';
+import { type Sellable, sellableSelect, toSellableRows } from '../inventory/index.js';
 import { orderPriority } from '../orders/allocate.js';
 import { localDate } from '../promising/calendar.js';
 import { promisedDelivery } from '../promising/promise.service.js';
@@ -300,7 +300,7 @@ export function createRoutingService({
       }
       const products = [...facts.values()];
       const demand = input.lines.map((line, i) => ({
-        key: String(i),
+        key: i,
         productId: facts.get(line.sku)?.id ?? 0,
         quantity: line.quantity,
       }));

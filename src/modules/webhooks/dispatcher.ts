@@ -5,7 +5,7 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { Db, Tx } from '../../db/client.js';
 import { guardedLookup, outgoingUrlProblem } from '../../http/url-guard.js';
-import { appendEvents, type EventRow, eventColumns, presentEvent } from '../events/events.service.js';
+import { appendEvents, type EventRow, eventColumns, presentEvent } from '../events/index.js';
 import { signedHeaders } from './signing.js';
 
 /** A claimed delivery with what its request needs. */

@@ -7,7 +7,7 @@ import { AppError, conflict, type FieldError, invalid, notFound } from '../../er
 import type { Caller } from '../../http/caller.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { outgoingUrlProblem } from '../../http/url-guard.js';
-import { patternProblem } from '../events/event-types.js';
+import type { EventCatalog } from '../events/index.js';
 import { generateSigningSecret } from './signing.js';
 import {
   type CreateSubscription,
@@ -84,7 +84,14 @@ type AttemptRow = typeof webhookAttempts.$inferSelect;
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
 
-export function createWebhookService({ db, config }: { db: Db; config: Config }) {
+export interface WebhookServiceDeps {
+  db: Db;
+  config: Config;
+  /** Subscription patterns must match a known event type. */
+  eventCatalog: Pick<EventCatalog, 'patternProblem'>;
+}
+
+export function createWebhookService({ db, config, eventCatalog }: WebhookServiceDeps) {
   /** The subscription if `caller` may see it (a channel-bound key sees its channel's only), else 404. */
   async function visible(id: string, caller: Caller, tx: Executor = db): Promise<SubscriptionRow> {
     const [row] = await tx
@@ -115,7 +122,7 @@ export function createWebhookService({ db, config }: { db: Db; config: Config })
       }
     }
     input.event_types?.forEach((pattern, i) => {
-      const problem = patternProblem(pattern);
+      const problem = eventCatalog.patternProblem(pattern);
       if (problem) {
         errors.push({ in: 'body', pointer: `/event_types/${i}`, detail: problem });
       }

@@ -3,10 +3,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../../src/db/client.js';
 import { sqlState } from '../../../src/db/pg-errors.js';
-import { release, reserve } from '../../../src/modules/allocation/allocation.service.js';
+import { release, reserve } from '../../../src/modules/allocation/index.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, receive } from '../../helpers/factories.js';
-import { brokenInvariants, idsOf } from '../../helpers/stock.js';
+import { brokenInvariants, holderLines, idsOf } from '../../helpers/stock.js';
 
 // Long enough to interleave thousands of transactions; STRESS_SECONDS raises it for a soak run.
 const stressSeconds = Number(process.env.STRESS_SECONDS ?? 10);
@@ -43,9 +43,11 @@ async function flashSale(onHand: number[]) {
     await receive(t, [{ sku: product.sku, location: location.code, delta }]);
   }
   const ids = await idsOf(t, { channel: channel.code, skus: [product.sku] });
+  const channelId = ids.channels.get(channel.code) ?? 0;
   return {
-    channel: { id: ids.channels.get(channel.code) ?? 0, code: channel.code },
+    channel: { id: channelId, code: channel.code },
     productId: ids.products.get(product.sku) ?? 0,
+    lines: await holderLines(t, channelId, 200),
   };
 }
 
@@ -65,7 +67,7 @@ describe('reservations under real concurrency', () => {
         t.db.transaction((tx) =>
           reserve(tx, {
             channel: sale.channel,
-            demand: [{ key: `order_line:${i}`, productId: sale.productId, quantity: 1 }],
+            demand: [{ key: sale.lines[i] ?? 0, productId: sale.productId, quantity: 1 }],
           }),
         ),
       ),
@@ -84,7 +86,7 @@ describe('reservations under real concurrency', () => {
         (i % 2 === 0 ? a : b).db.transaction((tx) =>
           reserve(tx, {
             channel: sale.channel,
-            demand: [{ key: `r:${i}`, productId: sale.productId, quantity: 1 }],
+            demand: [{ key: sale.lines[i] ?? 0, productId: sale.productId, quantity: 1 }],
           }),
         ),
       ),
@@ -113,22 +115,24 @@ describe('reservations under real concurrency', () => {
       const ids = await idsOf(t, { channel: channel.code, skus });
       const productIds = [...ids.products.values()];
       const channelRef = { id: ids.channels.get(channel.code) ?? 0, code: channel.code };
+      // More order lines than the workers can use up: every reservation takes a fresh one.
+      const spare = await holderLines(t, channelRef.id, 5000 * stressSeconds);
 
       const { db } = replica(8);
       const failures: unknown[] = [];
       let reservedCount = 0;
       let releasedCount = 0;
       const deadline = Date.now() + stressSeconds * 1000;
-      const worker = async (w: number) => {
-        const held: string[] = [];
-        for (let n = 0; Date.now() < deadline; n++) {
+      const worker = async () => {
+        const held: number[] = [];
+        while (Date.now() < deadline) {
           try {
             if (held.length > 0 && Math.random() < 0.45) {
-              const holder = held.splice(Math.floor(Math.random() * held.length), 1)[0] ?? '';
-              await db.transaction((tx) => release(tx, { holders: [holder] }));
+              const holder = held.splice(Math.floor(Math.random() * held.length), 1)[0] ?? 0;
+              await db.transaction((tx) => release(tx, { orderLineIds: [holder] }));
               releasedCount++;
             } else {
-              const holder = `w${w}:${n}`;
+              const holder = spare.pop() ?? 0;
               // Lines in random order, with repeats, so lock order cannot come from the input.
               const demand = Array.from({ length: 1 + Math.floor(Math.random() * 4) }, () => ({
                 key: holder,
@@ -148,7 +152,7 @@ describe('reservations under real concurrency', () => {
           }
         }
       };
-      await Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
+      await Promise.all(Array.from({ length: 8 }, () => worker()));
       expect(failures).toEqual([]);
       expect(reservedCount).toBeGreaterThan(100);
       expect(releasedCount).toBeGreaterThan(50);
@@ -170,7 +174,7 @@ describe('reservations under real concurrency', () => {
     const waiting = t.db.transaction((tx) =>
       reserve(tx, {
         channel: sale.channel,
-        demand: [{ key: 'late', productId: sale.productId, quantity: 5 }],
+        demand: [{ key: sale.lines[0] ?? 0, productId: sale.productId, quantity: 5 }],
       }),
     );
     await new Promise((resolve) => setTimeout(resolve, 100));

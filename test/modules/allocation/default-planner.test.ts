@@ -18,8 +18,8 @@ describe('the default planner', () => {
   it('ships everything from the highest-priority location that has it all', () => {
     const plan = defaultPlanner({
       demand: [
-        { key: 'a', productId: 1, quantity: 2 },
-        { key: 'b', productId: 2, quantity: 1 },
+        { key: 1, productId: 1, quantity: 2 },
+        { key: 2, productId: 2, quantity: 1 },
       ],
       candidates: [location(1, 9, { 1: 5 }), location(2, 1, { 1: 2, 2: 1 }), location(3, 5, { 1: 9, 2: 9 })],
     });
@@ -30,8 +30,8 @@ describe('the default planner', () => {
   it('counts repeated lines of one product together when choosing a single location', () => {
     const plan = defaultPlanner({
       demand: [
-        { key: 'a', productId: 1, quantity: 2 },
-        { key: 'b', productId: 1, quantity: 2 },
+        { key: 1, productId: 1, quantity: 2 },
+        { key: 2, productId: 1, quantity: 2 },
       ],
       candidates: [location(1, 9, { 1: 3 }), location(2, 1, { 1: 4 })],
     });
@@ -40,20 +40,20 @@ describe('the default planner', () => {
 
   it('otherwise fills by priority and reports what is missing', () => {
     const plan = defaultPlanner({
-      demand: [{ key: 'a', productId: 1, quantity: 10 }],
+      demand: [{ key: 1, productId: 1, quantity: 10 }],
       candidates: [location(1, 1, { 1: 3 }), location(2, 5, { 1: 4 })],
     });
     expect(plan.allocations.map((a) => [a.locationId, a.quantity])).toEqual([
       [2, 4],
       [1, 3],
     ]);
-    expect(plan.unfilled).toEqual([{ key: 'a', productId: 1, quantity: 3 }]);
+    expect(plan.unfilled).toEqual([{ key: 1, productId: 1, quantity: 3 }]);
   });
 
   const scenarios = fc.record({
     demand: fc.array(
       fc.record({
-        key: fc.constantFrom('a', 'b', 'c'),
+        key: fc.constantFrom(1, 2, 3),
         productId: fc.integer({ min: 1, max: 4 }),
         quantity: fc.integer({ min: 1, max: 8 }),
       }),

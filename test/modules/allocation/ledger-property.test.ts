@@ -1,16 +1,18 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consume, release, reserve } from '../../../src/modules/allocation/allocation.service.js';
+import { consume, release, reserve } from '../../../src/modules/allocation/index.js';
 import { createInventoryService } from '../../../src/modules/inventory/inventory.service.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, uniq } from '../../helpers/factories.js';
-import { brokenInvariants, idsOf } from '../../helpers/stock.js';
+import { brokenInvariants, holderLines, idsOf } from '../../helpers/stock.js';
 
 let t: TestApp;
 let channel: { id: number; code: string };
 let skus: string[];
 let locations: string[];
 let productIds: number[];
+/** Order lines that hold the reservations, one per reserve step. */
+let lines: number[];
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -20,6 +22,7 @@ beforeAll(async () => {
   const ids = await idsOf(t, { channel: created.code, skus });
   channel = { id: ids.channels.get(created.code) ?? 0, code: created.code };
   productIds = skus.map((sku) => ids.products.get(sku) ?? 0);
+  lines = await holderLines(t, channel.id, 2000);
 });
 afterAll(() => t.close());
 
@@ -50,7 +53,7 @@ describe('inventory invariants', () => {
     const actor = { apiKeyId: null };
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
-        const holders: string[] = [];
+        const holders: number[] = [];
         for (const s of steps) {
           const sku = skus[s.op === 'adjust' || s.op === 'count' ? s.item % 2 : 0] ?? '';
           const location =
@@ -71,7 +74,7 @@ describe('inventory invariants', () => {
               );
               break;
             case 'reserve': {
-              const holder = uniq('h');
+              const holder = lines.pop() ?? 0;
               const result = await t.db.transaction((tx) =>
                 reserve(tx, {
                   channel,
@@ -87,7 +90,7 @@ describe('inventory invariants', () => {
             case 'release':
               if (holders.length > 0) {
                 await t.db.transaction((tx) =>
-                  release(tx, { holders: [holders[s.pick % holders.length] ?? ''] }),
+                  release(tx, { orderLineIds: [holders[s.pick % holders.length] ?? 0] }),
                 );
               }
               break;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consume, release, reserve } from '../../../src/modules/allocation/allocation.service.js';
+import { consume, release, reserve } from '../../../src/modules/allocation/index.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, receive } from '../../helpers/factories.js';
-import { brokenInvariants, idsOf } from '../../helpers/stock.js';
+import { brokenInvariants, holderLines, idsOf } from '../../helpers/stock.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -20,8 +20,12 @@ async function scenario(stock: Array<{ delta: number; location?: Record<string, 
     await receive(t, [{ sku: product.sku, location: location.code, delta: entry.delta }]);
   }
   const ids = await idsOf(t, { channel: channel.code, skus: [product.sku], locations });
+  const channelId = ids.channels.get(channel.code) ?? 0;
+  const [a = 0, b = 0] = await holderLines(t, channelId, 2);
   return {
-    channel: { id: ids.channels.get(channel.code) ?? 0, code: channel.code },
+    /** Two order lines to hold reservations. */
+    lines: { a, b },
+    channel: { id: channelId, code: channel.code },
     productId: ids.products.get(product.sku) ?? 0,
     sku: product.sku,
     locationIds: locations.map((code) => ids.locations.get(code) ?? 0),
@@ -45,12 +49,12 @@ describe('the reservation engine', () => {
     const result = await t.db.transaction((tx) =>
       reserve(tx, {
         channel: s.channel,
-        demand: [{ key: 'order_line:a', productId: s.productId, quantity: 4 }],
+        demand: [{ key: s.lines.a, productId: s.productId, quantity: 4 }],
       }),
     );
     expect(result.ok).toBe(true);
-    expect(result.ok && result.reservations.map((r) => [r.locationId, r.quantity, r.holder])).toEqual([
-      [s.locationIds[1], 4, 'order_line:a'],
+    expect(result.ok && result.reservations.map((r) => [r.locationId, r.quantity, r.orderLineId])).toEqual([
+      [s.locationIds[1], 4, s.lines.a],
     ]);
     expect(await levels(s.productId)).toEqual([
       { location_id: String(s.locationIds[0]), on_hand: 10, reserved: 0 },
@@ -65,7 +69,7 @@ describe('the reservation engine', () => {
       { delta: 4, location: { priority: 9 } },
     ]);
     const result = await t.db.transaction((tx) =>
-      reserve(tx, { channel: s.channel, demand: [{ key: 'l', productId: s.productId, quantity: 6 }] }),
+      reserve(tx, { channel: s.channel, demand: [{ key: s.lines.a, productId: s.productId, quantity: 6 }] }),
     );
     expect(result.ok && result.reservations.map((r) => [r.locationId, r.quantity])).toEqual([
       [s.locationIds[1], 4],
@@ -77,12 +81,12 @@ describe('the reservation engine', () => {
     const s = await scenario([{ delta: 2 }]);
     const before = await levels(s.productId);
     const result = await t.db.transaction((tx) =>
-      reserve(tx, { channel: s.channel, demand: [{ key: 'l', productId: s.productId, quantity: 3 }] }),
+      reserve(tx, { channel: s.channel, demand: [{ key: s.lines.a, productId: s.productId, quantity: 3 }] }),
     );
     expect(result).toEqual({
       ok: false,
       reason: 'insufficient_stock',
-      shortages: [{ key: 'l', productId: s.productId, quantity: 1 }],
+      shortages: [{ key: s.lines.a, productId: s.productId, quantity: 1 }],
     });
     expect(await levels(s.productId)).toEqual(before);
   });
@@ -92,12 +96,12 @@ describe('the reservation engine', () => {
     const result = await t.db.transaction((tx) =>
       reserve(tx, {
         channel: s.channel,
-        demand: [{ key: 'l', productId: s.productId, quantity: 5 }],
+        demand: [{ key: s.lines.a, productId: s.productId, quantity: 5 }],
         allowPartial: true,
       }),
     );
     expect(result.ok && result.reservations.map((r) => r.quantity)).toEqual([2]);
-    expect(result.ok && result.unfilled).toEqual([{ key: 'l', productId: s.productId, quantity: 3 }]);
+    expect(result.ok && result.unfilled).toEqual([{ key: s.lines.a, productId: s.productId, quantity: 3 }]);
   });
 
   it('respects safety stock, inactive locations and locations serving other channels', async () => {
@@ -122,11 +126,11 @@ describe('the reservation engine', () => {
       },
     });
     const tooMuch = await t.db.transaction((tx) =>
-      reserve(tx, { channel: s.channel, demand: [{ key: 'l', productId: s.productId, quantity: 4 }] }),
+      reserve(tx, { channel: s.channel, demand: [{ key: s.lines.a, productId: s.productId, quantity: 4 }] }),
     );
     expect(tooMuch.ok).toBe(false);
     const fits = await t.db.transaction((tx) =>
-      reserve(tx, { channel: s.channel, demand: [{ key: 'l', productId: s.productId, quantity: 3 }] }),
+      reserve(tx, { channel: s.channel, demand: [{ key: s.lines.a, productId: s.productId, quantity: 3 }] }),
     );
     expect(fits.ok && fits.reservations.map((r) => r.locationId)).toEqual([s.locationIds[0]]);
   });
@@ -137,22 +141,22 @@ describe('the reservation engine', () => {
       reserve(tx, {
         channel: s.channel,
         demand: [
-          { key: 'keep', productId: s.productId, quantity: 1 },
-          { key: 'drop', productId: s.productId, quantity: 3 },
+          { key: s.lines.a, productId: s.productId, quantity: 1 },
+          { key: s.lines.b, productId: s.productId, quantity: 3 },
         ],
       }),
     );
-    const released = await t.db.transaction((tx) => release(tx, { holders: ['drop'] }));
-    expect(released.map((r) => [r.holder, r.quantity, r.status])).toEqual([['drop', 3, 'released']]);
+    const released = await t.db.transaction((tx) => release(tx, { orderLineIds: [s.lines.b] }));
+    expect(released.map((r) => [r.orderLineId, r.quantity, r.status])).toEqual([[s.lines.b, 3, 'released']]);
     expect((await levels(s.productId))[0]).toMatchObject({ on_hand: 5, reserved: 1 });
-    expect(await t.db.transaction((tx) => release(tx, { holders: ['drop'] }))).toEqual([]);
+    expect(await t.db.transaction((tx) => release(tx, { orderLineIds: [s.lines.b] }))).toEqual([]);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
   it('consumes reservations on shipment: on_hand and reserved drop, and the ledger records a sale', async () => {
     const s = await scenario([{ delta: 5 }]);
     const reserved = await t.db.transaction((tx) =>
-      reserve(tx, { channel: s.channel, demand: [{ key: 'ship', productId: s.productId, quantity: 4 }] }),
+      reserve(tx, { channel: s.channel, demand: [{ key: s.lines.a, productId: s.productId, quantity: 4 }] }),
     );
     const id = reserved.ok ? (reserved.reservations[0]?.id ?? 0) : 0;
     const partial = await t.db.transaction((tx) =>
@@ -186,7 +190,7 @@ describe('the reservation engine', () => {
       (await t.pool.query('SELECT coalesce(max(sequence), 0) AS n FROM events')).rows[0].n,
     );
     await t.db.transaction((tx) =>
-      reserve(tx, { channel: s.channel, demand: [{ key: 'e', productId: s.productId, quantity: 2 }] }),
+      reserve(tx, { channel: s.channel, demand: [{ key: s.lines.a, productId: s.productId, quantity: 2 }] }),
     );
     const events = await t.pool.query(
       "SELECT data FROM events WHERE sequence > $1 AND type = 'inventory.availability_changed' AND data->>'channel' = $2",

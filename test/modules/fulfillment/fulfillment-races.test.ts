@@ -210,7 +210,7 @@ async function brokenOrderInvariants(orderIds: string[], options: { released?: b
     `SELECT l.id, l.order_id, l.quantity, l.quantity_allocated AS allocated, l.quantity_backordered AS backordered,
             l.quantity_cancelled AS cancelled, l.quantity_shipped AS shipped,
             coalesce((SELECT sum(r.quantity) FROM reservations r
-                       WHERE r.holder = 'order_line:' || l.id AND r.status = 'active'), 0)::int AS reserved
+                       WHERE r.order_line_id = l.id AND r.status = 'active'), 0)::int AS reserved
        FROM order_lines l WHERE l.order_id = ANY($1::uuid[])`,
     [orderIds],
   );
@@ -226,8 +226,8 @@ async function brokenOrderInvariants(orderIds: string[], options: { released?: b
   // Per order line and location: units reserved there against units in shipments still in the building.
   const placed = await t.pool.query(
     `WITH r AS (
-       SELECT substr(r.holder, 12)::bigint AS line_id, r.location_id, sum(r.quantity)::int AS reserved
-         FROM reservations r JOIN order_lines l ON 'order_line:' || l.id = r.holder
+       SELECT r.order_line_id AS line_id, r.location_id, sum(r.quantity)::int AS reserved
+         FROM reservations r JOIN order_lines l ON l.id = r.order_line_id
         WHERE r.status = 'active' AND l.order_id = ANY($1::uuid[])
         GROUP BY 1, 2),
      s AS (

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reserve } from '../../../src/modules/allocation/allocation.service.js';
+import { reserve } from '../../../src/modules/allocation/index.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, receive, uniq } from '../../helpers/factories.js';
+import { holderLines } from '../../helpers/stock.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -187,15 +188,18 @@ describe('POST /v1/inventory/counts', () => {
         [channel.code, product.sku],
       )
     ).rows;
+    const [first = 0, second = 0] = await holderLines(t, Number(ids.channel), 2);
     const reserved = await t.db.transaction((tx) =>
       reserve(tx, {
         channel: { id: Number(ids.channel), code: channel.code },
         demand: [
-          { key: 'order_line:1', productId: Number(ids.product), quantity: 4 },
-          { key: 'order_line:2', productId: Number(ids.product), quantity: 4 },
+          { key: first, productId: Number(ids.product), quantity: 4 },
+          { key: second, productId: Number(ids.product), quantity: 4 },
         ],
       }),
     );
+    // Holders are named `order_line:<id>`, sorted as text.
+    const holders = [`order_line:${first}`, `order_line:${second}`].sort();
     expect(reserved.ok).toBe(true);
 
     const res = await count({
@@ -210,7 +214,7 @@ describe('POST /v1/inventory/counts', () => {
         on_hand: 5,
         reserved: 8,
         short_by: 3,
-        holders: ['order_line:1', 'order_line:2'],
+        holders,
       },
     ]);
     expect(await level(product.sku, location.code)).toMatchObject({ on_hand: 5, reserved: 8, available: 0 });
@@ -218,9 +222,7 @@ describe('POST /v1/inventory/counts', () => {
       "SELECT data FROM events WHERE type = 'inventory.shortfall' AND resource_id = $1",
       [`${product.sku}:${location.code}`],
     );
-    expect(events.rows).toEqual([
-      { data: expect.objectContaining({ short_by: 3, holders: ['order_line:1', 'order_line:2'] }) },
-    ]);
+    expect(events.rows).toEqual([{ data: expect.objectContaining({ short_by: 3, holders }) }]);
   });
 
   it('applies a 10,000-row count atomically', async () => {

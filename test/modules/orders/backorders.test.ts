@@ -304,7 +304,7 @@ describe('a channel that does not allow backorders', () => {
       reservations: [{ location, items: [{ sku, quantity: 3 }] }],
     });
     const expires = await t.pool.query(
-      "SELECT expires_at FROM reservations WHERE holder = 'order_line:' || $1::text AND status = 'active'",
+      "SELECT expires_at FROM reservations WHERE order_line_id = $1 AND status = 'active'",
       [order.lines[0].id],
     );
     expect(expires.rows).toEqual([{ expires_at: null }]);
@@ -329,7 +329,7 @@ describe('a channel that does not allow backorders', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ status: 'on_hold', lines: [{ allocated: 2 }] });
     const expires = await t.pool.query(
-      "SELECT expires_at FROM reservations WHERE holder = 'order_line:' || $1::text AND status = 'active'",
+      "SELECT expires_at FROM reservations WHERE order_line_id = $1 AND status = 'active'",
       [order.lines[0].id],
     );
     expect(expires.rows).toHaveLength(1);

@@ -116,10 +116,9 @@ describe('POST /v1/orders', () => {
       { id: String(order.lines[0].id), sku: product, quantity: 3, quantity_allocated: 3 },
     ]);
     const reservations = (
-      await t.pool.query(
-        "SELECT quantity, status, expires_at FROM reservations WHERE holder = 'order_line:' || $1::text",
-        [order.lines[0].id],
-      )
+      await t.pool.query('SELECT quantity, status, expires_at FROM reservations WHERE order_line_id = $1', [
+        order.lines[0].id,
+      ])
     ).rows;
     expect(reservations).toEqual([{ quantity: 3, status: 'active', expires_at: null }]);
     expect(await reservedOf(product)).toBe(3);

@@ -40,7 +40,7 @@ const reservationsOf = async (orderId: string) =>
   (
     await t.pool.query(
       `SELECT r.quantity, r.status, r.expires_at FROM reservations r
-         JOIN order_lines ol ON r.holder = 'order_line:' || ol.id WHERE ol.order_id = $1 ORDER BY r.id`,
+         JOIN order_lines ol ON r.order_line_id = ol.id WHERE ol.order_id = $1 ORDER BY r.id`,
       [orderId],
     )
   ).rows;

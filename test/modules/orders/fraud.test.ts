@@ -121,10 +121,9 @@ describe('fraud rules at capture', () => {
     });
     expect(order.cancel_reason).toMatch(/^fraud/);
     expect(await reservedOf(sku)).toBe(0);
-    const reservations = await t.pool.query(
-      "SELECT 1 FROM reservations WHERE holder = 'order_line:' || $1::text",
-      [order.lines[0].id],
-    );
+    const reservations = await t.pool.query('SELECT 1 FROM reservations WHERE order_line_id = $1', [
+      order.lines[0].id,
+    ]);
     expect(reservations.rowCount).toBe(0);
     const events = (
       await t.pool.query('SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence', [order.id])

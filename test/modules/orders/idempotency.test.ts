@@ -46,7 +46,7 @@ async function captureOverHttp(body: object, headers: Record<string, string> = {
 async function footprint(externalId: string, sku: string) {
   const orders = await t.pool.query('SELECT id FROM orders WHERE external_id = $1', [externalId]);
   const reservations = await t.pool.query(
-    `SELECT r.quantity FROM reservations r JOIN order_lines ol ON r.holder = 'order_line:' || ol.id
+    `SELECT r.quantity FROM reservations r JOIN order_lines ol ON r.order_line_id = ol.id
        JOIN orders o ON o.id = ol.order_id WHERE o.external_id = $1 AND r.status = 'active'`,
     [externalId],
   );

@@ -44,8 +44,8 @@ const reservedOf = async (sku: string) =>
 const reservationsOf = async (orderId: string) =>
   (
     await t.pool.query(
-      `SELECT r.id, r.holder, r.quantity, r.status, r.expires_at FROM reservations r
-         WHERE r.holder IN (SELECT 'order_line:' || id FROM order_lines WHERE order_id = $1) ORDER BY r.id`,
+      `SELECT r.id, r.order_line_id, r.quantity, r.status, r.expires_at FROM reservations r
+         WHERE r.order_line_id IN (SELECT id FROM order_lines WHERE order_id = $1) ORDER BY r.id`,
       [orderId],
     )
   ).rows;
@@ -489,9 +489,9 @@ describe('PATCH /v1/orders/{id}', () => {
     ]);
     expect([await reservedOf(a), await reservedOf(b), await reservedOf(c)]).toEqual([1, 0, 2]);
     const active = (await reservationsOf(order.id)).filter((r) => r.status === 'active');
-    expect(active.map((r) => [r.holder, r.quantity])).toEqual([
-      [`order_line:${edited.lines[0].id}`, 1],
-      [`order_line:${edited.lines[1].id}`, 2],
+    expect(active.map((r) => [Number(r.order_line_id), r.quantity])).toEqual([
+      [edited.lines[0].id, 1],
+      [edited.lines[1].id, 2],
     ]);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });

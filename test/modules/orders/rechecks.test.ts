@@ -113,8 +113,8 @@ describe('editing lines keeps what still applies', () => {
     expect(res.json()).toMatchObject({ status: 'on_hold', lines: [{ quantity: 4, allocated: 4 }] });
     expect(res.json().holds.map((h: { kind: string }) => h.kind)).toEqual(['payment']);
     const reservations = await t.pool.query(
-      'SELECT status, quantity FROM reservations WHERE holder = $1 ORDER BY id',
-      [`order_line:${order.lines[0].id}`],
+      'SELECT status, quantity FROM reservations WHERE order_line_id = $1 ORDER BY id',
+      [order.lines[0].id],
     );
     expect(reservations.rows).toEqual([{ status: 'active', quantity: 4 }]);
     expect(await brokenInvariants(t.pool)).toEqual([]);

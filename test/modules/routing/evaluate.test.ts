@@ -64,7 +64,13 @@ const input = (
   ...overrides,
 });
 
-const line = (key: string, productId: number, quantity: number): Demand => ({ key, productId, quantity });
+/** Demand lines are keyed by their order line: a, b and c stand for lines 1, 2 and 3. */
+const lineIds = { a: 1, b: 2, c: 3 } as const;
+const line = (name: keyof typeof lineIds, productId: number, quantity: number): Demand => ({
+  key: lineIds[name],
+  productId,
+  quantity,
+});
 
 describe('routing examples', () => {
   it('prefers one location that ships everything over a nearer split', () => {
@@ -193,8 +199,8 @@ describe('routing examples', () => {
         ruleSet: withAction({ ranking: ['min_splits'], split: { policy: 'none' } }),
       }),
     );
-    expect(decision.plan.allocations).toEqual([{ key: 'a', productId: 1, locationId: 2, quantity: 4 }]);
-    expect(decision.plan.unfilled).toEqual([{ key: 'a', productId: 1, quantity: 6 }]);
+    expect(decision.plan.allocations).toEqual([{ key: lineIds.a, productId: 1, locationId: 2, quantity: 4 }]);
+    expect(decision.plan.unfilled).toEqual([{ key: lineIds.a, productId: 1, quantity: 6 }]);
   });
 
   it('asks for a review when the chosen plan costs too much more than the cheapest', () => {
@@ -271,7 +277,7 @@ function build(s: Scenario, ranking = [...s.ranking]) {
       stock: c.stock,
     }),
   );
-  const demand = s.demand.map((d, i) => line(String(i), d.productId, d.quantity));
+  const demand = s.demand.map((d, i) => ({ key: i, productId: d.productId, quantity: d.quantity }));
   const action: RoutingAction = {
     ranking,
     split: s.maxShipments > 1 ? { policy: 'allowed', max_shipments: s.maxShipments } : { policy: 'none' },

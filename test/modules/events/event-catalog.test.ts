@@ -1,15 +1,18 @@
+import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
-import {
-  eventTypes,
-  knownEventTypes,
-  matchesPattern,
-  patternProblem,
-  typesMatching,
-  typesReadableWith,
-} from '../../../src/modules/events/event-types.js';
+import { createAppEventCatalog } from '../../../src/app.js';
+import { createEventCatalog, matchesPattern } from '../../../src/modules/events/event-catalog.js';
+import { shipmentEvents } from '../../../src/modules/fulfillment/shipment-events.js';
+import { inventoryEvents } from '../../../src/modules/inventory/inventory-events.js';
+import { orderEvents } from '../../../src/modules/orders/order-events.js';
+import { returnEvents } from '../../../src/modules/returns/return-events.js';
+import { webhookEvents } from '../../../src/modules/webhooks/webhook-events.js';
 import { generateOpenApiDocument } from '../../../src/openapi-document.js';
 
-describe('the event type registry', () => {
+const { types, patternProblem, typesMatching, typesReadableWith, isEventType, definitionOf } =
+  createAppEventCatalog();
+
+describe('the event catalog', () => {
   it('matches exact types, families and *', () => {
     expect(matchesPattern('*', 'order.created')).toBe(true);
     expect(matchesPattern('order.*', 'order.created')).toBe(true);
@@ -25,10 +28,16 @@ describe('the event type registry', () => {
     expect(patternProblem('webhook.delivery_exhausted')).toBeUndefined();
     expect(patternProblem('order.teleported')).toMatch(/is not an event type/);
     expect(patternProblem('ship.*')).toMatch(/matches no event type/);
+    expect(patternProblem('ship.*')).toBe(
+      '"ship.*" matches no event type; use `*`, a family such as `order.*`, or an exact type',
+    );
+    expect(patternProblem('order.teleported')).toBe(
+      `"order.teleported" is not an event type; the types are ${types.join(', ')}`,
+    );
   });
 
   it('gives each scope its types, and admin all of them', () => {
-    expect(typesReadableWith(['admin'])).toEqual(knownEventTypes);
+    expect(typesReadableWith(['admin'])).toEqual(types);
     const orderFamilies = ['order.', 'shipment.', 'return.', 'refund.'];
     expect(typesReadableWith(['orders:read']).every((t) => orderFamilies.some((f) => t.startsWith(f)))).toBe(
       true,
@@ -50,7 +59,11 @@ describe('the event type registry', () => {
         }
       >;
     };
-    expect(Object.keys(document.webhooks).sort()).toEqual(Object.keys(eventTypes).sort());
+    expect(Object.keys(document.webhooks).sort()).toEqual([...types].sort());
+    // In the order the modules declare them: orders, shipments, returns and refunds, inventory, webhooks.
+    expect(Object.keys(document.webhooks)).toEqual(
+      [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents].flatMap(Object.keys),
+    );
     const created = document.webhooks['order.created']?.post.requestBody.content['application/json']?.schema;
     expect(created?.properties.type?.const).toBe('order.created');
     expect(created?.properties).toHaveProperty(
@@ -58,6 +71,31 @@ describe('the event type registry', () => {
       '#/components/schemas/WebhookOrder',
     );
     expect(document.components.schemas.WebhookOrder).toHaveProperty(['properties', 'lines']);
+  });
+
+  it('knows the types the modules declare, sorted, and nothing else', () => {
+    expect(types).toEqual([...types].sort());
+    expect(types).toContain('order.created');
+    expect(types).toContain('refund.requested');
+    expect(isEventType('order.created')).toBe(true);
+    expect(isEventType('order.*')).toBe(false);
+    expect(isEventType('toString')).toBe(false);
+    expect(definitionOf('inventory.shortfall')).toBe(inventoryEvents['inventory.shortfall']);
+    expect(definitionOf('order.teleported')).toBeUndefined();
+  });
+
+  it('refuses a type declared by two modules', () => {
+    const data = Type.Object({});
+    const first = { 'parcel.lost': { scope: 'orders:read', summary: 'A parcel was lost', data } } as const;
+    const second = {
+      'parcel.found': { scope: 'orders:read', summary: 'A parcel was found', data },
+      'parcel.lost': { scope: 'inventory:read', summary: 'Lost again', data },
+    } as const;
+    expect(() => createEventCatalog([first, second])).toThrow('Event type "parcel.lost" is declared twice');
+    expect(() => createEventCatalog([orderEvents, shipmentEvents, orderEvents])).toThrow(
+      'Event type "order.created" is declared twice',
+    );
+    expect(createEventCatalog([first]).types).toEqual(['parcel.lost']);
   });
 });
 

@@ -1,0 +1,103 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationsFolder, runMigrations } from '../../src/db/migrate.js';
+import { createTestDatabase } from '../helpers/app.js';
+
+/** Applies the committed migrations up to and including `tag`, as a database deployed then would have. */
+async function migrateUpTo(url: string, tag: string): Promise<void> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'ordo-migrations-'));
+  try {
+    await cp(migrationsFolder, folder, { recursive: true });
+    const journalPath = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+    const last = journal.entries.findIndex((entry: { tag: string }) => entry.tag === tag);
+    journal.entries = journal.entries.slice(0, last + 1);
+    await writeFile(journalPath, JSON.stringify(journal));
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await migrate(drizzle(client), { migrationsFolder: folder });
+    await client.end();
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+describe('migration 0006: reservations point to their order line by a foreign key', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let client: pg.Client;
+  beforeAll(async () => {
+    database = await createTestDatabase({ template: null });
+    await migrateUpTo(database.url, '0005_webhooks');
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await database.drop();
+  });
+
+  it('converts `order_line:<id>` holders, and drops reservations whose line is gone, giving their units back', async () => {
+    const one = async (text: string, values: unknown[] = []) => (await client.query(text, values)).rows[0];
+    const channel = await one(`INSERT INTO channels (code, name) VALUES ('web', 'Web') RETURNING id`);
+    const product = await one(`INSERT INTO products (sku, name) VALUES ('SKU-1', 'Thing') RETURNING id`);
+    const location = await one(
+      `INSERT INTO locations (code, name, kind, address) VALUES ('DC', 'DC', 'warehouse', '{"country":"US"}') RETURNING id`,
+    );
+    // 3 units held by a live line, 4 by a line an edit deleted (a leak the old text holder allowed).
+    await client.query(
+      'INSERT INTO inventory_levels (product_id, location_id, on_hand, reserved) VALUES ($1, $2, 10, 7)',
+      [product.id, location.id],
+    );
+    const order = await one(
+      `INSERT INTO orders (channel_id, external_id, status, customer, customer_email, ship_to, address_key,
+                           currency, service_level, shipping_amount, discounts, subtotal, discount_total,
+                           tax_total, total, payment, priority, tags, metadata, placed_at)
+       VALUES ($1, 'EXT-1', 'allocated', '{"email":"a@example.com"}', 'a@example.com', '{"country":"US"}', 'k',
+               'USD', 'standard', 0, '[]', 0, 0, 0, 0, '{"status":"captured","amount":0}', 0, '{}', '{}', now())
+       RETURNING id`,
+      [channel.id],
+    );
+    const line = await one(
+      `INSERT INTO order_lines (order_id, line_number, product_id, sku, quantity, unit_price)
+       VALUES ($1, 1, $2, 'SKU-1', 5, 100) RETURNING id`,
+      [order.id, product.id],
+    );
+    const reserve = (holder: string, quantity: number, status: string) =>
+      client.query(
+        `INSERT INTO reservations (holder, channel_id, product_id, location_id, quantity, status)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [holder, channel.id, product.id, location.id, quantity, status],
+      );
+    await reserve(`order_line:${line.id}`, 3, 'active');
+    await reserve(`order_line:${line.id}`, 2, 'released');
+    await reserve('order_line:999999', 4, 'active');
+    await reserve('order_line:999998', 1, 'released');
+
+    await runMigrations(database.url);
+
+    const { rows } = await client.query(
+      'SELECT order_line_id, quantity, status FROM reservations ORDER BY id',
+    );
+    expect(rows).toEqual([
+      { order_line_id: String(line.id), quantity: 3, status: 'active' },
+      { order_line_id: String(line.id), quantity: 2, status: 'released' },
+    ]);
+    expect(await one('SELECT on_hand, reserved FROM inventory_levels')).toEqual({ on_hand: 10, reserved: 3 });
+    const holder = await client.query(
+      "SELECT 1 FROM information_schema.columns WHERE table_name = 'reservations' AND column_name = 'holder'",
+    );
+    expect(holder.rowCount).toBe(0);
+    await expect(
+      client.query(
+        `INSERT INTO reservations (order_line_id, channel_id, product_id, location_id, quantity)
+         VALUES (999999, $1, $2, $3, 1)`,
+        [channel.id, product.id, location.id],
+      ),
+    ).rejects.toMatchObject({ code: '23503' });
+  });
+});
