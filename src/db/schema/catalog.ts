@@ -14,7 +14,7 @@ import {
   timestamp,
 } from 'drizzle-orm/pg-core';
 import type { Address } from '../../modules/addresses/address.schemas.js';
-import type { returnReasons } from './returns.js';
+import type { returnReasons } from './return-reasons.js';
 
 export interface ReturnPolicy {
   return_window_days: number;

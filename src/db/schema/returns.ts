@@ -14,6 +14,9 @@ import {
 import { apiKeys } from './auth.js';
 import { locations, products } from './catalog.js';
 import { orderLines, orders } from './orders.js';
+import { returnReasons } from './return-reasons.js';
+
+export { returnReasons };
 
 export const returnStatuses = [
   'requested',
@@ -26,16 +29,6 @@ export const returnStatuses = [
 ] as const;
 export const returnStatus = pgEnum('return_status', returnStatuses);
 
-export const returnReasons = [
-  'damaged',
-  'defective',
-  'wrong_item',
-  'not_as_described',
-  'size_or_fit',
-  'no_longer_needed',
-  'arrived_late',
-  'other',
-] as const;
 export const returnReason = pgEnum('return_reason', returnReasons);
 
 /** An RMA: units of an order's shipped lines coming back, inside the order's own record. */

@@ -103,7 +103,3 @@ export async function writeLineQuantities(tx: Executor, lines: LineRow[]): Promi
     await tx.execute(update);
   }
 }
-
-/** Service level first (same-day before express before standard), then the channel's priority. */
-export const orderPriority = (serviceLevel: string, channelPriority: number) =>
-  (({ same_day: 2000, express: 1000 })[serviceLevel] ?? 0) + channelPriority;

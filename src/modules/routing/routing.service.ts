@@ -13,7 +13,6 @@ import { quote } from '../carriers/rate-card.js';
 import { channelByCode, productFactsBySku } from '../catalog/lookup.js';
 import { distanceKm, type Place, placeAddress } from '../geo/geo.js';
 import { type Sellable, sellableSelect, toSellableRows } from '../inventory/index.js';
-import { orderPriority } from '../orders/allocate.js';
 import { localDate } from '../promising/calendar.js';
 import { promisedDelivery } from '../promising/promise.service.js';
 import { conditionErrors } from '../rules/condition.js';
@@ -23,6 +22,7 @@ import {
   type RoutingDecision,
   type ShipmentQuote,
 } from './evaluate.js';
+import { orderPriority } from './priority.js';
 import type { Simulate, Simulation } from './routing.schemas.js';
 import {
   builtInRuleSet,
