@@ -68,8 +68,10 @@ module.exports = {
     {
       name: 'routes-know-http-not-sql',
       severity: 'error',
-      comment: 'Routes know HTTP, not SQL: they call a service, never the database or a *-store.ts file.',
-      from: { path: '\\.routes\\.ts$' },
+      comment:
+        'Feature routes know HTTP, not SQL: they call a service, never the database or a *-store.ts file. ' +
+        'The system routes in src/http (health, readiness) are infrastructure and may ask the database.',
+      from: { path: '^src/modules/.+\\.routes\\.ts$' },
       to: { path: ['^src/db/', '-store\\.ts$'] },
     },
   ],

@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { Db } from './db/client.js';
 import { latestMigrationMillis } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
 import { registerIdempotency } from './http/idempotency.js';
@@ -16,59 +14,25 @@ import { registerProblemHandlers, sendProblem, toAppError } from './http/problem
 import { registerRateLimit } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
 import { systemRoutes } from './http/system.routes.js';
-import { apiKeyRoutes } from './modules/api-keys/api-keys.routes.js';
-import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
-import { carrierRoutes } from './modules/carriers/carriers.routes.js';
-import { createCarrierService } from './modules/carriers/carriers.service.js';
-import { channelRoutes } from './modules/catalog/channels.routes.js';
-import { createChannelService } from './modules/catalog/channels.service.js';
-import { locationRoutes } from './modules/catalog/locations.routes.js';
-import { createLocationService } from './modules/catalog/locations.service.js';
-import { productRoutes } from './modules/catalog/products.routes.js';
-import { createProductService } from './modules/catalog/products.service.js';
-import { createEventCatalog, type EventCatalog } from './modules/events/event-catalog.js';
-import { eventRoutes } from './modules/events/events.routes.js';
-import { createEventService } from './modules/events/events.service.js';
-import { fraudRoutes } from './modules/fraud/fraud.routes.js';
-import { createFraudService } from './modules/fraud/fraud.service.js';
-import { packingRoutes } from './modules/fulfillment/packing.routes.js';
-import { createPackingRuleService } from './modules/fulfillment/packing.service.js';
-import { pickListRoutes } from './modules/fulfillment/pick-lists.routes.js';
-import { createPickListService } from './modules/fulfillment/pick-lists.service.js';
-import { createReleaser } from './modules/fulfillment/release.js';
-import { shipmentEvents } from './modules/fulfillment/shipment-events.js';
-import { shipmentRoutes } from './modules/fulfillment/shipments.routes.js';
-import { createShipmentService } from './modules/fulfillment/shipments.service.js';
-import { inventoryRoutes } from './modules/inventory/inventory.routes.js';
-import { createInventoryService } from './modules/inventory/inventory.service.js';
-import { inventoryEvents } from './modules/inventory/inventory-events.js';
-import { createBackorderAllocator } from './modules/orders/backorders.js';
-import { holdRoutes } from './modules/orders/holds.routes.js';
-import { createHoldService } from './modules/orders/holds.service.js';
-import { orderEventSchemas, orderEvents } from './modules/orders/order-events.js';
-import { orderRoutes } from './modules/orders/orders.routes.js';
-import { createOrderService } from './modules/orders/orders.service.js';
-import { promiseRoutes } from './modules/promising/promise.routes.js';
-import { createPromiseService } from './modules/promising/promise.service.js';
-import { returnEvents } from './modules/returns/return-events.js';
-import { returnRoutes } from './modules/returns/returns.routes.js';
-import { createReturnService } from './modules/returns/returns.service.js';
-import { routingRoutes } from './modules/routing/routing.routes.js';
-import { createRoutingService } from './modules/routing/routing.service.js';
-import { createDispatcher } from './modules/webhooks/dispatcher.js';
-import { webhookEvents } from './modules/webhooks/webhook-events.js';
-import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
-import { createWebhookService, webhookFanOut } from './modules/webhooks/webhooks.service.js';
+import { apiKeyRoutes } from './modules/api-keys/index.js';
+import { carrierRoutes } from './modules/carriers/index.js';
+import { channelRoutes, locationRoutes, productRoutes } from './modules/catalog/index.js';
+import { eventRoutes } from './modules/events/index.js';
+import { fraudRoutes } from './modules/fraud/index.js';
+import { packingRoutes, pickListRoutes, shipmentRoutes } from './modules/fulfillment/index.js';
+import { inventoryRoutes } from './modules/inventory/index.js';
+import { holdRoutes, orderRoutes } from './modules/orders/index.js';
+import { promiseRoutes } from './modules/promising/index.js';
+import { returnRoutes } from './modules/returns/index.js';
+import { routingRoutes } from './modules/routing/index.js';
+import { webhookRoutes } from './modules/webhooks/index.js';
+import { createServices, type ServiceDeps, type Services } from './services.js';
 
-export interface AppDeps {
-  db: Db;
+export interface AppDeps extends ServiceDeps {
   pool: Pool;
-  config: Config;
-  clock: Clock;
-  log: FastifyBaseLogger;
 }
 
-export type Services = ReturnType<typeof createServices>;
+export type { Services };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -103,89 +67,6 @@ function trackInFlight(app: FastifyInstance): void {
   );
 }
 
-/**
- * Every event type, from the modules that emit them, in the order the OpenAPI `webhooks` section lists
- * them. Throws when two modules declare the same type.
- */
-export const createAppEventCatalog = () =>
-  createEventCatalog(
-    [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents],
-    orderEventSchemas,
-  );
-
-/** The composition root: every service, built from exactly what it uses. */
-export function createServices({ db, config, clock, log }: AppDeps, eventCatalog: EventCatalog) {
-  const apiKeys = createApiKeyService({ db });
-  const channels = createChannelService({ db });
-  // A location written here reaches routing's cached copy at once (other processes within a second).
-  const locations = createLocationService({ db, channels, changed: () => routing.forgetLocations() });
-  const products = createProductService({ db });
-  // Carrier label APIs are outgoing calls like webhooks: the same rule on private addresses applies.
-  const carriers = createCarrierService({ db, allowPrivateEndpoints: config.webhookAllowPrivate });
-  const promising = createPromiseService({ db, clock, carriers });
-  // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
-  const inventory = createInventoryService({ db, stockAdded: () => backorders.nudge() });
-  const fraud = createFraudService({ db });
-  const routing = createRoutingService({ db, clock, carriers });
-  const orders = createOrderService({
-    db,
-    fraud,
-    routing,
-    clock,
-    log,
-    stockFreed: () => backorders.nudge(),
-    allocated: () => releaser.nudge(),
-  });
-  const holds = createHoldService({ db, clock, orders });
-  const backorders = createBackorderAllocator({
-    db,
-    clock,
-    orders,
-    log,
-    allocated: () => releaser.nudge(),
-  });
-  const packing = createPackingRuleService({ db });
-  const releaser = createReleaser({ db, clock, carriers, packing, log });
-  const fulfillment = { releaser, stockFreed: () => backorders.nudge() };
-  const shipments = createShipmentService({
-    db,
-    clock,
-    orders,
-    carriers,
-    packing,
-    allowPrivateEndpoints: config.webhookAllowPrivate,
-    ...fulfillment,
-  });
-  const pickLists = createPickListService({ db, clock, shipments, ...fulfillment });
-  const returns = createReturnService({ db, clock, orders, releaser, stockAdded: () => backorders.nudge() });
-  // Events are numbered and fanned out to webhook subscriptions in one transaction.
-  const events = createEventService({ db, fanOut: webhookFanOut });
-  const webhooks = createWebhookService({ db, config, eventCatalog });
-  const dispatcher = createDispatcher({ db, config, clock, log });
-  return {
-    apiKeys,
-    channels,
-    locations,
-    products,
-    carriers,
-    routing,
-    promising,
-    inventory,
-    fraud,
-    orders,
-    holds,
-    backorders,
-    packing,
-    releaser,
-    shipments,
-    pickLists,
-    returns,
-    events,
-    webhooks,
-    dispatcher,
-  };
-}
-
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
@@ -199,8 +80,8 @@ function validators() {
   return { body, other };
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, log } = deps;
+/** The HTTP server: strict JSON, request ids, timeouts, and problem+json for everything that fails. */
+function createServer(config: Config, log: AppDeps['log']) {
   const app = Fastify({
     loggerInstance: log,
     logController: new RequestLogController(),
@@ -219,7 +100,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A malformed URL never reaches the error handler; answer it with a problem too.
     frameworkErrors: (err, request, reply) => sendProblem(request, reply, toAppError(err)),
   }).withTypeProvider<TypeBoxTypeProvider>();
-
   // JSON only: any other body is a 415 rather than a string that fails validation.
   app.removeContentTypeParser('text/plain');
   const ajv = validators();
@@ -229,53 +109,56 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  return app;
+}
 
+/** The /v1 API: every route needs a key, is rate limited and honours Idempotency-Key. */
+async function registerApi(api: FastifyInstance, services: Services, { db, config }: AppDeps): Promise<void> {
+  registerAuth(api, services.apiKeys);
+  await registerRateLimit(api, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
+  registerIdempotency(api, {
+    db,
+    ttlHours: config.idempotencyTtlHours,
+    leaseMs: config.requestTimeoutMs + 5000,
+  });
+  const bulkBodyLimit = config.bodyLimitBytes * 16;
+  await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
+  await api.register(channelRoutes, { channels: services.channels });
+  await api.register(locationRoutes, { locations: services.locations });
+  await api.register(carrierRoutes, { carriers: services.carriers });
+  await api.register(routingRoutes, { routing: services.routing });
+  await api.register(productRoutes, { products: services.products, bulkBodyLimit });
+  await api.register(inventoryRoutes, { inventory: services.inventory, bulkBodyLimit });
+  await api.register(fraudRoutes, { fraud: services.fraud });
+  await api.register(orderRoutes, { orders: services.orders });
+  await api.register(holdRoutes, { holds: services.holds });
+  await api.register(promiseRoutes, { promising: services.promising });
+  await api.register(packingRoutes, { packing: services.packing });
+  await api.register(shipmentRoutes, { shipments: services.shipments });
+  await api.register(pickListRoutes, { pickLists: services.pickLists });
+  await api.register(returnRoutes, { returns: services.returns });
+  await api.register(eventRoutes, {
+    events: services.events,
+    catalog: services.eventCatalog,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  await api.register(webhookRoutes, { webhooks: services.webhooks });
+}
+
+/** The whole application, not listening: main.ts listens, tests inject. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = createServer(deps.config, deps.log);
   registerProblemHandlers(app);
   trackInFlight(app);
   const metrics = registerMetrics(app);
-  const eventCatalog = createAppEventCatalog();
-  await registerOpenApi(app, eventCatalog.webhookDocument());
+  const services = createServices(deps);
+  await registerOpenApi(app, services.eventCatalog.webhookDocument());
   await app.register(systemRoutes, {
     pool: deps.pool,
     metrics,
     latestMigrationMillis: latestMigrationMillis(),
   });
-
-  const services = createServices(deps, eventCatalog);
   app.decorate('services', services);
-  await app.register(
-    async (api) => {
-      registerAuth(api, services.apiKeys);
-      await registerRateLimit(api, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
-      registerIdempotency(api, {
-        db: deps.db,
-        ttlHours: config.idempotencyTtlHours,
-        leaseMs: config.requestTimeoutMs + 5000,
-      });
-      await api.register(apiKeyRoutes, { apiKeys: services.apiKeys });
-      await api.register(channelRoutes, { channels: services.channels });
-      await api.register(locationRoutes, { locations: services.locations });
-      await api.register(carrierRoutes, { carriers: services.carriers });
-      await api.register(routingRoutes, { routing: services.routing });
-      const bulkBodyLimit = config.bodyLimitBytes * 16;
-      await api.register(productRoutes, { products: services.products, bulkBodyLimit });
-      await api.register(inventoryRoutes, { inventory: services.inventory, bulkBodyLimit });
-      await api.register(fraudRoutes, { fraud: services.fraud });
-      await api.register(orderRoutes, { orders: services.orders });
-      await api.register(holdRoutes, { holds: services.holds });
-      await api.register(promiseRoutes, { promising: services.promising });
-      await api.register(packingRoutes, { packing: services.packing });
-      await api.register(shipmentRoutes, { shipments: services.shipments });
-      await api.register(pickListRoutes, { pickLists: services.pickLists });
-      await api.register(returnRoutes, { returns: services.returns });
-      await api.register(eventRoutes, {
-        events: services.events,
-        catalog: eventCatalog,
-        requestTimeoutMs: config.requestTimeoutMs,
-      });
-      await api.register(webhookRoutes, { webhooks: services.webhooks });
-    },
-    { prefix: '/v1' },
-  );
+  await app.register((api) => registerApi(api, services, deps), { prefix: '/v1' });
   return app;
 }

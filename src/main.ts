@@ -1,13 +1,15 @@
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { createDatabase } from './db/client.js';
+import { createDatabase, type Db } from './db/client.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './db/embedded.js';
 import { runMigrations } from './db/migrate.js';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
 import { createLogger } from './logger.js';
-import { createApiKeyService } from './modules/api-keys/api-keys.service.js';
-import { releaseExpiredReservations } from './modules/orders/expiry.js';
+import { createApiKeyService } from './modules/api-keys/index.js';
+import { releaseExpiredReservations } from './modules/orders/index.js';
+import type { Services } from './services.js';
 import { startPeriodic } from './workers/periodic.js';
 
 function readConfig(): Config {
@@ -22,10 +24,8 @@ function readConfig(): Config {
   }
 }
 
-async function main() {
-  const config = readConfig();
-  const log = createLogger(config);
-
+/** The database: DATABASE_URL's, else an embedded PostgreSQL in the data folder; migrated either way. */
+async function openDatabase(config: Config, log: Logger) {
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === undefined) {
@@ -34,13 +34,17 @@ async function main() {
     log.info({ dataDir: config.dataDir, port: new URL(databaseUrl).port }, 'embedded PostgreSQL is running');
   }
   await runMigrations(databaseUrl);
-  const { pool, db } = createDatabase({
+  const database = createDatabase({
     url: databaseUrl,
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.statementTimeoutMs,
     log,
   });
+  return { ...database, embedded };
+}
 
+/** The bootstrap key from ORDO_BOOTSTRAP_API_KEY, or on a new embedded database a first admin key, logged once. */
+async function ensureAdminKey(db: Db, config: Config, log: Logger, embedded: boolean) {
   const apiKeys = createApiKeyService({ db });
   if (config.bootstrapApiKey !== undefined) {
     const outcome = await apiKeys.ensureBootstrapKey(config.bootstrapApiKey);
@@ -54,27 +58,33 @@ async function main() {
       );
     }
   }
+}
 
-  const app = await buildApp({ db, pool, config, clock: systemClock, log });
+/** The in-process workers; each claims its work in the database, so any number of replicas can run them. */
+function startWorkers(services: Services, db: Db, config: Config, log: Logger) {
   const workers = [
     startPeriodic('idempotency-purge', 10 * 60_000, () => purgeExpiredIdempotencyKeys(db), log),
     startPeriodic('reservation-expiry', 30_000, () => releaseExpiredReservations(db, systemClock), log),
     // Feeds nudge the allocator at once; this pass catches stock freed any other way.
-    startPeriodic('backorders', 5_000, () => app.services.backorders.run(), log),
+    startPeriodic('backorders', 5_000, () => services.backorders.run(), log),
     // Commits nudge the releaser at once; this pass releases orders whose edit window ran out.
-    startPeriodic('release', 1_000, () => app.services.releaser.run(), log),
-    startPeriodic('webhook-retention', 10 * 60_000, () => app.services.webhooks.purgeFinished(), log),
+    startPeriodic('release', 1_000, () => services.releaser.run(), log),
+    startPeriodic('webhook-retention', 10 * 60_000, () => services.webhooks.purgeFinished(), log),
     // Numbers committed events and fans them out to webhook subscriptions (one process at a time).
-    startPeriodic(
-      'event-sequencer',
-      config.eventSequencerIntervalMs,
-      () => app.services.events.sequence(),
-      log,
-    ),
+    startPeriodic('event-sequencer', config.eventSequencerIntervalMs, () => services.events.sequence(), log),
   ];
-  const dispatcher = app.services.dispatcher.start();
-  app.services.events.onNumbered(() => dispatcher.nudge());
-  workers.push(dispatcher);
+  const dispatcher = services.dispatcher.start();
+  services.events.onNumbered(() => dispatcher.nudge());
+  return [...workers, dispatcher];
+}
+
+async function main() {
+  const config = readConfig();
+  const log = createLogger(config);
+  const { pool, db, embedded } = await openDatabase(config, log);
+  await ensureAdminKey(db, config, log, embedded !== undefined);
+  const app = await buildApp({ db, pool, config, clock: systemClock, log });
+  const workers = startWorkers(app.services, db, config, log);
   await app.listen({ host: config.host, port: config.port });
 
   let stopping = false;

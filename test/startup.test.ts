@@ -1,59 +1,11 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './helpers/app.js';
-
-const root = path.resolve(import.meta.dirname, '..');
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  lines: Array<Record<string, unknown>>;
-  base: string;
-  stop(): Promise<number | null>;
-}
-
-/** Starts `src/main.ts` as `npm start` does and waits until it listens. */
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const part of parts.filter(Boolean)) {
-        const line = JSON.parse(part) as Record<string, unknown>;
-        lines.push(line);
-        const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(line.msg));
-        if (listening?.[1]) {
-          resolve(listening[1]);
-        }
-      }
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    void exited.then((code) => reject(new Error(`exited with ${code}: ${stderr}`)));
-  });
-  return {
-    child,
-    lines,
-    base,
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+import { repositoryRoot, startService } from './helpers/service.js';
 
 const get = (base: string, url: string, key?: string) =>
   fetch(`${base}${url}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
@@ -70,7 +22,7 @@ describe('npm start', () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-start-'));
     dirs.push(dataDir);
 
-    const first = await start({ ORDO_DATA_DIR: dataDir });
+    const first = await startService({ ORDO_DATA_DIR: dataDir });
     expect((await get(first.base, '/readyz')).status).toBe(200);
     const created = first.lines.find((line) => typeof line.apiKey === 'string');
     const adminKey = String(created?.apiKey);
@@ -85,7 +37,7 @@ describe('npm start', () => {
     expect(first.lines.at(-1)?.msg).toBe('stopped');
     expect(existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
 
-    const second = await start({ ORDO_DATA_DIR: dataDir });
+    const second = await startService({ ORDO_DATA_DIR: dataDir });
     expect(second.lines.some((line) => line.apiKey !== undefined)).toBe(false);
     const channels = await get(second.base, '/v1/channels/web', adminKey);
     expect(channels.status).toBe(200);
@@ -98,7 +50,7 @@ describe('npm start', () => {
     dirs.push(dataDir);
     const bootstrap = 'startup-test-bootstrap-key-0123456789';
     try {
-      const running = await start({
+      const running = await startService({
         DATABASE_URL: database.url,
         ORDO_DATA_DIR: dataDir,
         ORDO_BOOTSTRAP_API_KEY: bootstrap,
@@ -115,7 +67,7 @@ describe('npm start', () => {
 
   it('stops at once with one line naming a bad setting', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
+      cwd: repositoryRoot,
       env: { PATH: process.env.PATH ?? '', PORT: 'abc' },
     });
     let stderr = '';

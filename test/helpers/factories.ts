@@ -37,6 +37,37 @@ export async function receive(t: TestApp, items: Array<{ sku: string; location: 
   return res.json();
 }
 
+/**
+ * A new product (with `options.product` fields) and its stock: `at` maps location codes to units
+ * received there (nothing received when empty). `settle`: then waits for the backorder run the
+ * receipt nudged. Returns the SKU.
+ */
+export async function stocked(
+  t: TestApp,
+  at: Record<string, number>,
+  options: { product?: Record<string, unknown>; settle?: boolean } = {},
+): Promise<string> {
+  const { sku } = await makeProduct(t, options.product);
+  const items = Object.entries(at).map(([location, delta]) => ({ sku, location, delta }));
+  if (items.length > 0) {
+    await receive(t, items);
+    if (options.settle) {
+      await t.app.services.backorders.idle();
+    }
+  }
+  return sku;
+}
+
+/** Ada Lovelace at the Empire State Building: where `orderBody` ships to (no coordinates given). */
+export const empireStateBuilding = {
+  name: 'Ada Lovelace',
+  line1: '350 5th Ave',
+  city: 'New York',
+  region: 'NY',
+  postal_code: '10118',
+  country: 'US',
+};
+
 /** A complete, valid order body for `channel`; override any field. */
 export function orderBody(
   channel: string,
@@ -49,14 +80,7 @@ export function orderBody(
     channel,
     external_id: uniq('EXT'),
     customer: { email: `${uniq('buyer')}@example.com`, name: 'Ada Lovelace' },
-    ship_to: {
-      name: 'Ada Lovelace',
-      line1: '350 5th Ave',
-      city: 'New York',
-      region: 'NY',
-      postal_code: '10118',
-      country: 'US',
-    },
+    ship_to: { ...empireStateBuilding },
     lines: priced,
     currency: 'USD',
     shipping: { service_level: 'standard', amount: 500 },
@@ -66,16 +90,7 @@ export function orderBody(
 }
 
 /** The Empire State Building, placed: 43 km from Edison NJ (the default location), 1,145 km from Chicago. */
-export const newYork = {
-  name: 'Ada Lovelace',
-  line1: '350 5th Ave',
-  city: 'New York',
-  region: 'NY',
-  postal_code: '10118',
-  country: 'US',
-  latitude: 40.7484,
-  longitude: -73.9967,
-};
+export const newYork = { ...empireStateBuilding, latitude: 40.7484, longitude: -73.9967 };
 
 /** A rate card of one distance band and one weight bracket that covers any parcel. */
 export const flatRateCard = (price: number, transitDays: number) => ({
@@ -98,3 +113,35 @@ export const makeCarrier = (
     ],
     ...fields,
   });
+
+/**
+ * Two locations serving only `channel`, seen from New York: `near` in Edison NJ (preferred by
+ * routing, priority 10) and `far` in Chicago (priority 1). `fields.near`: more fields for `near`.
+ */
+export async function nearAndFar(
+  t: TestApp,
+  channel: string,
+  fields: { near?: Record<string, unknown> } = {},
+): Promise<{ near: string; far: string }> {
+  const near = (
+    await makeLocation(t, {
+      latitude: 40.5187,
+      longitude: -74.4121,
+      priority: 10,
+      channels: [channel],
+      time_zone: 'America/New_York',
+      ...fields.near,
+    })
+  ).code;
+  const far = (
+    await makeLocation(t, {
+      address: { line1: '1 Lake St', city: 'Chicago', region: 'IL', postal_code: '60601', country: 'US' },
+      latitude: 41.8781,
+      longitude: -87.6298,
+      priority: 1,
+      channels: [channel],
+      time_zone: 'America/Chicago',
+    })
+  ).code;
+  return { near, far };
+}

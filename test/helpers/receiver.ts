@@ -115,18 +115,3 @@ export async function startReceiver(secrets: string[] = []): Promise<Receiver> {
   };
   return receiver;
 }
-
-/** Polls `check` until it returns true or `ms` passes. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  ms = 10_000,
-  step = 50,
-): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) {
-      throw new Error('condition not met in time');
-    }
-    await new Promise((resolve) => setTimeout(resolve, step));
-  }
-}

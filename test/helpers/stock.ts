@@ -56,3 +56,18 @@ export async function holderLines(t: TestApp, channelId: number, count: number):
   );
   return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
 }
+
+/** Units reserved of a SKU, summed over its locations (`inventory_levels.reserved`). */
+export const reservedOf = async (t: TestApp, sku: string): Promise<number> =>
+  (
+    await t.pool.query(
+      'SELECT coalesce(sum(l.reserved), 0)::int AS reserved FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1',
+      [sku],
+    )
+  ).rows[0].reserved;
+
+/** The stock level of a SKU at a location, as GET /v1/inventory/levels shows it. */
+export async function levelOf(t: TestApp, sku: string, location: string) {
+  const res = await t.request({ method: 'GET', url: `/v1/inventory/levels?sku=${sku}&location=${location}` });
+  return res.json().data[0];
+}

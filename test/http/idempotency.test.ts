@@ -3,6 +3,7 @@ import { request as http } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredIdempotencyKeys } from '../../src/http/idempotency.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { waitFor } from '../helpers/wait.js';
 
 let t: TestApp;
 let base: string;
@@ -44,16 +45,6 @@ const postOverHttp = async (key: string, body: unknown) => {
 
 const channelCount = async (code: string) =>
   (await t.pool.query('SELECT count(*)::int AS n FROM channels WHERE code = $1', [code])).rows[0].n as number;
-
-async function waitFor(check: () => Promise<boolean>) {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('condition not reached');
-}
 
 describe('Idempotency-Key', () => {
   it('replays the first response with the same status and body', async () => {
@@ -120,6 +111,7 @@ describe('Idempotency-Key', () => {
     const first = postOverHttp(key, body);
     await waitFor(
       async () => (await t.pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount === 1,
+      { what: 'the first request to claim its idempotency key' },
     );
 
     const during = await postOverHttp(key, body);

@@ -1,27 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { expectProblem } from '../helpers/problems.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp({ config: { bodyLimitBytes: 2048 } });
 });
 afterAll(() => t.close());
-
-const expectProblem = (
-  res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
-  status: number,
-  code: string,
-) => {
-  expect(res.statusCode).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json() as Record<string, unknown>;
-  expect(body).toMatchObject({ type: `https://ordo.dev/problems/${code}`, status, code });
-  expect(typeof body.title).toBe('string');
-  expect(typeof body.detail).toBe('string');
-  expect(body.request_id).toBe(res.headers['x-request-id']);
-  expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+|SELECT|INSERT/);
-  return body;
-};
 
 describe('problem responses', () => {
   it('answers an unknown route with a 404 problem, with or without a key', async () => {
@@ -31,7 +16,9 @@ describe('problem responses', () => {
       'not_found',
     );
     expect(body.instance).toBe('/v1/nothing-here');
-    expectProblem(await t.request({ method: 'DELETE', url: '/nowhere', key: null }), 404, 'not_found');
+    expectProblem(await t.request({ method: 'DELETE', url: '/nowhere', key: null }), 404, 'not_found', {
+      instance: '/nowhere',
+    });
   });
 
   it('answers malformed JSON with a 400 problem', async () => {

@@ -4,6 +4,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/client.js';
 import { createTestApp, createTestDatabase, type TestApp } from '../helpers/app.js';
+import { expectProblem } from '../helpers/problems.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -31,13 +32,8 @@ describe('system routes', () => {
     const app = await buildApp({ db, pool, config: loadConfig({}), clock: { now: () => new Date() }, log });
     try {
       const res = await app.inject({ method: 'GET', url: '/readyz' });
-      expect(res.statusCode).toBe(503);
-      expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.json()).toMatchObject({
-        status: 503,
-        code: 'service_unavailable',
-        detail: expect.stringMatching(/migrat/),
-      });
+      const problem = expectProblem(res, 503, 'service_unavailable', { instance: '/readyz' });
+      expect(problem.detail).toMatch(/migrat/);
     } finally {
       await app.close();
       await pool.end();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guardedLookup, isForbiddenAddress, outgoingUrlProblem } from '../../src/http/url-guard.js';
-import { retryAfterSeconds } from '../../src/modules/webhooks/dispatcher.js';
+import { retryAfterSeconds } from '../../src/modules/webhooks/index.js';
 
 describe('webhook URL guard', () => {
   it.each([

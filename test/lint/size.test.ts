@@ -10,6 +10,18 @@ const fileOf = (n: number) =>
   code('/**', ' * A comment.', ' */', 'export const query = `', 'SELECT 1', '`;') +
   lines(n - 6, (i) => `export const v${i} = ${i};`);
 
+/** A function of `n` lines, all but four in a template literal (SQL), which Biome's own count skips. */
+const sqlFunctionOf = (n: number) =>
+  code('export function query(limit: number): string {', '  return `') +
+  lines(n - 4, (i) => `    SELECT ${i}`) +
+  code('    LIMIT #{limit}`;', '}');
+
+/** The same as an arrow function assigned to a constant. */
+const sqlArrowOf = (n: number) =>
+  code('export const query = (limit: number): string => {', '  return `') +
+  lines(n - 4, (i) => `    SELECT ${i}`) +
+  code('    LIMIT #{limit}`;', '};');
+
 /** A function whose body has `n` lines. */
 const functionOf = (n: number) =>
   code('export function long(): number {', '  let total = 0;') +
@@ -29,7 +41,34 @@ describe('file size check', () => {
   it('passes files of 400 lines and fewer', async () => {
     const root = await makeFixture({ 'src/modules/orders/full.ts': fileOf(400), 'src/small.ts': fileOf(10) });
     const result = await run(bin('tsx'), [script, root], projectRoot);
-    expect(result.output).toBe('check-size: 2 files, none over 400 lines\n');
+    expect(result.output).toBe('check-size: 2 files, none over 400 lines, no function over 80\n');
+    expect(result.code).toBe(0);
+  });
+
+  it('fails a function of 81 lines, counting the lines of its template literals', async () => {
+    const root = await makeFixture({
+      'src/modules/orders/long.ts': sqlFunctionOf(81),
+      'src/modules/orders/long-arrow.ts': `// An arrow function a line down.\n${sqlArrowOf(81)}`,
+      'src/modules/orders/fits.ts': sqlFunctionOf(80),
+    });
+    const result = await run(bin('tsx'), [script, root], projectRoot);
+    expect(result.code).toBe(1);
+    expect(result.output).toBe(
+      [
+        'src/modules/orders/long-arrow.ts:2: function query is 81 lines (max 80): split it',
+        'src/modules/orders/long.ts:1: function query is 81 lines (max 80): split it',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('passes functions of 80 lines', async () => {
+    const root = await makeFixture({
+      'src/modules/orders/fits.ts': sqlFunctionOf(80),
+      'src/modules/orders/fits-arrow.ts': sqlArrowOf(80),
+    });
+    const result = await run(bin('tsx'), [script, root], projectRoot);
+    expect(result.output).toBe('check-size: 2 files, none over 400 lines, no function over 80\n');
     expect(result.code).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 /** The allocation module: the only code that changes `reserved` and the reservations. */
-export { type ConsumeResult, consume } from './consume.js';
+export { consume } from './consume.js';
 export { defaultPlanner } from './default-planner.js';
 export type { CandidateLocation, Demand, Plan, PlannedAllocation, Planner } from './plan.js';
 export {
@@ -11,14 +11,10 @@ export {
 } from './release.js';
 export {
   activeReservations,
-  type HeldUnits,
   linesWithExpiredReservations,
-  type Reservation,
 } from './reservation-store.js';
 export {
   candidatesFor,
   type ReservedUnits,
-  type ReserveRequest,
-  type ReserveResult,
   reserve,
 } from './reserve.js';

@@ -25,84 +25,75 @@ const adapterRules =
   '`endpoint` (http or https, no credentials in the URL) and may take an `api_token`; the token is write-only ' +
   '(responses say `has_api_token`).';
 
+const createCarrierRoute = {
+  config: write,
+  schema: {
+    operationId: 'createCarrier',
+    tags,
+    summary: 'Create a carrier with its services and rate cards',
+    description: `${rateCardRules}${adapterRules}`,
+    body: CreateCarrierSchema,
+    response: { 201: carrier('The new carrier') },
+  },
+};
+
+const listCarriersRoute = {
+  schema: {
+    operationId: 'listCarriers',
+    tags,
+    summary: 'List carriers',
+    querystring: Type.Object({ ...pageQuery, ...CarrierListQuerySchema.properties }),
+    response: { 200: { ...Page(CarrierSchema), description: 'A page of carriers' } },
+  },
+};
+
+const getCarrierRoute = {
+  schema: {
+    operationId: 'getCarrier',
+    tags,
+    summary: 'Get a carrier with its services',
+    params: CarrierParamsSchema,
+    response: { 200: carrier('The carrier') },
+  },
+};
+
+const updateCarrierRoute = {
+  config: write,
+  schema: {
+    operationId: 'updateCarrier',
+    tags,
+    summary: 'Change a carrier; `services` replaces the whole list',
+    description: `${rateCardRules}${adapterRules} Fields not given keep their value; \`null\` removes the endpoint or the token.`,
+    params: CarrierParamsSchema,
+    body: UpdateCarrierSchema,
+    response: { 200: carrier('The updated carrier') },
+  },
+};
+
+const deactivateCarrierRoute = {
+  config: write,
+  schema: {
+    operationId: 'deactivateCarrier',
+    tags,
+    summary: 'Deactivate a carrier: its services stop being offered (PATCH `active: true` reactivates it)',
+    params: CarrierParamsSchema,
+    response: { 200: carrier('The deactivated carrier') },
+  },
+};
+
 export const carrierRoutes: FastifyPluginAsyncTypebox<{ carriers: CarrierService }> = async (
   app,
   { carriers },
 ) => {
-  app.post(
-    '/carriers',
-    {
-      config: write,
-      schema: {
-        operationId: 'createCarrier',
-        tags,
-        summary: 'Create a carrier with its services and rate cards',
-        description: `${rateCardRules}${adapterRules}`,
-        body: CreateCarrierSchema,
-        response: { 201: carrier('The new carrier') },
-      },
-    },
-    async (request, reply) => reply.code(201).send(await carriers.create(request.body)),
+  app.post('/carriers', createCarrierRoute, async (request, reply) =>
+    reply.code(201).send(await carriers.create(request.body)),
   );
-
-  app.get(
-    '/carriers',
-    {
-      schema: {
-        operationId: 'listCarriers',
-        tags,
-        summary: 'List carriers',
-        querystring: Type.Object({ ...pageQuery, ...CarrierListQuerySchema.properties }),
-        response: { 200: { ...Page(CarrierSchema), description: 'A page of carriers' } },
-      },
-    },
-    async (request) => carriers.list(request.query),
+  app.get('/carriers', listCarriersRoute, async (request) => carriers.list(request.query));
+  app.get('/carriers/:code', getCarrierRoute, async (request) => carriers.get(request.params.code));
+  app.patch('/carriers/:code', updateCarrierRoute, async (request) =>
+    carriers.update(request.params.code, request.body),
   );
-
-  app.get(
-    '/carriers/:code',
-    {
-      schema: {
-        operationId: 'getCarrier',
-        tags,
-        summary: 'Get a carrier with its services',
-        params: CarrierParamsSchema,
-        response: { 200: carrier('The carrier') },
-      },
-    },
-    async (request) => carriers.get(request.params.code),
-  );
-
-  app.patch(
-    '/carriers/:code',
-    {
-      config: write,
-      schema: {
-        operationId: 'updateCarrier',
-        tags,
-        summary: 'Change a carrier; `services` replaces the whole list',
-        description: `${rateCardRules}${adapterRules} Fields not given keep their value; \`null\` removes the endpoint or the token.`,
-        params: CarrierParamsSchema,
-        body: UpdateCarrierSchema,
-        response: { 200: carrier('The updated carrier') },
-      },
-    },
-    async (request) => carriers.update(request.params.code, request.body),
-  );
-
-  app.post(
-    '/carriers/:code/deactivate',
-    {
-      config: write,
-      schema: {
-        operationId: 'deactivateCarrier',
-        tags,
-        summary:
-          'Deactivate a carrier: its services stop being offered (PATCH `active: true` reactivates it)',
-        params: CarrierParamsSchema,
-        response: { 200: carrier('The deactivated carrier') },
-      },
-    },
-    async (request) => carriers.deactivate(request.params.code),
+  app.post('/carriers/:code/deactivate', deactivateCarrierRoute, async (request) =>
+    carriers.deactivate(request.params.code),
   );
 };

@@ -14,81 +14,73 @@ const tags = ['Catalog'];
 const write = { scope: 'catalog:write' as const };
 const channel = (description: string) => ({ ...ChannelSchema, description });
 
+const createChannelRoute = {
+  config: write,
+  schema: {
+    operationId: 'createChannel',
+    tags,
+    summary: 'Create a sales channel',
+    body: CreateChannelSchema,
+    response: { 201: channel('The new channel') },
+  },
+};
+
+const listChannelsRoute = {
+  schema: {
+    operationId: 'listChannels',
+    tags,
+    summary: 'List channels',
+    querystring: Type.Object({ ...pageQuery, ...ChannelListQuerySchema.properties }),
+    response: { 200: { ...Page(ChannelSchema), description: 'A page of channels' } },
+  },
+};
+
+const getChannelRoute = {
+  schema: {
+    operationId: 'getChannel',
+    tags,
+    summary: 'Get a channel',
+    params: ChannelParamsSchema,
+    response: { 200: channel('The channel') },
+  },
+};
+
+const updateChannelRoute = {
+  config: write,
+  schema: {
+    operationId: 'updateChannel',
+    tags,
+    summary: 'Change some fields of a channel',
+    params: ChannelParamsSchema,
+    body: UpdateChannelSchema,
+    response: { 200: channel('The updated channel') },
+  },
+};
+
+const deactivateChannelRoute = {
+  config: write,
+  schema: {
+    operationId: 'deactivateChannel',
+    tags,
+    summary: 'Deactivate a channel (PATCH `active: true` reactivates it)',
+    params: ChannelParamsSchema,
+    response: { 200: channel('The deactivated channel') },
+  },
+};
+
 export const channelRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelService }> = async (
   app,
   { channels },
 ) => {
-  app.post(
-    '/channels',
-    {
-      config: write,
-      schema: {
-        operationId: 'createChannel',
-        tags,
-        summary: 'Create a sales channel',
-        body: CreateChannelSchema,
-        response: { 201: channel('The new channel') },
-      },
-    },
-    async (request, reply) => reply.code(201).send(await channels.create(request.body)),
+  app.post('/channels', createChannelRoute, async (request, reply) =>
+    reply.code(201).send(await channels.create(request.body)),
   );
-
-  app.get(
-    '/channels',
-    {
-      schema: {
-        operationId: 'listChannels',
-        tags,
-        summary: 'List channels',
-        querystring: Type.Object({ ...pageQuery, ...ChannelListQuerySchema.properties }),
-        response: { 200: { ...Page(ChannelSchema), description: 'A page of channels' } },
-      },
-    },
-    async (request) => channels.list(request.query),
+  app.get('/channels', listChannelsRoute, async (request) => channels.list(request.query));
+  app.get('/channels/:code', getChannelRoute, async (request) => channels.get(request.params.code));
+  app.patch('/channels/:code', updateChannelRoute, async (request) =>
+    channels.update(request.params.code, request.body),
   );
-
-  app.get(
-    '/channels/:code',
-    {
-      schema: {
-        operationId: 'getChannel',
-        tags,
-        summary: 'Get a channel',
-        params: ChannelParamsSchema,
-        response: { 200: channel('The channel') },
-      },
-    },
-    async (request) => channels.get(request.params.code),
-  );
-
-  app.patch(
-    '/channels/:code',
-    {
-      config: write,
-      schema: {
-        operationId: 'updateChannel',
-        tags,
-        summary: 'Change some fields of a channel',
-        params: ChannelParamsSchema,
-        body: UpdateChannelSchema,
-        response: { 200: channel('The updated channel') },
-      },
-    },
-    async (request) => channels.update(request.params.code, request.body),
-  );
-
-  app.post(
-    '/channels/:code/deactivate',
-    {
-      config: write,
-      schema: {
-        operationId: 'deactivateChannel',
-        tags,
-        summary: 'Deactivate a channel (PATCH `active: true` reactivates it)',
-        params: ChannelParamsSchema,
-        response: { 200: channel('The deactivated channel') },
-      },
-    },
-    async (request) => channels.deactivate(request.params.code),
+  app.post('/channels/:code/deactivate', deactivateChannelRoute, async (request) =>
+    channels.deactivate(request.params.code),
   );
 };

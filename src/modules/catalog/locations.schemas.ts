@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { Code, Count, Tags, Text, timestamps } from '../../http/fields.js';
-import { AddressSchema } from '../addresses/address.schemas.js';
+import { AddressSchema } from '../addresses/index.js';
 
 export const locationKinds = ['warehouse', 'store', 'dropship'] as const;
 

@@ -4,17 +4,16 @@ export {
   type EventCatalog,
   type EventTypeDefinition,
   type EventTypeDefinitions,
-  type EventWebhookDocument,
   matchesPattern,
 } from './event-catalog.js';
-export { eventRoutes } from './events.routes.js';
 export {
   appendEvents,
-  createEventService,
   type EventRow,
-  type EventService,
   eventColumns,
   eventsInsert,
   type NewEvent,
   presentEvent,
-} from './events.service.js';
+} from './event-store.js';
+export { eventRoutes } from './events.routes.js';
+export type { FeedPage } from './events.schemas.js';
+export { createEventService, type EventService } from './events.service.js';

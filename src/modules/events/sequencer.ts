@@ -1,14 +1,10 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { EventDeps, FanOut } from './deps.js';
 
 /** Any constant shared by every Ordo process: one sequencer pass runs at a time across replicas. */
 const sequencerLockId = 0x0bd0_0002;
-
-/**
- * Builds the statement that acts on the events a pass has just numbered: `numbered` names a relation
- * with the columns sequence, position, type, channel, resource_type and resource_id.
- */
-export type FanOut = (numbered: SQL) => SQL;
+const sequencerBatch = 1000;
 
 export interface PassResult {
   numbered: number;
@@ -53,4 +49,20 @@ export function sequencePass(
     const row = result.rows[0];
     return { numbered: row?.numbered ?? 0, fannedOut: row?.fanned_out ?? 0 };
   });
+}
+
+/** Numbers (and fans out) every event that can be numbered now; returns how many were numbered. */
+export async function sequenceAll({ db, fanOut, numbered }: EventDeps): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const pass = await sequencePass(db, fanOut, sequencerBatch);
+    total += pass?.numbered ?? 0;
+    if (!pass || pass.numbered < sequencerBatch) {
+      break;
+    }
+  }
+  if (total > 0) {
+    numbered.notify();
+  }
+  return total;
 }

@@ -1,5 +1,5 @@
 import jsonLogic from 'json-logic-js';
-import { asLogic, conditionErrors } from '../rules/condition.js';
+import { asLogic, conditionErrors } from '../rules/index.js';
 
 /**
  * Fraud scoring is data: a versioned list of JSONLogic conditions over the facts of one order, each

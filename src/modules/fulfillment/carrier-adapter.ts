@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { AppError } from '../../errors.js';
 import { guardedLookup } from '../../http/url-guard.js';
-import type { Address } from '../addresses/address.schemas.js';
+import type { Address } from '../addresses/index.js';
 
 /**
  * How a shipment gets its tracking number: the built-in rate-card carrier makes UPU S10 numbers from

@@ -1,6 +1,6 @@
 import jsonLogic from 'json-logic-js';
 import type { Packing } from '../../db/schema/fulfillment.js';
-import { asLogic, conditionErrors, type FactCatalog } from '../rules/condition.js';
+import { asLogic, conditionErrors, type FactCatalog } from '../rules/index.js';
 
 /**
  * Packing rules are data: a versioned list of JSONLogic conditions over the facts of one shipment,

@@ -1,7 +1,7 @@
 import type { RateOption } from '../../db/schema/fulfillment.js';
-import type { ServiceRate } from '../carriers/carriers.service.js';
-import { quote } from '../carriers/rate-card.js';
-import { shipAndDeliver } from '../promising/calendar.js';
+import type { ServiceRate } from '../carriers/index.js';
+import { quote } from '../carriers/index.js';
+import { shipAndDeliver } from '../promising/index.js';
 import type { CarrierPreference } from './packing.js';
 
 /**

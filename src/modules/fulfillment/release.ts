@@ -1,175 +1,157 @@
-import { eq, sql } from 'drizzle-orm';
-import type { FastifyBaseLogger } from 'fastify';
-import type { Clock } from '../../clock.js';
-import type { Db, Executor } from '../../db/client.js';
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
 import { shipmentLines, shipments } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { nudged } from '../../workers/nudge.js';
-import type { CarrierService } from '../carriers/carriers.service.js';
-import { productFactsBySku } from '../catalog/lookup.js';
-import { appendEvents, type NewEvent } from '../events/index.js';
-import { assertTransition, fulfillmentStatus, type OrderStatus } from '../orders/order-state.js';
-import { loadOrders, type OrderState, presentOrder, quantitiesOf } from '../orders/order-store.js';
-import type { PackingRuleService } from './packing.service.js';
-import { planShipment, type ShipmentItem } from './shipment-plan.js';
+import { productFactsBySku } from '../catalog/index.js';
+import { appendEvents } from '../events/index.js';
+import type { OrderState } from '../orders/index.js';
+import type { FulfillmentDeps } from './deps.js';
+import { planShipment } from './shipment-plan.js';
 import {
   loadShipments,
-  presentShipment,
+  type ShipFromLocation,
   shipFromLocations,
+  shipmentStatusesOf,
   unshippedReservations,
 } from './shipment-store.js';
+import { shipmentEvent } from './shipment-view.js';
 
 /** Orders released per transaction: enough to batch a busy queue, few enough to keep locks short. */
 const batchSize = 20;
 const maxBatches = 25;
 
+type PlanContext = Omit<Parameters<typeof planShipment>[0], 'now'>;
+
 export type Releaser = ReturnType<typeof createReleaser>;
+
+/** Inserts one shipment of the order's units at a location, planned (ship-by, carrier, packing) now. */
+async function insertShipment(
+  tx: Executor,
+  state: OrderState,
+  location: ShipFromLocation,
+  items: Array<{ line: OrderState['lines'][number]; quantity: number }>,
+  plan: ReturnType<typeof planShipment>,
+  shipment: { number: string; now: Date },
+): Promise<string | undefined> {
+  const [row] = await tx
+    .insert(shipments)
+    .values({
+      number: shipment.number,
+      orderId: state.order.id,
+      locationId: location.id,
+      serviceLevel: state.order.serviceLevel,
+      shipBy: plan.shipBy,
+      promisedDeliveryDate: state.order.promisedDeliveryDate,
+      priority: state.order.priority,
+      carrier: plan.carrier,
+      service: plan.service,
+      cost: plan.cost,
+      weightGrams: plan.weightGrams,
+      rateOptions: plan.rateOptions,
+      packing: plan.packing,
+      createdAt: shipment.now,
+      updatedAt: shipment.now,
+    })
+    .returning({ id: shipments.id });
+  if (row) {
+    await tx.insert(shipmentLines).values(
+      items.map(({ line, quantity }) => ({
+        shipmentId: row.id,
+        orderLineId: line.id,
+        productId: line.productId,
+        sku: line.sku,
+        quantity,
+      })),
+    );
+  }
+  return row?.id;
+}
+
+/** One shipment per ship-from location of the units no shipment carries yet; returns their ids. */
+async function createShipments(
+  tx: Executor,
+  state: OrderState,
+  context: PlanContext,
+  now: Date,
+): Promise<string[]> {
+  const byLocation = await unshippedReservations(
+    tx,
+    state.lines.map((line) => line.id),
+  );
+  if (byLocation.size === 0) {
+    return [];
+  }
+  // One client runs one query at a time: these go one after another.
+  const locations = await shipFromLocations(tx, [...byLocation.keys()]);
+  const products = await productFactsBySku(
+    tx,
+    state.lines.map((line) => line.sku),
+  );
+  const counted = await tx.execute<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM shipments WHERE order_id = ${state.order.id}`,
+  );
+  let counter = counted.rows[0]?.n ?? 0;
+  const created: string[] = [];
+  for (const [locationId, wanted] of byLocation) {
+    const location = locations.get(locationId);
+    if (!location) {
+      continue;
+    }
+    const items = wanted.flatMap((item) => {
+      const line = state.lines.find((l) => l.id === item.lineId);
+      return line ? [{ line, quantity: item.quantity, product: products.get(line.sku) }] : [];
+    });
+    const plan = planShipment(
+      { ...context, now },
+      {
+        location,
+        destination: state.order.destination,
+        shipTo: state.order.shipTo,
+        serviceLevel: state.order.serviceLevel,
+        promisedDeliveryDate: state.order.promisedDeliveryDate,
+        orderTags: state.order.tags,
+        items: items.map(({ quantity, product }) => ({
+          tags: product?.tags ?? [],
+          weightGrams: product?.weightGrams ?? 0,
+          quantity,
+        })),
+        processingDays: location.processingDays,
+      },
+    );
+    const id = await insertShipment(tx, state, location, items, plan, {
+      number: `${state.order.number}-${++counter}`,
+      now,
+    });
+    if (id) {
+      created.push(id);
+    }
+  }
+  return created;
+}
 
 /**
  * Turns allocated orders into shipments, one per ship-from location, once their channel's edit
  * window has passed (`orders.release_due_at`). Orders are claimed with SKIP LOCKED, so replicas share
  * the queue; a nudge after a commit releases at once, and the periodic pass catches the rest.
  */
-export function createReleaser({
-  db,
-  clock,
-  carriers,
-  packing,
-  log,
-}: {
-  db: Db;
-  clock: Clock;
-  carriers: CarrierService;
-  packing: PackingRuleService;
-  log: FastifyBaseLogger;
-}) {
+export function createReleaser(
+  deps: Pick<FulfillmentDeps, 'db' | 'clock' | 'carriers' | 'packing' | 'orders' | 'log'>,
+) {
   async function releaseOrder(
     tx: Executor,
     state: OrderState,
-    context: Omit<Parameters<typeof planShipment>[0], 'now'>,
+    context: PlanContext,
     now: Date,
   ): Promise<void> {
-    const open = state.holds.some((hold) => hold.status === 'open');
-    const waiting = state.lines.some((line) => line.quantityBackordered > 0);
-    const releasable = ['allocated', 'released', 'partially_shipped'].includes(state.order.status);
-    if (!releasable || open || waiting) {
-      // Not releasable now; whatever makes it allocated again sets a new due time.
-      await tx.execute(sql`UPDATE orders SET release_due_at = NULL WHERE id = ${state.order.id}`);
-      return;
-    }
-    const byLocation = await unshippedReservations(
+    const created = await createShipments(tx, state, context, now);
+    const states = await loadShipments(tx, created);
+    await appendEvents(
       tx,
-      state.lines.map((line) => line.id),
+      states.map((shipment) => shipmentEvent(shipment, 'shipment.created')),
     );
-
-    const events: NewEvent[] = [];
-    const created: string[] = [];
-    if (byLocation.size > 0) {
-      // One client runs one query at a time: these go one after another.
-      const locations = await shipFromLocations(tx, [...byLocation.keys()]);
-      const products = await productFactsBySku(
-        tx,
-        state.lines.map((line) => line.sku),
-      );
-      const counted = await tx.execute<{ n: number }>(
-        sql`SELECT count(*)::int AS n FROM shipments WHERE order_id = ${state.order.id}`,
-      );
-      let counter = counted.rows[0]?.n ?? 0;
-      for (const [locationId, items] of byLocation) {
-        const location = locations.get(locationId);
-        if (!location) {
-          continue;
-        }
-        const lines = items.flatMap((item) => {
-          const line = state.lines.find((l) => l.id === item.lineId);
-          return line ? [{ line, quantity: item.quantity, product: products.get(line.sku) }] : [];
-        });
-        const plan = planShipment(
-          { ...context, now },
-          {
-            location,
-            destination: state.order.destination,
-            shipTo: state.order.shipTo,
-            serviceLevel: state.order.serviceLevel,
-            promisedDeliveryDate: state.order.promisedDeliveryDate,
-            orderTags: state.order.tags,
-            items: lines.map(
-              ({ quantity, product }): ShipmentItem => ({
-                tags: product?.tags ?? [],
-                weightGrams: product?.weightGrams ?? 0,
-                quantity,
-              }),
-            ),
-            processingDays: location.processingDays,
-          },
-        );
-        const [shipment] = await tx
-          .insert(shipments)
-          .values({
-            number: `${state.order.number}-${++counter}`,
-            orderId: state.order.id,
-            locationId,
-            serviceLevel: state.order.serviceLevel,
-            shipBy: plan.shipBy,
-            promisedDeliveryDate: state.order.promisedDeliveryDate,
-            priority: state.order.priority,
-            carrier: plan.carrier,
-            service: plan.service,
-            cost: plan.cost,
-            weightGrams: plan.weightGrams,
-            rateOptions: plan.rateOptions,
-            packing: plan.packing,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .returning({ id: shipments.id });
-        if (!shipment) {
-          continue;
-        }
-        await tx.insert(shipmentLines).values(
-          lines.map(({ line, quantity }) => ({
-            shipmentId: shipment.id,
-            orderLineId: line.id,
-            productId: line.productId,
-            sku: line.sku,
-            quantity,
-          })),
-        );
-        created.push(shipment.id);
-      }
-    }
-    for (const state of await loadShipments(tx, created)) {
-      events.push({
-        type: 'shipment.created',
-        resourceType: 'shipment',
-        resourceId: state.shipment.id,
-        channel: state.order.channel,
-        data: { shipment: presentShipment(state) },
-      });
-    }
-
-    const statuses = await tx
-      .select({ status: shipments.status })
-      .from(shipments)
-      .where(eq(shipments.orderId, state.order.id));
-    const status: OrderStatus = fulfillmentStatus(state.lines.map(quantitiesOf), statuses) ?? 'released';
-    if (status !== state.order.status) {
-      assertTransition(state.order.status, status);
-    }
-    await tx.execute(
-      sql`UPDATE orders SET status = ${status}, release_due_at = NULL, updated_at = ${now} WHERE id = ${state.order.id}`,
-    );
-    const snapshot = presentOrder({ ...state, order: { ...state.order, status, updatedAt: now } });
-    if (created.length > 0 || status !== state.order.status) {
-      events.push({
-        type: created.length > 0 ? 'order.released' : `order.${status}`,
-        resourceType: 'order',
-        resourceId: state.order.id,
-        channel: state.channel,
-        data: { order: snapshot, shipments: created },
-      });
-    }
-    await appendEvents(tx, events);
+    const statuses = await shipmentStatusesOf(tx, state.order.id);
+    await deps.orders.recordReleased(tx, state, { created, shipments: statuses, now });
   }
 
   /**
@@ -180,20 +162,14 @@ export function createReleaser({
     let total = 0;
     for (let batch = 0; batch < maxBatches; batch++) {
       // Read before the transaction: a transaction never waits on the pool for another connection.
-      const context = { services: await carriers.activeServices(), rules: await packing.current() };
-      const claimed = await inTransaction(db, async (tx) => {
-        const now = clock.now();
-        const due = await tx.execute<{ id: string }>(sql`
-          SELECT id FROM orders WHERE release_due_at <= ${now}
-           ORDER BY release_due_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`);
-        const states = await loadOrders(
-          tx,
-          due.rows.map((row) => row.id),
-        );
-        for (const state of states) {
+      const context = { services: await deps.carriers.activeServices(), rules: await deps.packing.current() };
+      const claimed = await inTransaction(deps.db, async (tx) => {
+        const now = deps.clock.now();
+        const due = await deps.orders.claimDueForRelease(tx, now, batchSize);
+        for (const state of due.releasable) {
           await releaseOrder(tx, state, context, now);
         }
-        return states.length;
+        return due.claimed;
       });
       total += claimed;
       if (claimed < batchSize) {
@@ -203,5 +179,5 @@ export function createReleaser({
     return total;
   }
 
-  return { run, ...nudged('release', run, log) };
+  return { run, ...nudged('release', run, deps.log) };
 }

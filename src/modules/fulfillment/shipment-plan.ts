@@ -1,8 +1,8 @@
 import type { Packing, RateOption } from '../../db/schema/fulfillment.js';
-import type { Address } from '../addresses/address.schemas.js';
-import type { ServiceRate } from '../carriers/carriers.service.js';
-import { distanceKm } from '../geo/geo.js';
-import { localDate, shipDate } from '../promising/calendar.js';
+import type { Address } from '../addresses/index.js';
+import type { ServiceRate } from '../carriers/index.js';
+import { distanceKm } from '../geo/index.js';
+import { localDate, shipDate } from '../promising/index.js';
 import { climateBand, type PackingRuleSet, packingFor, type ShipmentFacts } from './packing.js';
 import { rateShop } from './rate-shop.js';
 import type { ShipFromLocation } from './shipment-store.js';

@@ -22,5 +22,8 @@ export function assertShipmentTransition(from: ShipmentStatus, to: ShipmentStatu
   }
 }
 
+/** Statuses in which units are scanned at the pack station. */
+export const scannable: readonly ShipmentStatus[] = ['pending', 'picking'];
+
 /** Statuses in which the shipment is still in the building: its units can be given back or cancelled. */
 export const inBuilding: readonly ShipmentStatus[] = ['pending', 'picking', 'packed'];

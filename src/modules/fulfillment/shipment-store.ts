@@ -1,10 +1,16 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { channels, locations, orders, shipmentLines, shipments } from '../../db/schema/index.js';
-import type { Address } from '../addresses/address.schemas.js';
+import { AppError, notFound } from '../../errors.js';
+import type { Caller } from '../../http/caller.js';
+
+type OrderRow = typeof orders.$inferSelect;
+
+import type { Address } from '../addresses/index.js';
 import { activeReservations } from '../allocation/index.js';
+import type { OrderState } from '../orders/index.js';
+import type { FulfillmentDeps } from './deps.js';
 import { inBuilding } from './shipment-state.js';
-import type { ShipmentView } from './shipments.schemas.js';
 
 /** Data access for shipments shared by release, pick lists and the shipment actions. */
 
@@ -34,51 +40,8 @@ export interface ShipmentState {
     status: string;
     shipTo: Address;
     tags: string[];
-  };
-}
-
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-
-export function presentShipment({ shipment, lines, location, order }: ShipmentState): ShipmentView {
-  return {
-    id: shipment.id,
-    number: shipment.number,
-    order_id: shipment.orderId,
-    order_number: order.number,
-    channel: order.channel,
-    location: location.code,
-    status: shipment.status,
-    service_level: shipment.serviceLevel,
-    ship_by: shipment.shipBy,
-    promised_delivery_date: shipment.promisedDeliveryDate,
-    priority: shipment.priority,
-    carrier: shipment.carrier,
-    service: shipment.service,
-    tracking_number: shipment.trackingNumber,
-    tracking_url: shipment.trackingUrl,
-    cost: shipment.cost,
-    weight_grams: shipment.weightGrams,
-    lines: [...lines]
-      .sort((a, b) => a.id - b.id)
-      .map((line) => ({
-        id: line.id,
-        order_line_id: line.orderLineId,
-        sku: line.sku,
-        quantity: line.quantity,
-        picked: line.quantityPicked,
-        scanned: line.quantityScanned,
-      })),
-    packing: shipment.packing,
-    rate_options: shipment.rateOptions,
-    pack_override: shipment.packOverride,
-    pick_list_id: shipment.pickListId,
-    tote: shipment.tote,
-    tracking: shipment.tracking,
-    exception: shipment.exception,
-    shipped_at: iso(shipment.shippedAt),
-    delivered_at: iso(shipment.deliveredAt),
-    created_at: shipment.createdAt.toISOString(),
-    updated_at: shipment.updatedAt.toISOString(),
+    /** Where the order ships to, as routing placed it. */
+    destination: OrderRow['destination'];
   };
 }
 
@@ -117,6 +80,7 @@ export async function loadShipments(
         status: orders.status,
         shipTo: orders.shipTo,
         tags: orders.tags,
+        destination: orders.destination,
       },
     })
     .from(shipments)
@@ -194,4 +158,58 @@ export async function unshippedReservations(
     }
   }
   return byLocation;
+}
+
+/** A shipment the caller may see, locked when asked: another channel's does not exist for a bound key. */
+export async function findShipment(
+  tx: Executor,
+  id: string,
+  caller: Caller,
+  lock = false,
+): Promise<ShipmentState> {
+  const [state] = await loadShipments(tx, [id], { lock });
+  if (!state || (caller.channel !== null && state.order.channel !== caller.channel)) {
+    throw notFound(`Shipment ${id}`);
+  }
+  return state;
+}
+
+/** The shipment as it is now, within the transaction that changed it. */
+export async function reloadShipment(tx: Executor, id: string): Promise<ShipmentState> {
+  const [state] = await loadShipments(tx, [id]);
+  if (!state) {
+    throw notFound(`Shipment ${id}`);
+  }
+  return state;
+}
+
+/** Locks the shipment's order, then the shipment: the order every path that changes both uses. */
+export async function lockWithOrder(
+  deps: Pick<FulfillmentDeps, 'orders'>,
+  tx: Executor,
+  id: string,
+  caller: Caller,
+): Promise<{ order: OrderState; shipment: ShipmentState }> {
+  const peek = await findShipment(tx, id, caller);
+  const [order] = await deps.orders.lock(tx, [peek.shipment.orderId]);
+  const shipment = await findShipment(tx, id, caller, true);
+  if (!order) {
+    throw notFound(`Shipment ${id}`);
+  }
+  return { order, shipment };
+}
+
+/** The statuses of an order's shipments: what the order's own status follows. */
+export async function shipmentStatusesOf(tx: Executor, orderId: string): Promise<Array<{ status: string }>> {
+  return tx.select({ status: shipments.status }).from(shipments).where(eq(shipments.orderId, orderId));
+}
+
+/** A location whose shipments an external WMS confirms cannot scan, pack or ship them through Ordo. */
+export function assertOwnFlow(state: ShipmentState, action: string): void {
+  if (state.location.fulfillment === 'external_wms') {
+    throw new AppError(
+      'conflict',
+      `${state.location.code} is run by an external WMS: it cannot ${action} through Ordo; the WMS confirms with POST /v1/shipments/{id}/confirm`,
+    );
+  }
 }

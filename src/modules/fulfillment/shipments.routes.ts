@@ -20,142 +20,133 @@ const read = { scope: 'orders:read' as const };
 const write = { scope: 'fulfillment:write' as const };
 const shipment = (description: string) => ({ ...ShipmentSchema, description });
 
+const listShipments = {
+  config: read,
+  schema: {
+    operationId: 'listShipments',
+    tags,
+    summary: 'List shipments, newest first',
+    querystring: Type.Object({ ...pageQuery, ...ShipmentListQuerySchema.properties }),
+    response: { 200: { ...Page(ShipmentSchema), description: 'A page of shipments' } },
+  },
+};
+
+const getShipment = {
+  config: read,
+  schema: {
+    operationId: 'getShipment',
+    tags,
+    summary: 'Get a shipment',
+    params: ShipmentParamsSchema,
+    response: { 200: shipment('The shipment') },
+  },
+};
+
+const scanShipmentItem = {
+  config: write,
+  schema: {
+    operationId: 'scanShipmentItem',
+    tags,
+    summary: 'Verify one unit by barcode (GTIN or SKU) at the pack station',
+    description:
+      'A barcode of a product in the shipment counts one unit. A wrong item is 422 and one unit too many is 409; neither changes anything.',
+    params: ShipmentParamsSchema,
+    body: ScanSchema,
+    response: { 200: { ...ScanResultSchema, description: 'The unit was counted' } },
+  },
+};
+
+const packShipment = {
+  config: write,
+  schema: {
+    operationId: 'packShipment',
+    tags,
+    summary: 'Pack: every unit scanned, carrier service chosen by rate shopping, packing rules applied',
+    description:
+      'Succeeds only when every unit was scanned, unless an admin key gives an override with a reason (recorded on the shipment). Rate shopping picks the cheapest service that still meets the promised date, or a preferred carrier within its tolerance; every option considered is stored.',
+    params: ShipmentParamsSchema,
+    body: PackSchema,
+    response: { 200: shipment('The packed shipment') },
+  },
+};
+
+const shipShipment = {
+  config: { ...write, upstream: true },
+  schema: {
+    operationId: 'shipShipment',
+    tags,
+    summary: 'Ship a packed shipment: the carrier adapter assigns the tracking number; stock is consumed',
+    description:
+      'Rate-card carriers issue UPU S10 tracking numbers; carriers with an HTTP adapter are asked for a label (the shipment id is the idempotency key). On-hand and reserved both drop, with a sale in the ledger.',
+    params: ShipmentParamsSchema,
+    response: { 200: shipment('The shipped shipment') },
+  },
+};
+
+const recordShipmentTracking = {
+  config: write,
+  schema: {
+    operationId: 'recordShipmentTracking',
+    tags,
+    summary: 'Record a carrier status update (in transit, out for delivery, delivered, exception)',
+    params: ShipmentParamsSchema,
+    body: TrackingUpdateSchema,
+    response: { 200: shipment('The shipment with the update') },
+  },
+};
+
+const confirmShipment = {
+  config: write,
+  schema: {
+    operationId: 'confirmShipment',
+    tags,
+    summary: 'An external WMS confirms it shipped the shipment (idempotent)',
+    description:
+      'Units not named (or named with a lower quantity) go back through routing to another location. A repeat with the same tracking number returns the shipment unchanged.',
+    params: ShipmentParamsSchema,
+    body: ConfirmShipmentSchema,
+    response: { 200: shipment('The shipped shipment') },
+  },
+};
+
+const rejectShipmentLines = {
+  config: write,
+  schema: {
+    operationId: 'rejectShipmentLines',
+    tags,
+    summary: 'The location cannot ship some units: they are re-routed to another location',
+    description:
+      'The units leave the shipment (which is cancelled if nothing is left), their reservation here is released, and routing runs again without this location: the units are reserved elsewhere, backordered, or put on a stock hold.',
+    params: ShipmentParamsSchema,
+    body: RejectLinesSchema,
+    response: { 200: shipment('The shipment after the rejection') },
+  },
+};
+
 export const shipmentRoutes: FastifyPluginAsyncTypebox<{ shipments: ShipmentService }> = async (
   app,
   { shipments },
 ) => {
-  app.get(
-    '/shipments',
-    {
-      config: read,
-      schema: {
-        operationId: 'listShipments',
-        tags,
-        summary: 'List shipments, newest first',
-        querystring: Type.Object({ ...pageQuery, ...ShipmentListQuerySchema.properties }),
-        response: { 200: { ...Page(ShipmentSchema), description: 'A page of shipments' } },
-      },
-    },
-    async (request) => shipments.list(request.query, callerOf(request)),
+  app.get('/shipments', listShipments, async (request) => shipments.list(request.query, callerOf(request)));
+  app.get('/shipments/:id', getShipment, async (request) =>
+    shipments.get(request.params.id, callerOf(request)),
   );
-
-  app.get(
-    '/shipments/:id',
-    {
-      config: read,
-      schema: {
-        operationId: 'getShipment',
-        tags,
-        summary: 'Get a shipment',
-        params: ShipmentParamsSchema,
-        response: { 200: shipment('The shipment') },
-      },
-    },
-    async (request) => shipments.get(request.params.id, callerOf(request)),
+  app.post('/shipments/:id/scan', scanShipmentItem, async (request) =>
+    shipments.scan(request.params.id, request.body.barcode, callerOf(request)),
   );
-
-  app.post(
-    '/shipments/:id/scan',
-    {
-      config: write,
-      schema: {
-        operationId: 'scanShipmentItem',
-        tags,
-        summary: 'Verify one unit by barcode (GTIN or SKU) at the pack station',
-        description:
-          'A barcode of a product in the shipment counts one unit. A wrong item is 422 and one unit too many is 409; neither changes anything.',
-        params: ShipmentParamsSchema,
-        body: ScanSchema,
-        response: { 200: { ...ScanResultSchema, description: 'The unit was counted' } },
-      },
-    },
-    async (request) => shipments.scan(request.params.id, request.body.barcode, callerOf(request)),
+  app.post('/shipments/:id/pack', packShipment, async (request) =>
+    shipments.pack(request.params.id, request.body, callerOf(request)),
   );
-
-  app.post(
-    '/shipments/:id/pack',
-    {
-      config: write,
-      schema: {
-        operationId: 'packShipment',
-        tags,
-        summary: 'Pack: every unit scanned, carrier service chosen by rate shopping, packing rules applied',
-        description:
-          'Succeeds only when every unit was scanned, unless an admin key gives an override with a reason (recorded on the shipment). Rate shopping picks the cheapest service that still meets the promised date, or a preferred carrier within its tolerance; every option considered is stored.',
-        params: ShipmentParamsSchema,
-        body: PackSchema,
-        response: { 200: shipment('The packed shipment') },
-      },
-    },
-    async (request) => shipments.pack(request.params.id, request.body, callerOf(request)),
+  app.post('/shipments/:id/ship', shipShipment, async (request) =>
+    shipments.ship(request.params.id, callerOf(request)),
   );
-
-  app.post(
-    '/shipments/:id/ship',
-    {
-      config: { ...write, upstream: true },
-      schema: {
-        operationId: 'shipShipment',
-        tags,
-        summary: 'Ship a packed shipment: the carrier adapter assigns the tracking number; stock is consumed',
-        description:
-          'Rate-card carriers issue UPU S10 tracking numbers; carriers with an HTTP adapter are asked for a label (the shipment id is the idempotency key). On-hand and reserved both drop, with a sale in the ledger.',
-        params: ShipmentParamsSchema,
-        response: { 200: shipment('The shipped shipment') },
-      },
-    },
-    async (request) => shipments.ship(request.params.id, callerOf(request)),
+  app.post('/shipments/:id/tracking', recordShipmentTracking, async (request) =>
+    shipments.tracking(request.params.id, request.body, callerOf(request)),
   );
-
-  app.post(
-    '/shipments/:id/tracking',
-    {
-      config: write,
-      schema: {
-        operationId: 'recordShipmentTracking',
-        tags,
-        summary: 'Record a carrier status update (in transit, out for delivery, delivered, exception)',
-        params: ShipmentParamsSchema,
-        body: TrackingUpdateSchema,
-        response: { 200: shipment('The shipment with the update') },
-      },
-    },
-    async (request) => shipments.tracking(request.params.id, request.body, callerOf(request)),
+  app.post('/shipments/:id/confirm', confirmShipment, async (request) =>
+    shipments.confirm(request.params.id, request.body, callerOf(request)),
   );
-
-  app.post(
-    '/shipments/:id/confirm',
-    {
-      config: write,
-      schema: {
-        operationId: 'confirmShipment',
-        tags,
-        summary: 'An external WMS confirms it shipped the shipment (idempotent)',
-        description:
-          'Units not named (or named with a lower quantity) go back through routing to another location. A repeat with the same tracking number returns the shipment unchanged.',
-        params: ShipmentParamsSchema,
-        body: ConfirmShipmentSchema,
-        response: { 200: shipment('The shipped shipment') },
-      },
-    },
-    async (request) => shipments.confirm(request.params.id, request.body, callerOf(request)),
-  );
-
-  app.post(
-    '/shipments/:id/reject-lines',
-    {
-      config: write,
-      schema: {
-        operationId: 'rejectShipmentLines',
-        tags,
-        summary: 'The location cannot ship some units: they are re-routed to another location',
-        description:
-          'The units leave the shipment (which is cancelled if nothing is left), their reservation here is released, and routing runs again without this location: the units are reserved elsewhere, backordered, or put on a stock hold.',
-        params: ShipmentParamsSchema,
-        body: RejectLinesSchema,
-        response: { 200: shipment('The shipment after the rejection') },
-      },
-    },
-    async (request) => shipments.rejectLines(request.params.id, request.body, callerOf(request)),
+  app.post('/shipments/:id/reject-lines', rejectShipmentLines, async (request) =>
+    shipments.rejectLines(request.params.id, request.body, callerOf(request)),
   );
 };

@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { releaseUnits } from '../allocation/index.js';
 import { appendEvents } from '../events/index.js';
-import { loadShipments, presentShipment, unshippedReservations } from './shipment-store.js';
+import type { PendingShipments } from '../orders/index.js';
+import { loadShipments, unshippedReservations } from './shipment-store.js';
+import { presentShipment } from './shipment-view.js';
 
 /** Units of an order line in shipments that have left the pending state: too late to cancel. */
 export async function unitsInProgress(tx: Executor, lineIds: number[]): Promise<Map<number, number>> {
@@ -97,3 +99,6 @@ export async function releaseCancelledUnits(
   }
   return released;
 }
+
+/** What order cancellation asks of fulfillment (the orders module's `PendingShipments`). */
+export const pendingShipments: PendingShipments = { unitsInProgress, releaseCancelledUnits };

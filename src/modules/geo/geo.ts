@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
-import { postalCoordinates } from '../addresses/address.js';
-import type { Address } from '../addresses/address.schemas.js';
+import { type Address, postalCoordinates } from '../addresses/index.js';
 
 export interface Place {
   latitude: number;

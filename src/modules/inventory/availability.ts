@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { appendEvents } from '../events/events.service.js';
+import { appendEvents } from '../events/index.js';
 
 /**
  * Sellable units per (product, location, channel): on_hand - reserved - safety stock, never below 0,

@@ -1,5 +1,5 @@
 /** The inventory module: stock on hand per location, its ledger, feeds and what each channel may sell. */
-export { type LocationAvailability, locationAvailability } from './availability.js';
+export { locationAvailability } from './availability.js';
 export { inventoryRoutes } from './inventory.routes.js';
 export { createInventoryService, type InventoryService } from './inventory.service.js';
 export { inventoryEvents } from './inventory-events.js';
@@ -14,4 +14,4 @@ export {
   sellableUnits,
   toSellableRows,
 } from './sellable.js';
-export { restock, type ShelfChange, writeOff } from './shelf.js';
+export { restock, writeOff } from './shelf.js';

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AppError } from '../../errors.js';
 import { callerOf } from '../../http/auth.js';
+import type { Caller } from '../../http/caller.js';
 import { Page, pageQuery } from '../../http/pagination.js';
 import {
   AdjustmentSchema,
@@ -31,137 +32,133 @@ const feedResponses = {
   },
 };
 
+/** Feeds are bulk: their `bodyLimit` is the configured bulk limit, set when the routes are registered. */
+const adjustInventoryRoute = {
+  config: write,
+  schema: {
+    operationId: 'adjustInventory',
+    tags,
+    summary: 'Apply on-hand changes (receipts, corrections, transfers) from a WMS, store or vendor',
+    description:
+      'Up to 10,000 rows in one transaction: all apply or none do, and every bad row is listed by index. A `reference` applied before changes nothing.',
+    body: AdjustmentSchema,
+    response: feedResponses,
+  },
+};
+
+const countInventoryRoute = {
+  config: write,
+  schema: {
+    operationId: 'countInventory',
+    tags,
+    summary: 'Set counted on-hand quantities (cycle counts, full counts)',
+    description:
+      'A count below what is reserved is accepted (the shelf is the truth) and opens an `inventory.shortfall` event naming the uncovered holders.',
+    body: CountSchema,
+    response: feedResponses,
+  },
+};
+
+const listLevelsRoute = {
+  config: read,
+  schema: {
+    operationId: 'listInventoryLevels',
+    tags,
+    summary: 'List stock levels per product and location',
+    querystring: Type.Object({ ...pageQuery, ...LevelListQuerySchema.properties }),
+    response: { 200: { ...Page(LevelSchema), description: 'A page of levels' } },
+  },
+};
+
+const listMovementsRoute = {
+  config: read,
+  schema: {
+    operationId: 'listInventoryMovements',
+    tags,
+    summary: 'List the inventory ledger, newest first',
+    querystring: Type.Object({ ...pageQuery, ...MovementListQuerySchema.properties }),
+    response: { 200: { ...Page(MovementSchema), description: 'A page of movements' } },
+  },
+};
+
+const setSafetyStockRoute = {
+  config: write,
+  schema: {
+    operationId: 'setSafetyStock',
+    tags,
+    summary: 'Set safety stock per product and location, or a channel’s own override',
+    body: SafetyStockSchema,
+    response: { 200: SafetyStockResultSchema },
+  },
+};
+
+const getAvailabilityRoute = {
+  config: read,
+  schema: {
+    operationId: 'getAvailability',
+    tags,
+    summary: 'What a channel may sell of each SKU now, with the per-location breakdown',
+    querystring: AvailabilityQuerySchema,
+    response: { 200: AvailabilitySchema },
+  },
+};
+
+/** The SKUs and channel an availability request asks about; a channel-bound key sees only its channel. */
+function availabilityRequest(query: { sku: string; channel?: string }, caller: Caller) {
+  const skus = [
+    ...new Set(
+      query.sku
+        .split(',')
+        .map((sku) => sku.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (skus.length === 0 || skus.length > maxAvailabilitySkus) {
+    throw new AppError('validation_failed', `Give 1 to ${maxAvailabilitySkus} SKUs`, {
+      errors: [{ in: 'query', pointer: '/sku', detail: `must list 1 to ${maxAvailabilitySkus} SKUs` }],
+    });
+  }
+  const channel = query.channel ?? caller.channel;
+  if (channel === null) {
+    throw new AppError('validation_failed', 'Name the channel', {
+      errors: [{ in: 'query', pointer: '/channel', detail: 'is required for a key not bound to a channel' }],
+    });
+  }
+  if (caller.channel !== null && channel !== caller.channel) {
+    throw new AppError('not_found', `Channel ${channel} was not found`);
+  }
+  return { skus, channel };
+}
+
 export const inventoryRoutes: FastifyPluginAsyncTypebox<{
   inventory: InventoryService;
   bulkBodyLimit: number;
 }> = async (app, { inventory, bulkBodyLimit }) => {
   app.post(
     '/inventory/adjustments',
-    {
-      config: write,
-      bodyLimit: bulkBodyLimit,
-      schema: {
-        operationId: 'adjustInventory',
-        tags,
-        summary: 'Apply on-hand changes (receipts, corrections, transfers) from a WMS, store or vendor',
-        description:
-          'Up to 10,000 rows in one transaction: all apply or none do, and every bad row is listed by index. A `reference` applied before changes nothing.',
-        body: AdjustmentSchema,
-        response: feedResponses,
-      },
-    },
+    { ...adjustInventoryRoute, bodyLimit: bulkBodyLimit },
     async (request, reply) => {
       const result = await inventory.adjust(request.body, { apiKeyId: callerOf(request).keyId });
       return reply.code(result.applied ? 201 : 200).send(result);
     },
   );
-
   app.post(
     '/inventory/counts',
-    {
-      config: write,
-      bodyLimit: bulkBodyLimit,
-      schema: {
-        operationId: 'countInventory',
-        tags,
-        summary: 'Set counted on-hand quantities (cycle counts, full counts)',
-        description:
-          'A count below what is reserved is accepted (the shelf is the truth) and opens an `inventory.shortfall` event naming the uncovered holders.',
-        body: CountSchema,
-        response: feedResponses,
-      },
-    },
+    { ...countInventoryRoute, bodyLimit: bulkBodyLimit },
     async (request, reply) => {
       const result = await inventory.count(request.body, { apiKeyId: callerOf(request).keyId });
       return reply.code(result.applied ? 201 : 200).send(result);
     },
   );
-
-  app.get(
-    '/inventory/levels',
-    {
-      config: read,
-      schema: {
-        operationId: 'listInventoryLevels',
-        tags,
-        summary: 'List stock levels per product and location',
-        querystring: Type.Object({ ...pageQuery, ...LevelListQuerySchema.properties }),
-        response: { 200: { ...Page(LevelSchema), description: 'A page of levels' } },
-      },
-    },
-    async (request) => inventory.listLevels(request.query),
+  app.get('/inventory/levels', listLevelsRoute, async (request) => inventory.listLevels(request.query));
+  app.get('/inventory/movements', listMovementsRoute, async (request) =>
+    inventory.listMovements(request.query),
   );
-
-  app.get(
-    '/inventory/movements',
-    {
-      config: read,
-      schema: {
-        operationId: 'listInventoryMovements',
-        tags,
-        summary: 'List the inventory ledger, newest first',
-        querystring: Type.Object({ ...pageQuery, ...MovementListQuerySchema.properties }),
-        response: { 200: { ...Page(MovementSchema), description: 'A page of movements' } },
-      },
-    },
-    async (request) => inventory.listMovements(request.query),
+  app.put('/inventory/safety-stock', { ...setSafetyStockRoute, bodyLimit: bulkBodyLimit }, async (request) =>
+    inventory.setSafetyStock(request.body),
   );
-
-  app.put(
-    '/inventory/safety-stock',
-    {
-      config: write,
-      bodyLimit: bulkBodyLimit,
-      schema: {
-        operationId: 'setSafetyStock',
-        tags,
-        summary: 'Set safety stock per product and location, or a channel’s own override',
-        body: SafetyStockSchema,
-        response: { 200: SafetyStockResultSchema },
-      },
-    },
-    async (request) => inventory.setSafetyStock(request.body),
-  );
-
-  app.get(
-    '/inventory/availability',
-    {
-      config: read,
-      schema: {
-        operationId: 'getAvailability',
-        tags,
-        summary: 'What a channel may sell of each SKU now, with the per-location breakdown',
-        querystring: AvailabilityQuerySchema,
-        response: { 200: AvailabilitySchema },
-      },
-    },
-    async (request) => {
-      const caller = callerOf(request);
-      const skus = [
-        ...new Set(
-          request.query.sku
-            .split(',')
-            .map((sku) => sku.trim())
-            .filter(Boolean),
-        ),
-      ];
-      if (skus.length === 0 || skus.length > maxAvailabilitySkus) {
-        throw new AppError('validation_failed', `Give 1 to ${maxAvailabilitySkus} SKUs`, {
-          errors: [{ in: 'query', pointer: '/sku', detail: `must list 1 to ${maxAvailabilitySkus} SKUs` }],
-        });
-      }
-      const channel = request.query.channel ?? caller.channel;
-      if (channel === null) {
-        throw new AppError('validation_failed', 'Name the channel', {
-          errors: [
-            { in: 'query', pointer: '/channel', detail: 'is required for a key not bound to a channel' },
-          ],
-        });
-      }
-      if (caller.channel !== null && channel !== caller.channel) {
-        throw new AppError('not_found', `Channel ${channel} was not found`);
-      }
-      return inventory.availability(skus, channel);
-    },
-  );
+  app.get('/inventory/availability', getAvailabilityRoute, async (request) => {
+    const { skus, channel } = availabilityRequest(request.query, callerOf(request));
+    return inventory.availability(skus, channel);
+  });
 };

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import type { NewEvent } from '../events/events.service.js';
+import type { NewEvent } from '../events/index.js';
 
 /** One inventory level as one channel sees it. */
 export interface SellableRow {

@@ -1,22 +1,11 @@
-import { type SQL, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import type { Planner } from '../allocation/index.js';
 import { type ReservedUnits, reserve } from '../allocation/index.js';
 import type { NewEvent } from '../events/index.js';
 import type { HoldNeed } from './checks.js';
 import { unallocated } from './order-state.js';
-import { type LineRow, quantitiesOf } from './order-store.js';
-
-/** What allocation needs to know about the order's channel. */
-export interface ChannelPolicy {
-  id: number;
-  code: string;
-  priority: number;
-  allowBackorders: boolean;
-  heldReservationMinutes: number;
-  /** The edit window before an allocated order's shipments are released. */
-  releaseDelayMinutes: number;
-}
+import { type ChannelPolicy, type LineRow, quantitiesOf } from './order-store.js';
 
 export interface AllocationOutcome {
   lines: LineRow[];
@@ -30,7 +19,7 @@ export interface AllocationOutcome {
  * Reserves every unallocated unit of the lines through the reservation engine. A channel that
  * allows backorders keeps what exists and marks the rest backordered; any other channel gets all
  * or nothing, and a stock hold when short. Runs under the order's lock and returns the lines with
- * their new quantities, for the caller to write (`lineQuantitiesUpdate`).
+ * their new quantities, for the caller to write (`lineQuantitiesUpdate` in order-store.ts).
  */
 export async function allocateLines(
   tx: Executor,
@@ -79,27 +68,4 @@ export async function allocateLines(
     return { ...line, quantityAllocated: allocated, quantityBackordered: channel.allowBackorders ? open : 0 };
   });
   return { lines: updated, reserved: result.reservations };
-}
-
-/** The UPDATE writing lines' allocated, backordered, cancelled and shipped quantities. */
-export function lineQuantitiesUpdate(lines: LineRow[]): SQL | undefined {
-  if (lines.length === 0) {
-    return undefined;
-  }
-  return sql`
-    UPDATE order_lines l
-       SET quantity_allocated = v.allocated, quantity_backordered = v.backordered, quantity_cancelled = v.cancelled,
-           quantity_shipped = v.shipped
-      FROM unnest(${sql.param(lines.map((l) => l.id))}::bigint[], ${sql.param(lines.map((l) => l.quantityAllocated))}::int[],
-                  ${sql.param(lines.map((l) => l.quantityBackordered))}::int[],
-                  ${sql.param(lines.map((l) => l.quantityCancelled))}::int[],
-                  ${sql.param(lines.map((l) => l.quantityShipped))}::int[]) AS v(id, allocated, backordered, cancelled, shipped)
-     WHERE l.id = v.id`;
-}
-
-export async function writeLineQuantities(tx: Executor, lines: LineRow[]): Promise<void> {
-  const update = lineQuantitiesUpdate(lines);
-  if (update) {
-    await tx.execute(update);
-  }
 }

@@ -1,12 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { FastifyBaseLogger } from 'fastify';
-import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/client.js';
 import { inTransaction } from '../../db/transaction.js';
 import { nudged } from '../../workers/nudge.js';
+import type { OrderDeps } from './deps.js';
 import { loadOrders } from './order-store.js';
-import type { OrderService } from './orders.service.js';
-import { settle } from './settle.js';
+import { settleAgain } from './resettle.js';
 
 // Advisory-lock namespace for "one allocator per product at a time", across replicas.
 const lockNamespace = 0x0bd0_0002;
@@ -18,20 +15,10 @@ export type BackorderAllocator = ReturnType<typeof createBackorderAllocator>;
  * first, then oldest, until the stock runs out. One replica works a product at a time (an advisory
  * lock); orders being changed elsewhere are skipped and picked up on the next run.
  */
-export function createBackorderAllocator({
-  db,
-  clock,
-  orders,
-  log,
-  allocated,
-}: {
-  db: Db;
-  clock: Clock;
-  orders: OrderService;
-  log: FastifyBaseLogger;
-  /** Called after orders gained stock, so those now allocated are released when due. */
-  allocated?: () => void;
-}) {
+export function createBackorderAllocator(
+  deps: Pick<OrderDeps, 'db' | 'clock' | 'routing' | 'log' | 'allocated'>,
+) {
+  const { db, log, allocated } = deps;
   async function allocateProduct(productId: number): Promise<number> {
     return inTransaction(db, async (tx) => {
       const lock = await tx.execute<{ ok: boolean }>(
@@ -55,13 +42,7 @@ export function createBackorderAllocator({
           continue;
         }
         const before = state.lines.reduce((sum, line) => sum + line.quantityAllocated, 0);
-        const channel = await orders.channelPolicy(tx, state.order.channelId);
-        const settled = await settle(tx, state, channel, clock, {
-          routing: await orders.routingFor(tx, state, channel),
-          checked: [],
-          needs: [],
-          actor: null,
-        });
+        const settled = await settleAgain(deps, tx, state, { checked: [], needs: [], actor: null });
         const gained = settled.lines.reduce((sum, line) => sum + line.quantityAllocated, 0) - before;
         // No break on zero: an order may be unable to use stock (its channel's safety stock or
         // locations) that an order further down the line can.

@@ -1,6 +1,6 @@
 import type { FieldError } from '../../errors.js';
-import { addressErrors } from '../addresses/address.js';
-import type { Address } from '../addresses/address.schemas.js';
+import type { Address } from '../addresses/index.js';
+import { addressErrors } from '../addresses/index.js';
 
 /**
  * The validation checks of order capture that hold an order rather than refuse it. Pure: they see

@@ -4,8 +4,8 @@ import type { Db } from '../../db/client.js';
 import { inTransaction } from '../../db/transaction.js';
 import { linesWithExpiredReservations, releaseExpired } from '../allocation/index.js';
 import { appendEvents } from '../events/index.js';
-import { writeLineQuantities } from './allocate.js';
-import { loadOrders, presentOrder } from './order-store.js';
+import { loadOrders, writeLineQuantities } from './order-store.js';
+import { presentOrder } from './order-view.js';
 
 /**
  * Releases the reservations of held orders once their channel's hold time has passed, so stock does

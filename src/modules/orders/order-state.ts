@@ -41,6 +41,9 @@ const transitions: Record<OrderStatus, readonly OrderStatus[]> = {
   cancelled: [],
 };
 
+/** The release time of an order that waits for something else (an exchange for its return) until told. */
+export const awaitingRelease = new Date('9999-12-31T00:00:00Z');
+
 /** When an order that is allocated now is due for release: after the channel's edit window. */
 export const releaseDue = (now: Date, channel: { releaseDelayMinutes: number }) =>
   new Date(now.getTime() + channel.releaseDelayMinutes * 60_000);
@@ -52,6 +55,20 @@ export function assertTransition(from: OrderStatus, to: OrderStatus): void {
     throw new AppError('conflict', `An order that is ${from} cannot become ${to}`);
   }
 }
+
+/** Statuses from which an order's reserved units are released into shipments (again, after a re-route). */
+export const releasable: readonly OrderStatus[] = ['allocated', 'released', 'partially_shipped'];
+
+/** Statuses that move on with their shipments' progress (partially shipped, shipped, delivered). */
+export const followsShipments: readonly OrderStatus[] = [
+  'allocated',
+  'released',
+  'partially_shipped',
+  'shipped',
+];
+
+/** Statuses after release in which units still in pending shipments may be cancelled. */
+export const cancellableInShipments: readonly OrderStatus[] = ['released', 'partially_shipped'];
 
 /** Statuses in which the order's lines and addresses may still be edited or its lines cancelled. */
 export const editable: readonly OrderStatus[] = [
@@ -109,4 +126,28 @@ export function fulfillmentStatus(
     ['shipped', 'in_transit', 'delivered', 'exception'].includes(s.status),
   );
   return left.every((s) => s.status === 'delivered') ? 'delivered' : 'shipped';
+}
+
+/** Order statuses with shipped units that can come back. */
+export const returnable: readonly OrderStatus[] = [
+  'partially_shipped',
+  'shipped',
+  'delivered',
+  'partially_returned',
+];
+
+/**
+ * Where an order stands after units came back: returned once every shipped unit is back. Undefined
+ * while units are still to ship (a partially shipped order keeps its status).
+ */
+export function returnStatus(
+  status: OrderStatus,
+  lines: ReadonlyArray<{ shipped: number; returned: number }>,
+): OrderStatus | undefined {
+  if (!['shipped', 'delivered', 'partially_returned'].includes(status)) {
+    return undefined;
+  }
+  const shipped = lines.reduce((sum, line) => sum + line.shipped, 0);
+  const back = lines.reduce((sum, line) => sum + line.returned, 0);
+  return back >= shipped ? 'returned' : 'partially_returned';
 }

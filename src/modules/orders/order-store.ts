@@ -1,11 +1,12 @@
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { channels, holds, orderLines, orders } from '../../db/schema/index.js';
+import { notFound } from '../../errors.js';
+import type { Caller } from '../../http/caller.js';
 import { activeReservations } from '../allocation/index.js';
 import type { LineQuantities } from './order-state.js';
-import type { HoldViewType, OrderView } from './orders.schemas.js';
 
-/** Data access for orders shared by the order, hold and worker code: loading, locking and presenting. */
+/** Data access for orders shared by the use cases and the transitions: loading, locking, line writes. */
 
 export type OrderRow = typeof orders.$inferSelect;
 export type LineRow = typeof orderLines.$inferSelect;
@@ -32,96 +33,6 @@ export interface OrderState {
   lines: LineRow[];
   reservations: ReservedUnits[];
   holds: HoldRow[];
-}
-
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-
-export const presentHold = (hold: HoldRow): HoldViewType => ({
-  id: hold.id,
-  kind: hold.kind,
-  queue: hold.queue,
-  status: hold.status,
-  reason: hold.reason,
-  details: hold.details,
-  assignee: hold.assignee,
-  note: hold.note,
-  created_at: hold.createdAt.toISOString(),
-  resolved_at: iso(hold.resolvedAt),
-});
-
-export function presentOrder({
-  order,
-  channel,
-  lines,
-  reservations,
-  holds: orderHolds,
-}: OrderState): OrderView {
-  const skuOf = new Map(lines.map((line) => [line.id, line.sku]));
-  const byLocation = new Map<string, OrderView['reservations'][number]['items']>();
-  for (const reserved of reservations) {
-    const items = byLocation.get(reserved.location) ?? [];
-    const same = items.find((item) => item.line_id === reserved.lineId);
-    if (same) {
-      same.quantity += reserved.quantity;
-    } else {
-      items.push({
-        line_id: reserved.lineId,
-        sku: skuOf.get(reserved.lineId) ?? '',
-        quantity: reserved.quantity,
-      });
-    }
-    byLocation.set(reserved.location, items);
-  }
-  return {
-    id: order.id,
-    number: order.number,
-    channel,
-    external_id: order.externalId,
-    status: order.status,
-    customer: order.customer,
-    ship_to: order.shipTo,
-    billing_address: order.billingAddress,
-    currency: order.currency,
-    shipping: { service_level: order.serviceLevel, amount: order.shippingAmount },
-    discounts: order.discounts,
-    payment: order.payment,
-    totals: {
-      subtotal: order.subtotal,
-      discount_total: order.discountTotal,
-      shipping: order.shippingAmount,
-      tax_total: order.taxTotal,
-      total: order.total,
-      refunded: order.refundedTotal,
-    },
-    risk: order.risk,
-    priority: order.priority,
-    tags: order.tags,
-    metadata: order.metadata,
-    placed_at: order.placedAt.toISOString(),
-    created_at: order.createdAt.toISOString(),
-    updated_at: order.updatedAt.toISOString(),
-    cancel_reason: order.cancelReason,
-    promised_delivery_date: order.promisedDeliveryDate,
-    lines: [...lines]
-      .sort((a, b) => a.lineNumber - b.lineNumber)
-      .map((line) => ({
-        id: line.id,
-        line_number: line.lineNumber,
-        sku: line.sku,
-        quantity: line.quantity,
-        unit_price: line.unitPrice,
-        tax_amount: line.taxAmount,
-        allocated: line.quantityAllocated,
-        backordered: line.quantityBackordered,
-        cancelled: line.quantityCancelled,
-        shipped: line.quantityShipped,
-        returned: line.quantityReturned,
-        refunded: line.quantityRefunded,
-        refunded_amount: line.amountRefunded,
-      })),
-    reservations: [...byLocation].map(([location, items]) => ({ location, items })),
-    holds: [...orderHolds].sort((a, b) => a.id - b.id).map(presentHold),
-  };
 }
 
 /**
@@ -159,4 +70,71 @@ export async function loadOrders(
     reservations: reserved.filter((r) => orderOfLine.get(r.lineId) === order.id),
     holds: orderHolds.filter((hold) => hold.orderId === order.id),
   }));
+}
+
+/** Finds an order by id or number, locked when asked; another channel's order does not exist. */
+export async function findOrder(
+  tx: Executor,
+  idOrNumber: string,
+  caller: Caller,
+  lock = false,
+): Promise<OrderState> {
+  const where = /^[0-9]+$/.test(idOrNumber)
+    ? eq(orders.number, Number(idOrNumber))
+    : eq(orders.id, idOrNumber);
+  const [row] = await tx.select({ id: orders.id }).from(orders).where(where);
+  const [state] = row ? await loadOrders(tx, [row.id], { lock }) : [];
+  if (!state || (caller.channel !== null && state.channel !== caller.channel)) {
+    throw notFound(`Order ${idOrNumber}`);
+  }
+  return state;
+}
+
+/** What allocation and release need to know about the order's channel. */
+export interface ChannelPolicy {
+  id: number;
+  code: string;
+  priority: number;
+  allowBackorders: boolean;
+  heldReservationMinutes: number;
+  /** The edit window before an allocated order's shipments are released. */
+  releaseDelayMinutes: number;
+}
+
+export async function channelPolicy(tx: Executor, channelId: number): Promise<ChannelPolicy> {
+  const [channel] = await tx.select().from(channels).where(eq(channels.id, channelId));
+  if (!channel) {
+    throw new Error(`channel ${channelId} vanished`);
+  }
+  return {
+    id: channel.id,
+    code: channel.code,
+    priority: channel.priority,
+    allowBackorders: channel.allowBackorders,
+    heldReservationMinutes: channel.heldReservationMinutes,
+    releaseDelayMinutes: channel.releaseDelayMinutes,
+  };
+}
+
+/** The UPDATE writing lines' allocated, backordered, cancelled and shipped quantities. */
+export function lineQuantitiesUpdate(lines: LineRow[]): SQL | undefined {
+  if (lines.length === 0) {
+    return undefined;
+  }
+  return sql`
+    UPDATE order_lines l
+       SET quantity_allocated = v.allocated, quantity_backordered = v.backordered, quantity_cancelled = v.cancelled,
+           quantity_shipped = v.shipped
+      FROM unnest(${sql.param(lines.map((l) => l.id))}::bigint[], ${sql.param(lines.map((l) => l.quantityAllocated))}::int[],
+                  ${sql.param(lines.map((l) => l.quantityBackordered))}::int[],
+                  ${sql.param(lines.map((l) => l.quantityCancelled))}::int[],
+                  ${sql.param(lines.map((l) => l.quantityShipped))}::int[]) AS v(id, allocated, backordered, cancelled, shipped)
+     WHERE l.id = v.id`;
+}
+
+export async function writeLineQuantities(tx: Executor, lines: LineRow[]): Promise<void> {
+  const update = lineQuantitiesUpdate(lines);
+  if (update) {
+    await tx.execute(update);
+  }
 }

@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { orderStatuses, serviceLevels } from '../../db/schema/orders.js';
 import { Tags, Text, Timestamp } from '../../http/fields.js';
-import { AddressSchema } from '../addresses/address.schemas.js';
+import { AddressSchema } from '../addresses/index.js';
 
 const Money = (description: string) =>
   Type.Integer({

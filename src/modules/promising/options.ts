@@ -3,8 +3,7 @@
  * from the nearest locations first) and, for each carrier service of the wanted level whose rate card
  * covers every parcel, when it ships, when it arrives and what it costs. Pure: no database, no clock.
  */
-import type { ServiceRate } from '../carriers/carriers.service.js';
-import { quote } from '../carriers/rate-card.js';
+import { quote, type ServiceRate } from '../carriers/index.js';
 import { addBusinessDays, shipDate } from './calendar.js';
 
 /** A location that may ship, as far as the calendar and the rate cards need to know it. */

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { serviceLevels } from '../../db/schema/orders.js';
-import { AddressSchema } from '../addresses/address.schemas.js';
+import { AddressSchema } from '../addresses/index.js';
 
 export const maxPromiseLines = 100;
 

@@ -21,6 +21,9 @@ export function assertReturnTransition(from: ReturnStatus, to: ReturnStatus): vo
   }
 }
 
+/** Returns whose units have arrived (all or some): an exchange released on receipt may go. */
+export const arrived: readonly ReturnStatus[] = ['received', 'refunded'];
+
 /** Returns whose units are still on their way back (or partly received): they count against returnable units. */
 export const openReturnStatuses: readonly ReturnStatus[] = [
   'requested',

@@ -1,6 +1,13 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import type { ReturnPolicy } from '../../db/schema/catalog.js';
 import { channels, orders, refunds, returnLines, returns } from '../../db/schema/index.js';
+import { notFound } from '../../errors.js';
+import type { Caller } from '../../http/caller.js';
+import type { NewEvent } from '../events/index.js';
+import type { OrderState } from '../orders/index.js';
+import type { ReturnDeps } from './deps.js';
+import { assertReturnTransition, type ReturnStatus } from './return-state.js';
 import type { RefundView, ReturnView } from './returns.schemas.js';
 
 export type ReturnRow = typeof returns.$inferSelect;
@@ -84,4 +91,80 @@ export async function loadReturns(
     lines: lines.filter((line) => line.returnId === row.ret.id),
     refunds: given.filter((refund) => refund.returnId === row.ret.id),
   }));
+}
+
+/** A return event: `data` is the return as `GET /v1/returns/{id}` shows it, plus the fields given. */
+export const returnEvent = (
+  state: ReturnState,
+  type: string,
+  data: Record<string, unknown> = {},
+): NewEvent => ({
+  type,
+  resourceType: 'return',
+  resourceId: state.ret.id,
+  channel: state.order.channel,
+  data: { ...data, return: presentReturn(state) },
+});
+
+/** A return the caller may see: another channel's does not exist for a channel-bound key. */
+export async function findReturn(
+  tx: Executor,
+  id: string,
+  caller: Caller,
+  lock = false,
+): Promise<ReturnState> {
+  const [state] = await loadReturns(tx, [id], { lock });
+  if (!state || (caller.channel !== null && state.order.channel !== caller.channel)) {
+    throw notFound(`Return ${id}`);
+  }
+  return state;
+}
+
+/** Locks the return's order, then the return: the order every path that changes both uses. */
+export async function lockWithOrder(
+  deps: Pick<ReturnDeps, 'orders'>,
+  tx: Executor,
+  id: string,
+  caller: Caller,
+): Promise<{ order: OrderState; state: ReturnState }> {
+  const peek = await findReturn(tx, id, caller);
+  const order = await deps.orders.find(tx, peek.ret.orderId, caller, true);
+  return { order, state: await findReturn(tx, id, caller, true) };
+}
+
+/** The return as it is now, whoever asks. */
+export async function reload(tx: Executor, id: string): Promise<ReturnState> {
+  const [state] = await loadReturns(tx, [id]);
+  if (!state) {
+    throw notFound(`Return ${id}`);
+  }
+  return state;
+}
+
+/** Moves the return to `status` (a 409 when its lifecycle does not allow it) and reloads it. */
+export async function setStatus(
+  deps: Pick<ReturnDeps, 'clock'>,
+  tx: Executor,
+  state: ReturnState,
+  status: ReturnStatus,
+  extra: Partial<typeof returns.$inferInsert> = {},
+): Promise<ReturnState> {
+  assertReturnTransition(state.ret.status, status);
+  await tx
+    .update(returns)
+    .set({ status, updatedAt: deps.clock.now(), ...extra })
+    .where(eq(returns.id, state.ret.id));
+  return reload(tx, state.ret.id);
+}
+
+/** The return policy of the order's channel. */
+export async function policyOf(tx: Executor, order: OrderState): Promise<ReturnPolicy> {
+  const [row] = await tx
+    .select({ policy: channels.returnPolicy })
+    .from(channels)
+    .where(eq(channels.id, order.order.channelId));
+  if (!row) {
+    throw new Error('the order’s channel vanished');
+  }
+  return row.policy;
 }

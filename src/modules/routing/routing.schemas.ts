@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { Tags, Timestamp } from '../../http/fields.js';
-import { AddressSchema } from '../addresses/address.schemas.js';
+import { AddressSchema } from '../addresses/index.js';
 import { strategies } from './rules.js';
 
 const Codes = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, uniqueItems: true });

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../../src/db/client.js';
@@ -6,6 +5,7 @@ import { sqlState } from '../../../src/db/pg-errors.js';
 import { release, reserve } from '../../../src/modules/allocation/index.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, receive } from '../../helpers/factories.js';
+import { lockGate } from '../../helpers/locks.js';
 import { brokenInvariants, holderLines, idsOf } from '../../helpers/stock.js';
 
 // Long enough to interleave thousands of transactions; STRESS_SECONDS raises it for a soak run.
@@ -167,19 +167,18 @@ describe('reservations under real concurrency', () => {
 
   it('waits for level rows another transaction holds, then reserves', async () => {
     const sale = await flashSale([5]);
-    const outside = new pg.Client({ connectionString: t.url });
-    await outside.connect();
-    await outside.query('BEGIN');
-    await outside.query('SELECT * FROM inventory_levels WHERE product_id = $1 FOR UPDATE', [sale.productId]);
+    const outside = await lockGate(t.pool, {
+      sql: 'SELECT * FROM inventory_levels WHERE product_id = $1 FOR UPDATE',
+      params: [sale.productId],
+    });
     const waiting = t.db.transaction((tx) =>
       reserve(tx, {
         channel: sale.channel,
         demand: [{ key: sale.lines[0] ?? 0, productId: sale.productId, quantity: 5 }],
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await outside.query('COMMIT');
-    await outside.end();
+    await outside.queued(1);
+    await outside.open();
     expect((await waiting).ok).toBe(true);
   });
 });

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from '../../../src/http/pagination.js';
-import type { Problem } from '../../../src/http/problem.js';
 import type { Carrier } from '../../../src/modules/carriers/carriers.schemas.js';
 import { createCarrierService, type ServiceRate } from '../../../src/modules/carriers/carriers.service.js';
+import { isoTime, listAll } from '../../helpers/api.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeLocation } from '../../helpers/factories.js';
+import { makeLocation, uniq } from '../../helpers/factories.js';
+import { expectInvalid, expectProblem } from '../../helpers/problems.js';
 
 let t: TestApp;
 /** Two locations pickup cut-offs may name. */
@@ -18,38 +17,6 @@ beforeAll(async () => {
   la = (await makeLocation(t)).code;
 });
 afterAll(() => t.close());
-
-let counter = 0;
-const uniqueCode = (prefix = 'car') => `${prefix}-${++counter}-${randomUUID().slice(0, 8)}`;
-
-const isoTime = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-
-/** Asserts an RFC 9457 problem with exactly the documented fields and returns its body. */
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Problem {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json() as Problem;
-  expect(body).toEqual({
-    type: `https://ordo.dev/problems/${code}`,
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-    instance: expect.stringMatching(/^\/v1\//),
-    code,
-    request_id: res.headers['x-request-id'],
-    ...(body.errors === undefined ? {} : { errors: expect.any(Array) }),
-  });
-  return body;
-}
-
-/** A 422 whose field errors name at least these pointers (all in `part`). */
-function expectInvalid(res: LightMyRequestResponse, pointers: string[], part = 'body'): Problem {
-  const body = expectProblem(res, 422, 'validation_failed');
-  expect(body.errors?.length).toBeGreaterThan(0);
-  const named = (body.errors ?? []).map((e) => `${e.in}:${e.pointer}`);
-  expect(named).toEqual(expect.arrayContaining(pointers.map((p) => `${part}:${p}`)));
-  return body;
-}
 
 const totalRows = async (): Promise<{ carriers: number; services: number }> =>
   (
@@ -105,33 +72,14 @@ const get = async (code: string): Promise<Carrier> => {
 };
 
 async function makeCarrier(fields: Record<string, unknown> = {}): Promise<Carrier> {
-  const res = await create({ code: uniqueCode(), name: 'Carrier', services: [service()], ...fields });
+  const res = await create({ code: uniq('car'), name: 'Carrier', services: [service()], ...fields });
   expect(res.statusCode, res.body).toBe(201);
   return res.json() as Carrier;
 }
 
-/** Every carrier matching the query, following next_cursor. */
-async function listAll(query: string, limit = 100): Promise<Carrier[]> {
-  const items: Carrier[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 1000; pages++) {
-    const url: string = `/v1/carriers?${query}${query ? '&' : ''}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await t.request({ method: 'GET', url });
-    expect(res.statusCode, res.body).toBe(200);
-    const page = res.json() as Page<Carrier>;
-    expect(page.data.length).toBeLessThanOrEqual(limit);
-    items.push(...page.data);
-    cursor = page.next_cursor;
-    if (cursor === null) {
-      return items;
-    }
-  }
-  throw new Error('the list never ended');
-}
-
 describe('POST /v1/carriers', () => {
   it('creates a carrier with two services, in the order given, with defaults', async () => {
-    const code = uniqueCode();
+    const code = uniq('car');
     const express = service({
       code: 'express',
       name: 'Express Saver',
@@ -221,7 +169,7 @@ describe('POST /v1/carriers', () => {
   });
 
   it('creates one carrier when the same code is posted in parallel; the others get 409', async () => {
-    const code = uniqueCode();
+    const code = uniq('car');
     const results = await Promise.all(
       Array.from({ length: 5 }, (_, i) => create({ code, name: `Racer ${i}`, services: [service()] })),
     );
@@ -472,7 +420,7 @@ describe('invalid carriers', () => {
   it.each(bad)('refuses %s with 422 naming the pointer and stores nothing', async (_name, change, named) => {
     const pointer = named.replace('$NJ', nj);
     const before = await totalRows();
-    const code = uniqueCode();
+    const code = uniq('car');
     const payload = JSON.parse(JSON.stringify({ code, name: 'Bad', services: [service()], ...change() }));
     const body = expectInvalid(await create(payload), [pointer]);
     if (pointer.endsWith('/colour') || pointer.endsWith('/zone') || pointer.endsWith('/currency')) {
@@ -487,7 +435,7 @@ describe('invalid carriers', () => {
     gappy.distance_bands[1] = { min_km: 301, max_km: 5000 };
     gappy.weight_brackets[0] = { min_grams: 5, max_grams: 1000 };
     const res = await create({
-      code: uniqueCode(),
+      code: uniq('car'),
       name: 'Many problems',
       services: [
         service({ rate_card: gappy }),
@@ -558,13 +506,15 @@ describe('GET /v1/carriers', () => {
   it('filters by active', async () => {
     const on = await makeCarrier();
     const off = await makeCarrier({ active: false });
-    const active = (await listAll('active=true')).map((c) => c.code);
-    const inactive = (await listAll('active=false')).map((c) => c.code);
+    const active = (await listAll<Carrier>(t, '/v1/carriers', 'active=true')).map((c) => c.code);
+    const inactive = (await listAll<Carrier>(t, '/v1/carriers', 'active=false')).map((c) => c.code);
     expect(active).toContain(on.code);
     expect(active).not.toContain(off.code);
     expect(inactive).toContain(off.code);
     expect(inactive).not.toContain(on.code);
-    expect(new Set([...active, ...inactive])).toEqual(new Set((await listAll('')).map((c) => c.code)));
+    expect(new Set([...active, ...inactive])).toEqual(
+      new Set((await listAll<Carrier>(t, '/v1/carriers', '')).map((c) => c.code)),
+    );
   });
 
   it('pages with limit and next_cursor, in creation order, each carrier with its services', async () => {
@@ -578,7 +528,7 @@ describe('GET /v1/carriers', () => {
     expect(page.data).toHaveLength(2);
     expect(page.next_cursor).toEqual(expect.any(String));
 
-    const all = await listAll('', 2);
+    const all = await listAll<Carrier>(t, '/v1/carriers', '', 2);
     const codes = all.map((c) => c.code);
     const { rows } = await t.pool.query('SELECT code FROM carriers ORDER BY id');
     expect(codes).toEqual(rows.map((r: { code: string }) => r.code));
@@ -704,7 +654,7 @@ describe('carrier adapters', () => {
 
   it('refuses an http carrier without an endpoint, and endpoints that are not plain http(s) URLs', async () => {
     const before = await totalRows();
-    expectInvalid(await create({ code: uniqueCode(), name: 'C', adapter: 'http', services: [] }), [
+    expectInvalid(await create({ code: uniq('car'), name: 'C', adapter: 'http', services: [] }), [
       '/endpoint',
     ]);
     for (const endpoint of [
@@ -714,13 +664,13 @@ describe('carrier adapters', () => {
       'https://acme.example/#frag',
       'http://',
     ]) {
-      const res = await create({ code: uniqueCode(), name: 'C', adapter: 'http', endpoint, services: [] });
+      const res = await create({ code: uniq('car'), name: 'C', adapter: 'http', endpoint, services: [] });
       expectInvalid(res, ['/endpoint']);
     }
-    expectInvalid(await create({ code: uniqueCode(), name: 'C', adapter: 'pigeon', services: [] }), [
+    expectInvalid(await create({ code: uniq('car'), name: 'C', adapter: 'pigeon', services: [] }), [
       '/adapter',
     ]);
-    expectInvalid(await create({ code: uniqueCode(), name: 'C', api_token: 'has space', services: [] }), [
+    expectInvalid(await create({ code: uniq('car'), name: 'C', api_token: 'has space', services: [] }), [
       '/api_token',
     ]);
     expect(await totalRows()).toEqual(before);
@@ -728,7 +678,7 @@ describe('carrier adapters', () => {
 
   it('lists adapter and service problems together', async () => {
     const res = await create({
-      code: uniqueCode(),
+      code: uniq('car'),
       name: 'C',
       adapter: 'http',
       services: [service(), service()],
@@ -822,7 +772,7 @@ describe('access', () => {
     const before = await totalRows();
     for (const key of [reader, cataloguer]) {
       const body = expectProblem(
-        await create({ code: uniqueCode(), name: 'X', services: [service()] }, key),
+        await create({ code: uniq('car'), name: 'X', services: [service()] }, key),
         403,
         'forbidden',
       );
@@ -838,14 +788,14 @@ describe('access', () => {
     expect(await get(carrier.code)).toEqual(carrier);
 
     const writer = await t.keyWith(['fulfillment:write']);
-    expect((await create({ code: uniqueCode(), name: 'X', services: [service()] }, writer)).statusCode).toBe(
+    expect((await create({ code: uniq('car'), name: 'X', services: [service()] }, writer)).statusCode).toBe(
       201,
     );
     expect((await patch(carrier.code, { name: 'By writer' }, writer)).statusCode).toBe(200);
   });
 
   it('refuses requests without a key with 401', async () => {
-    const code = uniqueCode();
+    const code = uniq('car');
     for (const req of [
       { method: 'GET' as const, url: '/v1/carriers' },
       { method: 'GET' as const, url: `/v1/carriers/${code}` },
@@ -865,7 +815,7 @@ describe('activeServices()', () => {
     services.filter((s) => s.carrier.startsWith(prefix));
 
   it('returns the active services of active carriers, by carrier code then service code', async () => {
-    const prefix = uniqueCode('act');
+    const prefix = uniq('act');
     const cutoffCard = rateCard();
     // Created out of order, to show the ordering is by code.
     await makeCarrier({
@@ -897,7 +847,7 @@ describe('activeServices()', () => {
   });
 
   it('sees every change made through the API at once, and its result cannot be changed by a caller', async () => {
-    const prefix = uniqueCode('live');
+    const prefix = uniq('live');
     const carriers = t.app.services.carriers;
     await makeCarrier({ code: `${prefix}-x`, services: [service()] });
     const first = ours(await carriers.activeServices(), prefix);
@@ -923,27 +873,30 @@ describe('activeServices()', () => {
   });
 
   it('serves a write made by another process after at most about a second', async () => {
-    const prefix = uniqueCode('other');
+    const prefix = uniq('other');
     const carriers = t.app.services.carriers;
     const otherProcess = createCarrierService({ db: t.db });
     // A write through this process clears its cache, so the read below starts a fresh window.
     await makeCarrier({ code: `${prefix}-a`, services: [service({ code: 'first' })] });
-    const primedAt = performance.now();
-    await carriers.activeServices();
-    await otherProcess.create({
-      code: `${prefix}-z`,
-      name: 'Elsewhere',
-      services: [{ code: 'ground', name: 'Ground', service_levels: ['standard'], rate_card: rateCard() }],
-    });
-    const seen = ours(await carriers.activeServices(), prefix);
-    // Within the cache window this process still serves what it read; a slow machine may be past it.
-    if (performance.now() - primedAt < 900) {
-      expect(seen.map((s) => s.service)).toEqual(['first']);
+    // The cache ages by the monotonic clock (`performance.now()`): stop it, and move it by hand.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      await carriers.activeServices();
+      await otherProcess.create({
+        code: `${prefix}-z`,
+        name: 'Elsewhere',
+        services: [{ code: 'ground', name: 'Ground', service_levels: ['standard'], rate_card: rateCard() }],
+      });
+      // Within the cache window this process still serves what it read.
+      vi.advanceTimersByTime(900);
+      expect(ours(await carriers.activeServices(), prefix).map((s) => s.service)).toEqual(['first']);
+      vi.advanceTimersByTime(200);
+      expect(ours(await carriers.activeServices(), prefix).map((s) => `${s.carrier}/${s.service}`)).toEqual([
+        `${prefix}-a/first`,
+        `${prefix}-z/ground`,
+      ]);
+    } finally {
+      vi.useRealTimers();
     }
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(ours(await carriers.activeServices(), prefix).map((s) => `${s.carrier}/${s.service}`)).toEqual([
-      `${prefix}-a/first`,
-      `${prefix}-z/ground`,
-    ]);
   });
 });

@@ -1,55 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from '../../../src/http/pagination.js';
-import type { Problem } from '../../../src/http/problem.js';
 import type { Channel, CreateChannel } from '../../../src/modules/catalog/channels.schemas.js';
+import { isoTime, listAll } from '../../helpers/api.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { uniq } from '../../helpers/factories.js';
+import { expectInvalid, expectProblem } from '../../helpers/problems.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
 });
 afterAll(() => t.close());
-
-let counter = 0;
-const uniqueCode = (prefix = 'ch') => `${prefix}-${++counter}-${randomUUID().slice(0, 8)}`;
-
-const isoTime = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-
-/** Asserts an RFC 9457 problem with exactly the documented fields and returns its body. */
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Problem {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json() as Problem;
-  expect(body).toEqual({
-    type: `https://ordo.dev/problems/${code}`,
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-    instance: expect.stringMatching(/^\/v1\//),
-    code,
-    request_id: res.headers['x-request-id'],
-    ...(body.errors === undefined ? {} : { errors: expect.any(Array) }),
-  });
-  for (const error of body.errors ?? []) {
-    expect(error).toEqual({
-      in: expect.stringMatching(/^(body|query|params|headers)$/),
-      pointer: expect.any(String),
-      detail: expect.any(String),
-    });
-  }
-  return body;
-}
-
-/** A 422 whose field errors name at least these pointers (all in `part`). */
-function expectInvalid(res: LightMyRequestResponse, pointers: string[], part = 'body'): Problem {
-  const body = expectProblem(res, 422, 'validation_failed');
-  expect(body.errors?.length).toBeGreaterThan(0);
-  const named = (body.errors ?? []).map((e) => `${e.in}:${e.pointer}`);
-  expect(named).toEqual(expect.arrayContaining(pointers.map((p) => `${part}:${p}`)));
-  return body;
-}
 
 const rowCount = async (code: string): Promise<number> =>
   (await t.pool.query('SELECT count(*)::int AS n FROM channels WHERE code = $1', [code])).rows[0].n;
@@ -58,35 +19,14 @@ const create = (body: Record<string, unknown>, key?: string) =>
   t.request({ method: 'POST', url: '/v1/channels', payload: body, ...(key === undefined ? {} : { key }) });
 
 async function makeChannel(overrides: Partial<CreateChannel> = {}): Promise<Channel> {
-  const res = await create({ code: uniqueCode(), name: 'Channel', ...overrides });
+  const res = await create({ code: uniq('ch'), name: 'Channel', ...overrides });
   expect(res.statusCode, res.body).toBe(201);
   return res.json() as Channel;
 }
 
-/** Every item of a list, following next_cursor; also checks each page's size. */
-async function listAll(query: string, limit = 100): Promise<Channel[]> {
-  const items: Channel[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 1000; pages++) {
-    const sep = query ? '&' : '';
-    const url: string = `/v1/channels?${query}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await t.request({ method: 'GET', url });
-    expect(res.statusCode, res.body).toBe(200);
-    const page = res.json() as Page<Channel>;
-    expect(page.data.length).toBeLessThanOrEqual(limit);
-    items.push(...page.data);
-    cursor = page.next_cursor;
-    if (cursor === null) {
-      return items;
-    }
-    expect(page.data.length).toBe(limit);
-  }
-  throw new Error('the list never ended');
-}
-
 describe('POST /v1/channels', () => {
   it('creates a channel with defaults and returns the full body', async () => {
-    const code = uniqueCode();
+    const code = uniq('ch');
     const res = await create({ code, name: 'Web store' });
     expect(res.statusCode).toBe(201);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -118,7 +58,7 @@ describe('POST /v1/channels', () => {
 
   it('stores every field given', async () => {
     const input = {
-      code: uniqueCode('Amazon_EU.1'),
+      code: uniq('Amazon_EU.1'),
       name: 'Amazon EU',
       priority: 1000,
       default_safety_stock: 7,
@@ -214,7 +154,7 @@ describe('POST /v1/channels', () => {
   ];
 
   it.each(bad)('refuses %s with 422 and stores nothing', async (_name, patch, pointer) => {
-    const code = uniqueCode();
+    const code = uniq('ch');
     const payload = { code, name: 'Web', ...patch };
     const res = await create(JSON.parse(JSON.stringify(payload)));
     const body = expectInvalid(res, [pointer]);
@@ -252,7 +192,7 @@ describe('POST /v1/channels', () => {
 
 describe('concurrent creation', () => {
   it('creates one channel when the same code is posted in parallel; the others get 409', async () => {
-    const code = uniqueCode();
+    const code = uniq('ch');
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => create({ code, name: `Racer ${i}` })),
     );
@@ -290,16 +230,16 @@ describe('GET /v1/channels', () => {
   it('filters by active', async () => {
     const on = await makeChannel();
     const off = await makeChannel({ active: false });
-    const active = (await listAll('active=true')).map((c) => c.code);
-    const inactive = (await listAll('active=false')).map((c) => c.code);
-    const all = (await listAll('')).map((c) => c.code);
+    const active = (await listAll<Channel>(t, '/v1/channels', 'active=true')).map((c) => c.code);
+    const inactive = (await listAll<Channel>(t, '/v1/channels', 'active=false')).map((c) => c.code);
+    const all = (await listAll<Channel>(t, '/v1/channels', '')).map((c) => c.code);
     expect(active).toContain(on.code);
     expect(active).not.toContain(off.code);
     expect(inactive).toContain(off.code);
     expect(inactive).not.toContain(on.code);
     expect(all).toEqual(expect.arrayContaining([on.code, off.code]));
     expect(new Set([...active, ...inactive])).toEqual(new Set(all));
-    for (const c of await listAll('active=true')) {
+    for (const c of await listAll<Channel>(t, '/v1/channels', 'active=true')) {
       expect(c.active).toBe(true);
     }
   });
@@ -315,7 +255,7 @@ describe('GET /v1/channels', () => {
     expect(page.data).toHaveLength(2);
     expect(page.next_cursor).toEqual(expect.any(String));
 
-    const all = await listAll('', 2);
+    const all = await listAll<Channel>(t, '/v1/channels', '', 2);
     const codes = all.map((c) => c.code);
     expect(new Set(codes).size).toBe(codes.length);
     const { rows } = await t.pool.query('SELECT code FROM channels ORDER BY id');
@@ -472,7 +412,9 @@ describe('deactivation', () => {
     expect(
       (await t.pool.query('SELECT active FROM channels WHERE code = $1', [channel.code])).rows[0].active,
     ).toBe(false);
-    expect((await listAll('active=false')).map((c) => c.code)).toContain(channel.code);
+    expect((await listAll<Channel>(t, '/v1/channels', 'active=false')).map((c) => c.code)).toContain(
+      channel.code,
+    );
 
     const again = await t.request({ method: 'POST', url: `/v1/channels/${channel.code}/deactivate` });
     expect(again.statusCode).toBe(200);
@@ -485,7 +427,9 @@ describe('deactivation', () => {
     });
     expect(on.statusCode).toBe(200);
     expect(on.json()).toEqual({ ...channel, active: true, updated_at: isoTime });
-    expect((await listAll('active=true')).map((c) => c.code)).toContain(channel.code);
+    expect((await listAll<Channel>(t, '/v1/channels', 'active=true')).map((c) => c.code)).toContain(
+      channel.code,
+    );
   });
 
   it('answers an unknown code with 404', async () => {
@@ -503,7 +447,7 @@ describe('access', () => {
       (await t.request({ method: 'GET', url: `/v1/channels/${channel.code}`, key: reader })).statusCode,
     ).toBe(200);
 
-    const code = uniqueCode();
+    const code = uniq('ch');
     const body = expectProblem(await create({ code, name: 'X' }, reader), 403, 'forbidden');
     expect(body.detail).toContain('catalog:write');
     expect(await rowCount(code)).toBe(0);
@@ -528,12 +472,12 @@ describe('access', () => {
 
   it('lets a catalog:write key write', async () => {
     const writer = await t.keyWith(['catalog:write']);
-    const res = await create({ code: uniqueCode(), name: 'By writer' }, writer);
+    const res = await create({ code: uniq('ch'), name: 'By writer' }, writer);
     expect(res.statusCode).toBe(201);
   });
 
   it('refuses requests without a key with 401', async () => {
-    const code = uniqueCode();
+    const code = uniq('ch');
     for (const req of [
       { method: 'GET' as const, url: '/v1/channels' },
       { method: 'GET' as const, url: `/v1/channels/${code}` },

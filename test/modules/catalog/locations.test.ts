@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from '../../../src/http/pagination.js';
-import type { Problem } from '../../../src/http/problem.js';
 import type { Address } from '../../../src/modules/addresses/address.schemas.js';
 import type { CreateLocation, Location } from '../../../src/modules/catalog/locations.schemas.js';
+import { isoTime, listAll } from '../../helpers/api.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { uniq } from '../../helpers/factories.js';
+import { expectInvalid, expectProblem } from '../../helpers/problems.js';
 
 let t: TestApp;
 /** Two channels every test may bind locations to. */
@@ -13,22 +13,14 @@ let web: string;
 let pos: string;
 beforeAll(async () => {
   t = await createTestApp();
-  web = uniqueCode('web');
-  pos = uniqueCode('pos');
+  web = uniq('web');
+  pos = uniq('pos');
   for (const code of [web, pos]) {
     const res = await t.request({ method: 'POST', url: '/v1/channels', payload: { code, name: code } });
     expect(res.statusCode).toBe(201);
   }
 });
 afterAll(() => t.close());
-
-let counter = 0;
-function uniqueCode(prefix = 'loc'): string {
-  counter += 1;
-  return `${prefix}-${counter}-${randomUUID().slice(0, 8)}`;
-}
-
-const isoTime = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
 const beverlyHills: Address = {
   line1: '9500 Wilshire Blvd',
@@ -52,40 +44,6 @@ const newYork: Address = {
   postal_code: '10001',
   country: 'US',
 };
-
-/** Asserts an RFC 9457 problem with exactly the documented fields and returns its body. */
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Problem {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json() as Problem;
-  expect(body).toEqual({
-    type: `https://ordo.dev/problems/${code}`,
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-    instance: expect.stringMatching(/^\/v1\//),
-    code,
-    request_id: res.headers['x-request-id'],
-    ...(body.errors === undefined ? {} : { errors: expect.any(Array) }),
-  });
-  for (const error of body.errors ?? []) {
-    expect(error).toEqual({
-      in: expect.stringMatching(/^(body|query|params|headers)$/),
-      pointer: expect.any(String),
-      detail: expect.any(String),
-    });
-  }
-  return body;
-}
-
-/** A 422 whose field errors name at least these pointers (all in `part`). */
-function expectInvalid(res: LightMyRequestResponse, pointers: string[], part = 'body'): Problem {
-  const body = expectProblem(res, 422, 'validation_failed');
-  expect(body.errors?.length).toBeGreaterThan(0);
-  const named = (body.errors ?? []).map((e) => `${e.in}:${e.pointer}`);
-  expect(named).toEqual(expect.arrayContaining(pointers.map((p) => `${part}:${p}`)));
-  return body;
-}
 
 const rowCount = async (code: string): Promise<number> =>
   (await t.pool.query('SELECT count(*)::int AS n FROM locations WHERE code = $1', [code])).rows[0].n;
@@ -111,7 +69,7 @@ const get = async (code: string): Promise<Location> => {
 
 async function makeLocation(overrides: Partial<CreateLocation> = {}): Promise<Location> {
   const res = await create({
-    code: uniqueCode(),
+    code: uniq('loc'),
     name: 'Location',
     kind: 'warehouse',
     address: beverlyHills,
@@ -121,31 +79,12 @@ async function makeLocation(overrides: Partial<CreateLocation> = {}): Promise<Lo
   return res.json() as Location;
 }
 
-/** Every location matching the query, following next_cursor. */
-async function listAll(query: string, limit = 100): Promise<Location[]> {
-  const items: Location[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 1000; pages++) {
-    const url: string = `/v1/locations?${query}${query ? '&' : ''}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await t.request({ method: 'GET', url });
-    expect(res.statusCode, res.body).toBe(200);
-    const page = res.json() as Page<Location>;
-    expect(page.data.length).toBeLessThanOrEqual(limit);
-    items.push(...page.data);
-    cursor = page.next_cursor;
-    if (cursor === null) {
-      return items;
-    }
-    expect(page.data.length).toBe(limit);
-  }
-  throw new Error('the list never ended');
-}
-
-const codesOf = async (query: string) => (await listAll(query)).map((l) => l.code);
+const codesOf = async (query: string) =>
+  (await listAll<Location>(t, '/v1/locations', query)).map((l) => l.code);
 
 describe('POST /v1/locations', () => {
   it('creates a location with defaults, placed by its US ZIP code', async () => {
-    const code = uniqueCode();
+    const code = uniq('loc');
     const res = await create({ code, name: 'LA store', kind: 'store', address: beverlyHills });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -184,7 +123,7 @@ describe('POST /v1/locations', () => {
   });
 
   it('stores every field given, with its channels sorted by code', async () => {
-    const code = uniqueCode();
+    const code = uniq('loc');
     const input = {
       code,
       name: 'New Jersey DC',
@@ -437,7 +376,7 @@ describe('POST /v1/locations', () => {
 
   it.each(bad)('refuses %s with 422 and stores nothing', async (_name, change, pointer) => {
     const before = await totalRows();
-    const code = uniqueCode();
+    const code = uniq('loc');
     const payload = JSON.parse(
       JSON.stringify({
         code,
@@ -458,7 +397,7 @@ describe('POST /v1/locations', () => {
 
   it('names an unknown channel by its index and stores nothing', async () => {
     const before = await totalRows();
-    const code = uniqueCode();
+    const code = uniq('loc');
     const res = await create({
       code,
       name: 'X',
@@ -474,7 +413,7 @@ describe('POST /v1/locations', () => {
 
   it('reports address, time zone and channel problems together', async () => {
     const res = await create({
-      code: uniqueCode(),
+      code: uniq('loc'),
       name: 'X',
       kind: 'store',
       address: { line1: '1 Main St', country: 'US', postal_code: 'ABCDE' },
@@ -493,7 +432,7 @@ describe('POST /v1/locations', () => {
 
 describe('concurrent creation', () => {
   it('creates one location when the same code is posted in parallel; the others get 409', async () => {
-    const code = uniqueCode();
+    const code = uniq('loc');
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         create({ code, name: `Racer ${i}`, kind: 'store', address: beverlyHills, channels: [web] }),
@@ -551,7 +490,7 @@ describe('GET /v1/locations', () => {
   it('filters by kind', async () => {
     const store = await makeLocation({ kind: 'store' });
     const dropship = await makeLocation({ kind: 'dropship' });
-    const stores = await listAll('kind=store');
+    const stores = await listAll<Location>(t, '/v1/locations', 'kind=store');
     expect(stores.map((l) => l.code)).toContain(store.code);
     expect(stores.map((l) => l.code)).not.toContain(dropship.code);
     expect(stores.every((l) => l.kind === 'store')).toBe(true);
@@ -559,7 +498,7 @@ describe('GET /v1/locations', () => {
   });
 
   it('filters by tag', async () => {
-    const tag = uniqueCode('tag');
+    const tag = uniq('tag');
     const tagged = await makeLocation({ tags: ['other', tag] });
     const untagged = await makeLocation({ tags: ['other'] });
     expect(await codesOf(`tag=${tag}`)).toEqual([tagged.code]);
@@ -581,14 +520,18 @@ describe('GET /v1/locations', () => {
     const forUnknown = await codesOf('channel=unknown-channel');
     expect(forUnknown).toContain(any.code);
     expect(forUnknown).not.toEqual(expect.arrayContaining([webOnly.code]));
-    expect((await listAll('channel=unknown-channel')).every((l) => l.channels.length === 0)).toBe(true);
+    expect(
+      (await listAll<Location>(t, '/v1/locations', 'channel=unknown-channel')).every(
+        (l) => l.channels.length === 0,
+      ),
+    ).toBe(true);
   });
 
   it('filters by country', async () => {
     const us = await makeLocation({ address: newYork });
     const gb = await makeLocation({ address: london });
     const ca = await makeLocation({ address: toronto });
-    const inGb = await listAll('country=GB');
+    const inGb = await listAll<Location>(t, '/v1/locations', 'country=GB');
     expect(inGb.map((l) => l.code)).toContain(gb.code);
     expect(inGb.every((l) => l.address.country === 'GB')).toBe(true);
     expect(await codesOf('country=US')).toEqual(expect.arrayContaining([us.code]));
@@ -597,7 +540,7 @@ describe('GET /v1/locations', () => {
   });
 
   it('combines filters', async () => {
-    const tag = uniqueCode('combo');
+    const tag = uniq('combo');
     const match = await makeLocation({ kind: 'store', tags: [tag], address: london, channels: [web] });
     await makeLocation({ kind: 'warehouse', tags: [tag], address: london, channels: [web] });
     await makeLocation({ kind: 'store', tags: [tag], address: newYork, channels: [web] });
@@ -609,7 +552,7 @@ describe('GET /v1/locations', () => {
   });
 
   it('pages with limit and next_cursor without gaps or repeats', async () => {
-    const tag = uniqueCode('page');
+    const tag = uniq('page');
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
       made.push((await makeLocation({ tags: [tag] })).code);
@@ -628,9 +571,9 @@ describe('GET /v1/locations', () => {
     ).json() as Page<Location>;
     expect(third.data.map((l) => l.code)).toEqual(made.slice(4));
     expect(third.next_cursor).toBeNull();
-    expect((await listAll(`tag=${tag}`, 2)).map((l) => l.code)).toEqual(made);
+    expect((await listAll<Location>(t, '/v1/locations', `tag=${tag}`, 2)).map((l) => l.code)).toEqual(made);
 
-    const all = (await listAll('', 3)).map((l) => l.code);
+    const all = (await listAll<Location>(t, '/v1/locations', '', 3)).map((l) => l.code);
     const { rows } = await t.pool.query('SELECT code FROM locations ORDER BY id');
     expect(all).toEqual(rows.map((r: { code: string }) => r.code));
   });
@@ -916,7 +859,7 @@ describe('access', () => {
     expect(
       (await t.request({ method: 'GET', url: `/v1/locations/${location.code}`, key: reader })).statusCode,
     ).toBe(200);
-    const code = uniqueCode();
+    const code = uniq('loc');
     const body = expectProblem(
       await create({ code, name: 'X', kind: 'store', address: beverlyHills }, reader),
       403,
@@ -944,12 +887,12 @@ describe('access', () => {
 
   it('lets a catalog:write key write', async () => {
     const writer = await t.keyWith(['catalog:write']);
-    const res = await create({ code: uniqueCode(), name: 'X', kind: 'store', address: london }, writer);
+    const res = await create({ code: uniq('loc'), name: 'X', kind: 'store', address: london }, writer);
     expect(res.statusCode).toBe(201);
   });
 
   it('refuses requests without a key with 401', async () => {
-    const code = uniqueCode();
+    const code = uniq('loc');
     for (const req of [
       { method: 'GET' as const, url: '/v1/locations' },
       { method: 'GET' as const, url: `/v1/locations/${code}` },

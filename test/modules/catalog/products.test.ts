@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from '../../../src/http/pagination.js';
-import type { Problem } from '../../../src/http/problem.js';
 import type { CreateProduct, Product } from '../../../src/modules/catalog/products.schemas.js';
+import { isoTime, listAll } from '../../helpers/api.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { expectInvalid, expectProblem } from '../../helpers/problems.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -30,42 +30,6 @@ function withCheckDigit(body: string): string {
 }
 /** The same code with a wrong check digit. */
 const breakCheckDigit = (gtin: string) => `${gtin.slice(0, -1)}${(Number(gtin.slice(-1)) + 1) % 10}`;
-
-const isoTime = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-
-/** Asserts an RFC 9457 problem with exactly the documented fields and returns its body. */
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Problem {
-  expect(res.statusCode, res.body.slice(0, 2000)).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json() as Problem;
-  expect(body).toEqual({
-    type: `https://ordo.dev/problems/${code}`,
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-    instance: expect.stringMatching(/^\/v1\//),
-    code,
-    request_id: res.headers['x-request-id'],
-    ...(body.errors === undefined ? {} : { errors: expect.any(Array) }),
-  });
-  for (const error of body.errors ?? []) {
-    expect(error).toEqual({
-      in: expect.stringMatching(/^(body|query|params|headers)$/),
-      pointer: expect.any(String),
-      detail: expect.any(String),
-    });
-  }
-  return body;
-}
-
-/** A 422 whose field errors name at least these pointers (all in `part`). */
-function expectInvalid(res: LightMyRequestResponse, pointers: string[], part = 'body'): Problem {
-  const body = expectProblem(res, 422, 'validation_failed');
-  expect(body.errors?.length).toBeGreaterThan(0);
-  const named = (body.errors ?? []).map((e) => `${e.in}:${e.pointer}`);
-  expect(named).toEqual(expect.arrayContaining(pointers.map((p) => `${part}:${p}`)));
-  return body;
-}
 
 const rowCount = async (sku: string): Promise<number> =>
   (await t.pool.query('SELECT count(*)::int AS n FROM products WHERE sku = $1', [sku])).rows[0].n;
@@ -104,27 +68,8 @@ async function makeProduct(overrides: Partial<CreateProduct> = {}): Promise<Prod
   return res.json() as Product;
 }
 
-/** Every product matching the query, following next_cursor. */
-async function listAll(query: string, limit = 200): Promise<Product[]> {
-  const items: Product[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 1000; pages++) {
-    const url: string = `/v1/products?${query}${query ? '&' : ''}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await t.request({ method: 'GET', url });
-    expect(res.statusCode, res.body).toBe(200);
-    const page = res.json() as Page<Product>;
-    expect(page.data.length).toBeLessThanOrEqual(limit);
-    items.push(...page.data);
-    cursor = page.next_cursor;
-    if (cursor === null) {
-      return items;
-    }
-    expect(page.data.length).toBe(limit);
-  }
-  throw new Error('the list never ended');
-}
-
-const skusOf = async (query: string) => (await listAll(query)).map((p) => p.sku);
+const skusOf = async (query: string) =>
+  (await listAll<Product>(t, '/v1/products', query, 200)).map((p) => p.sku);
 
 describe('POST /v1/products', () => {
   it('creates a product with defaults and returns the full body', async () => {
@@ -410,7 +355,7 @@ describe('GET /v1/products', () => {
     const barcode = nextGtin();
     const product = await makeProduct({ barcodes: [nextGtin(), barcode] });
     await makeProduct({ barcodes: [nextGtin()] });
-    const found = await listAll(`barcode=${barcode}`);
+    const found = await listAll<Product>(t, '/v1/products', `barcode=${barcode}`, 200);
     expect(found).toEqual([product]);
     expect(await skusOf(`barcode=${nextGtin()}`)).toEqual([]);
   });
@@ -456,10 +401,10 @@ describe('GET /v1/products', () => {
       await t.request({ method: 'GET', url: `/v1/products?tag=${tag}&limit=2&cursor=${first.next_cursor}` })
     ).json() as Page<Product>;
     expect(second.data.map((p) => p.sku)).toEqual(made.slice(2, 4));
-    expect((await listAll(`tag=${tag}`, 2)).map((p) => p.sku)).toEqual(made);
-    expect((await listAll(`tag=${tag}`, 5)).map((p) => p.sku)).toEqual(made);
+    expect((await listAll<Product>(t, '/v1/products', `tag=${tag}`, 2)).map((p) => p.sku)).toEqual(made);
+    expect((await listAll<Product>(t, '/v1/products', `tag=${tag}`, 5)).map((p) => p.sku)).toEqual(made);
 
-    const all = (await listAll('', 7)).map((p) => p.sku);
+    const all = (await listAll<Product>(t, '/v1/products', '', 7)).map((p) => p.sku);
     const { rows } = await t.pool.query('SELECT sku FROM products ORDER BY id');
     expect(all).toEqual(rows.map((r: { sku: string }) => r.sku));
   });

@@ -1,6 +1,5 @@
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
-import { createAppEventCatalog } from '../../../src/app.js';
 import { createEventCatalog, matchesPattern } from '../../../src/modules/events/event-catalog.js';
 import { shipmentEvents } from '../../../src/modules/fulfillment/shipment-events.js';
 import { inventoryEvents } from '../../../src/modules/inventory/inventory-events.js';
@@ -8,6 +7,9 @@ import { orderEvents } from '../../../src/modules/orders/order-events.js';
 import { returnEvents } from '../../../src/modules/returns/return-events.js';
 import { webhookEvents } from '../../../src/modules/webhooks/webhook-events.js';
 import { generateOpenApiDocument } from '../../../src/openapi-document.js';
+import { createAppEventCatalog } from '../../../src/services.js';
+import { longPollProbe } from '../../helpers/queries.js';
+import { settled } from '../../helpers/wait.js';
 
 const { types, patternProblem, typesMatching, typesReadableWith, isEventType, definitionOf } =
   createAppEventCatalog();
@@ -104,17 +106,20 @@ describe('long-polls and shutdown', () => {
     const { createTestApp } = await import('../../helpers/app.js');
     const t = await createTestApp();
     let closed = false;
+    // With the long-poll's clock stopped, only the close can end its wait.
+    const probe = longPollProbe(t.pool);
     try {
-      const started = Date.now();
       const waiting = t.request({ method: 'GET', url: '/v1/events?after=999999&wait=20' });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const answered = settled(waiting);
+      await probe.readsFeed();
+      expect(answered()).toBe(false);
       await t.app.close();
       closed = true;
       const res = await waiting;
       expect(res.statusCode).toBe(200);
       expect(res.json().data).toEqual([]);
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
+      probe.stop();
       if (!closed) {
         await t.app.close();
       }

@@ -2,7 +2,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedPage } from '../../../src/modules/events/events.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
+import { makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
+import { captureOrder } from '../../helpers/orders.js';
+import { longPollProbe } from '../../helpers/queries.js';
+import { settled } from '../../helpers/wait.js';
 
 let t: TestApp;
 let web: string;
@@ -14,19 +17,12 @@ beforeAll(async () => {
   web = (await makeChannel(t)).code;
   pos = (await makeChannel(t)).code;
   const location = (await makeLocation(t)).code;
-  sku = (await makeProduct(t)).sku;
-  await receive(t, [{ sku, location, delta: 1000 }]);
+  sku = await stocked(t, { [location]: 1000 });
 });
 afterAll(() => t.close());
 
 async function placeOrder(channel: string): Promise<string> {
-  const res = await t.request({
-    method: 'POST',
-    url: '/v1/orders',
-    payload: orderBody(channel, [{ sku, quantity: 1 }]),
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json().id;
+  return (await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]))).id;
 }
 
 async function feed(query: string, key?: string): Promise<FeedPage> {
@@ -140,34 +136,52 @@ describe('GET /v1/events', () => {
   });
 
   it('long-polls with wait until a new event exists', async () => {
-    const cursor = await head();
-    const started = Date.now();
-    const waiting = feed(`after=${cursor}&wait=10`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await insertEvent(t.pool, 'awaited');
+    // Number what earlier setup wrote, so the only new event is the one this test adds.
     await t.app.services.events.sequence();
-    const page = await waiting;
-    expect(page.data.map((e) => e.resource_id)).toEqual(['awaited']);
-    expect(Date.now() - started).toBeLessThan(5000);
+    const cursor = await head();
+    const probe = longPollProbe(t.pool);
+    try {
+      const waiting = feed(`after=${cursor}&wait=10`);
+      const answered = settled(waiting);
+      await probe.readsFeed();
+      expect(answered()).toBe(false);
+      await insertEvent(t.pool, 'awaited');
+      await t.app.services.events.sequence();
+      // With the clock stopped the wait cannot run out: only the event can end it.
+      const page = await waiting;
+      expect(page.data.map((e) => e.resource_id)).toEqual(['awaited']);
+    } finally {
+      probe.stop();
+    }
   });
 
   it('long-polls over a real socket until the wait is over', async () => {
     const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const started = Date.now();
-    const res = await fetch(`${address}/v1/events?after=${await head()}&wait=2`, {
-      headers: { authorization: `Bearer ${t.adminKey}` },
-    });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as FeedPage).data).toEqual([]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    const cursor = await head();
+    const probe = longPollProbe(t.pool);
+    try {
+      const waiting = fetch(`${address}/v1/events?after=${cursor}&wait=2`, {
+        headers: { authorization: `Bearer ${t.adminKey}` },
+      });
+      await probe.runOut(2, settled(waiting));
+      const res = await waiting;
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as FeedPage).data).toEqual([]);
+    } finally {
+      probe.stop();
+    }
   });
 
   it('answers an empty page when the wait is over', async () => {
     const cursor = await head();
-    const started = Date.now();
-    const page = await feed(`after=${cursor}&wait=1`);
-    expect(page).toEqual({ data: [], next_after: cursor, has_more: false });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const probe = longPollProbe(t.pool);
+    try {
+      const waiting = feed(`after=${cursor}&wait=1`);
+      await probe.runOut(1, settled(waiting));
+      expect(await waiting).toEqual({ data: [], next_after: cursor, has_more: false });
+    } finally {
+      probe.stop();
+    }
   });
 
   it('shows a key the types its scopes read, and a channel-bound key its channel only', async () => {

@@ -5,13 +5,15 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import {
   makeCarrier,
   makeChannel,
-  makeLocation,
-  makeProduct,
+  nearAndFar,
   newYork,
   orderBody,
-  receive,
+  stocked,
   uniq,
 } from '../../helpers/factories.js';
+import { lockGate } from '../../helpers/locks.js';
+import { captureReleased, orderOf, settleReleaser, shipmentsOf } from '../../helpers/orders.js';
+import { expectProblem } from '../../helpers/problems.js';
 import { brokenInvariants } from '../../helpers/stock.js';
 
 /**
@@ -42,37 +44,12 @@ interface Site {
 /** A channel of this test's own with a near and a far location serving only it. */
 async function site(fields: { near?: Record<string, unknown> } = {}): Promise<Site> {
   const channel = (await makeChannel(t)).code;
-  const near = (
-    await makeLocation(t, {
-      latitude: 40.5187,
-      longitude: -74.4121,
-      priority: 10,
-      channels: [channel],
-      time_zone: 'America/New_York',
-      ...fields.near,
-    })
-  ).code;
-  const far = (
-    await makeLocation(t, {
-      address: { line1: '1 Lake St', city: 'Chicago', region: 'IL', postal_code: '60601', country: 'US' },
-      latitude: 41.8781,
-      longitude: -87.6298,
-      priority: 1,
-      channels: [channel],
-      time_zone: 'America/Chicago',
-    })
-  ).code;
-  return { channel, near, far };
+  return { channel, ...(await nearAndFar(t, channel, fields)) };
 }
 
-async function product(stock: Record<string, number>, fields: Record<string, unknown> = {}) {
-  const { sku } = await makeProduct(t, { weight_grams: 500, ...fields });
-  await receive(
-    t,
-    Object.entries(stock).map(([location, delta]) => ({ sku, location, delta })),
-  );
-  return sku;
-}
+/** A product weighing 500 g with `stock` (location code -> units) received. */
+const product = (stock: Record<string, number>, fields: Record<string, unknown> = {}) =>
+  stocked(t, stock, { product: { weight_grams: 500, ...fields } });
 
 /** A GTIN-14 no other test uses, with its check digit. */
 function newGtin(): string {
@@ -81,32 +58,13 @@ function newGtin(): string {
   return `${body}${(10 - (sum % 10)) % 10}`;
 }
 
-async function settleWorkers() {
-  await t.app.services.releaser.idle();
-  await t.app.services.releaser.run();
-}
-
-/** Captures an order and waits for the release the capture nudged. */
-async function releasedOrder(channel: string, lines: Array<{ sku: string; quantity: number }>) {
-  const res = await t.request({
-    method: 'POST',
-    url: '/v1/orders',
-    payload: orderBody(channel, lines, { ship_to: newYork }),
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  await settleWorkers();
-  return res.json();
-}
-
-async function shipmentsOf(orderId: string): Promise<ShipmentView[]> {
-  const res = await t.request({ method: 'GET', url: `/v1/shipments?order_id=${orderId}` });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().data;
-}
+/** Captures an order to New York and waits for the release the capture nudged. */
+const releasedOrder = (channel: string, lines: Array<{ sku: string; quantity: number }>) =>
+  captureReleased(t, orderBody(channel, lines, { ship_to: newYork }));
 
 /** The order's one shipment (in the test's setup every order starts with exactly one). */
 async function onlyShipment(orderId: string): Promise<ShipmentView> {
-  const shipments = await shipmentsOf(orderId);
+  const shipments = await shipmentsOf(t, orderId);
   expect(shipments).toHaveLength(1);
   const [shipment] = shipments;
   if (!shipment) {
@@ -119,12 +77,6 @@ const post = (url: string, payload: object = {}, key: string | null = ops) =>
   t.request({ method: 'POST', url, payload, key });
 
 const statuses = (responses: LightMyRequestResponse[]) => responses.map((res) => res.statusCode).sort();
-
-function expectProblem(res: LightMyRequestResponse, status: number) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toContain('application/problem+json');
-  expect(res.json()).toMatchObject({ status });
-}
 
 async function level(sku: string, location: string): Promise<{ on_hand: number; reserved: number }> {
   const { rows } = await t.pool.query(
@@ -253,48 +205,6 @@ async function brokenOrderInvariants(orderIds: string[], options: { released?: b
   return [...badLines, ...badPlacements];
 }
 
-/**
- * Holds a lock from a connection of the test's own, so requests fired meanwhile queue up behind it in
- * a known order: `queued(n)` waits until n backends queue behind it, `open()` commits and lets them go.
- * PostgreSQL grants a row lock to its waiters first come, first served.
- */
-async function gate(lock: { sql: string; params?: unknown[] }) {
-  const client = await t.pool.connect();
-  const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-  await client.query('BEGIN');
-  await client.query(lock.sql, lock.params);
-  let open = false;
-  return {
-    async queued(n: number) {
-      for (let i = 0; i < 2000; i++) {
-        // Backends waiting on the gate, directly or behind another request queued on it.
-        const { rows } = await t.pool.query(
-          `WITH RECURSIVE queue AS (
-             SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))
-             UNION
-             SELECT a.pid FROM pg_stat_activity a JOIN queue q ON q.pid = ANY(pg_blocking_pids(a.pid)))
-           SELECT count(*)::int AS n FROM queue`,
-          [pid],
-        );
-        if (rows[0].n >= n) {
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      await this.open();
-      throw new Error(`${n} request(s) never queued behind the gate`);
-    },
-    async open() {
-      if (open) {
-        return;
-      }
-      open = true;
-      await client.query('COMMIT');
-      client.release();
-    },
-  };
-}
-
 describe('batch pick lists requested at once', () => {
   it('never put one shipment in two pick lists, for two or five pickers at the same location', async () => {
     for (const pickers of [2, 5]) {
@@ -373,7 +283,7 @@ describe('batch pick lists requested at once', () => {
       await releasedOrder(channel, [{ sku, quantity: 1 }]);
     }
     // The first picker's transaction stays open after its claim: it waits to insert its list.
-    const held = await gate({ sql: 'LOCK TABLE pick_lists IN SHARE MODE' });
+    const held = await lockGate(t.pool, { sql: 'LOCK TABLE pick_lists IN SHARE MODE' });
     const first = post(`/v1/locations/${near}/pick-lists`, { max_orders: 3 });
     await held.queued(1);
     // The second claims while the first still holds its three; then it waits to insert its own list.
@@ -487,7 +397,7 @@ describe('ship called at once', () => {
       [packed.id],
     );
     expect(events.rows[0].n).toBe(1);
-    const order = (await t.request({ method: 'GET', url: `/v1/orders/${placed.id}` })).json();
+    const order = await orderOf(t, placed.id);
     expect(order.status).toBe('shipped');
     expect(order.lines.map((line: { shipped: number }) => line.shipped)).toEqual([2, 3]);
     expect(await brokenInvariants(t.pool)).toEqual([]);
@@ -521,9 +431,7 @@ describe('a WMS confirming at once', () => {
     expect(first?.json()).toMatchObject({ status: 'shipped', tracking_number: body.tracking_number });
     expect(await level(sku, near)).toEqual({ on_hand: 4, reserved: 0 });
     expect(await ledgerOf(shipment.number)).toEqual([{ sku, reason: 'sale', quantity_change: -2 }]);
-    expect((await t.request({ method: 'GET', url: `/v1/orders/${placed.id}` })).json().status).toBe(
-      'shipped',
-    );
+    expect((await orderOf(t, placed.id)).status).toBe('shipped');
     expect(await brokenInvariants(t.pool)).toEqual([]);
     expect(await brokenOrderInvariants([placed.id])).toEqual([]);
   });
@@ -613,7 +521,7 @@ describe('illegal shipment transitions over HTTP', () => {
       reason: 'water damage',
     });
     expect(rejected.json().status).toBe('cancelled');
-    await settleWorkers();
+    await settleReleaser(t);
     await refused(doomed.id, confirm(doomed.id));
     await refused(doomed.id, ship(doomed.id));
     await refused(doomed.id, pack(doomed.id));
@@ -670,7 +578,10 @@ describe('cancelling a line while its shipment is being rejected', () => {
     first: () => Promise<LightMyRequestResponse>,
     second: () => Promise<LightMyRequestResponse>,
   ) {
-    const held = await gate({ sql: 'SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', params: [orderId] });
+    const held = await lockGate(t.pool, {
+      sql: 'SELECT 1 FROM orders WHERE id = $1 FOR UPDATE',
+      params: [orderId],
+    });
     const a = first();
     await held.queued(1);
     const b = second();
@@ -680,7 +591,7 @@ describe('cancelling a line while its shipment is being rejected', () => {
   }
 
   const inBuilding = async (orderId: string) =>
-    (await shipmentsOf(orderId))
+    (await shipmentsOf(t, orderId))
       .filter((s) => ['pending', 'picking', 'packed'].includes(s.status))
       .flatMap((s) =>
         s.lines.filter((line) => line.quantity > 0).map((line) => [s.location, line.sku, line.quantity]),
@@ -735,12 +646,12 @@ describe('cancelling a line while its shipment is being rejected', () => {
       expect([200, 422], result.rejected.body).toContain(result.rejected.statusCode);
     }
 
-    await settleWorkers();
+    await settleReleaser(t);
     const ids = placed.map((order) => order.id);
     expect(await brokenInvariants(t.pool)).toEqual([]);
     expect(await brokenOrderInvariants(ids, { released: true })).toEqual([]);
     for (const id of ids) {
-      const order = (await t.request({ method: 'GET', url: `/v1/orders/${id}` })).json();
+      const order = await orderOf(t, id);
       expect(order.lines[0]).toMatchObject({ quantity: 2, cancelled: 1, allocated: 1 });
       expect((await inBuilding(id)).reduce((sum, [, , quantity]) => sum + Number(quantity), 0)).toBe(1);
     }
@@ -766,7 +677,7 @@ describe('cancelling a line while its shipment is being rejected', () => {
     );
     expect(cancelled.statusCode, cancelled.body).toBe(200);
     expect(rejected.statusCode, rejected.body).toBe(200);
-    await settleWorkers();
+    await settleReleaser(t);
     expect(await brokenInvariants(t.pool)).toEqual([]);
     expect(await brokenOrderInvariants([placed.id], { released: true })).toEqual([]);
     expect(await inBuilding(placed.id)).toEqual([[far, moved, 1]]);
@@ -792,7 +703,7 @@ describe('cancelling a line while its shipment is being rejected', () => {
     );
     expect(rejected.statusCode, rejected.body).toBe(200);
     expect(cancelled.statusCode, cancelled.body).toBe(200);
-    await settleWorkers();
+    await settleReleaser(t);
     expect(await brokenInvariants(t.pool)).toEqual([]);
     expect(await inBuilding(placed.id)).toEqual([[far, moved, 1]]);
     expect(await brokenOrderInvariants([placed.id], { released: true })).toEqual([]);
@@ -811,10 +722,8 @@ describe('cancelling a line while its shipment is being rejected', () => {
     const shipment = await onlyShipment(placed.id);
     const rejected = await reject(shipment.id, moved, 1);
     expect(rejected.statusCode, rejected.body).toBe(200);
-    await settleWorkers();
-    expect((await t.request({ method: 'GET', url: `/v1/orders/${placed.id}` })).json().status).toBe(
-      'on_hold',
-    );
+    await settleReleaser(t);
+    expect((await orderOf(t, placed.id)).status).toBe('on_hold');
     const cancelled = await cancel(placed.id);
     expect(cancelled.statusCode, cancelled.body).toBe(200);
     expect(cancelled.json().status).toBe('cancelled');

@@ -3,17 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpCarrier } from '../../../src/modules/fulfillment/carrier-adapter.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import {
-  flatRateCard,
-  makeChannel,
-  makeLocation,
-  makeProduct,
-  orderBody,
-  receive,
-} from '../../helpers/factories.js';
+import { testClock } from '../../helpers/clock.js';
+import { flatRateCard, makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
+import { captureReleased, orderOf, shipmentsOf } from '../../helpers/orders.js';
 
 let t: TestApp;
-let now = new Date('2026-11-30T15:00:00Z');
+const clock = testClock('2026-11-30T15:00:00Z');
 let location: string;
 let carrierServer: Server;
 let carrierUrl: string;
@@ -21,7 +16,7 @@ let carrierStatus = 200;
 const labelRequests: Array<{ headers: IncomingHttpHeaders; body: Record<string, unknown> }> = [];
 
 beforeAll(async () => {
-  t = await createTestApp({ clock: { now: () => now } });
+  t = await createTestApp({ clock });
   location = (await makeLocation(t, { latitude: 40.5187, longitude: -74.4121 })).code;
   // A fake carrier API on a real socket: it answers label requests with a tracking number.
   carrierServer = createServer((req, res) => {
@@ -70,29 +65,13 @@ afterAll(async () => {
   await new Promise((resolve) => carrierServer.close(resolve));
 });
 
-async function capture(channel: string, sku: string) {
-  const res = await t.request({
-    method: 'POST',
-    url: '/v1/orders',
-    payload: orderBody(channel, [{ sku, quantity: 1 }]),
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  await t.app.services.releaser.idle();
-  await t.app.services.releaser.run();
-  return res.json();
-}
-
-const shipmentsOf = async (orderId: string) =>
-  (await t.request({ method: 'GET', url: `/v1/shipments?order_id=${orderId}` })).json().data;
-
 describe('the channel’s edit window', () => {
   it('keeps an allocated order editable, unreleased, until the window has passed', async () => {
     const channel = (await makeChannel(t, { release_delay_minutes: 30 })).code;
-    const { sku } = await makeProduct(t);
-    await receive(t, [{ sku, location, delta: 5 }]);
-    const order = await capture(channel, sku);
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureReleased(t, orderBody(channel, [{ sku: sku, quantity: 1 }]));
     expect(order.status).toBe('allocated');
-    expect(await shipmentsOf(order.id)).toEqual([]);
+    expect(await shipmentsOf(t, order.id)).toEqual([]);
     const edit = await t.request({
       method: 'PATCH',
       url: `/v1/orders/${order.id}`,
@@ -100,12 +79,12 @@ describe('the channel’s edit window', () => {
     });
     expect(edit.statusCode, edit.body).toBe(200);
 
-    now = new Date(now.getTime() + 31 * 60_000);
+    clock.advance(31 * 60_000);
     await t.app.services.releaser.run();
     await t.app.services.releaser.idle();
-    const [shipment] = await shipmentsOf(order.id);
+    const [shipment] = await shipmentsOf(t, order.id);
     expect(shipment).toMatchObject({ status: 'pending', location, lines: [{ sku, quantity: 1 }] });
-    const released = (await t.request({ method: 'GET', url: `/v1/orders/${order.id}` })).json();
+    const released = await orderOf(t, order.id);
     expect(released.status).toBe('released');
     const late = await t.request({
       method: 'PATCH',
@@ -119,10 +98,9 @@ describe('the channel’s edit window', () => {
 describe('the HTTP carrier adapter', () => {
   it('buys the label from the carrier’s API, idempotently keyed by the shipment, and reports a failing carrier as 502', async () => {
     const channel = (await makeChannel(t)).code;
-    const { sku } = await makeProduct(t, { weight_grams: 800 });
-    await receive(t, [{ sku, location, delta: 5 }]);
-    const order = await capture(channel, sku);
-    const [shipment] = await shipmentsOf(order.id);
+    const sku = await stocked(t, { [location]: 5 }, { product: { weight_grams: 800 } });
+    const order = await captureReleased(t, orderBody(channel, [{ sku: sku, quantity: 1 }]));
+    const [shipment] = await shipmentsOf(t, order.id);
     const scan = await t.request({
       method: 'POST',
       url: `/v1/shipments/${shipment.id}/scan`,

@@ -5,13 +5,23 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import {
   makeChannel,
   makeLocation,
-  makeProduct,
+  nearAndFar,
   newYork,
   orderBody,
-  receive,
+  stocked,
   uniq,
 } from '../../helpers/factories.js';
-import { brokenInvariants, idsOf } from '../../helpers/stock.js';
+import {
+  captureOrder,
+  captureReleased,
+  eventTypes,
+  orderOf,
+  settleReleaser,
+  shipmentsOf,
+} from '../../helpers/orders.js';
+import { expectProblem } from '../../helpers/problems.js';
+import { brokenInvariants, idsOf, levelOf } from '../../helpers/stock.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let t: TestApp;
 let channel: string;
@@ -26,25 +36,7 @@ beforeAll(async () => {
   t = await createTestApp();
   channel = (await makeChannel(t)).code;
   ops = await t.keyWith(['fulfillment:write', 'orders:read']);
-  near = (
-    await makeLocation(t, {
-      latitude: 40.5187,
-      longitude: -74.4121,
-      priority: 10,
-      channels: [channel],
-      time_zone: 'America/New_York',
-    })
-  ).code;
-  far = (
-    await makeLocation(t, {
-      address: { line1: '1 Lake St', city: 'Chicago', region: 'IL', postal_code: '60601', country: 'US' },
-      latitude: 41.8781,
-      longitude: -87.6298,
-      priority: 1,
-      channels: [channel],
-      time_zone: 'America/Chicago',
-    })
-  ).code;
+  ({ near, far } = await nearAndFar(t, channel));
   carrier = uniq('car');
   const card = (price: number, days: number) => ({
     distance_bands: [
@@ -93,64 +85,27 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function product(stock: Record<string, number>, fields: Record<string, unknown> = {}) {
-  const { sku } = await makeProduct(t, { weight_grams: 500, ...fields });
-  await receive(
-    t,
-    Object.entries(stock).map(([location, delta]) => ({ sku, location, delta })),
-  );
-  return sku;
-}
+/** A product weighing 500 g with `stock` (location code -> units) received. */
+const product = (stock: Record<string, number>, fields: Record<string, unknown> = {}) =>
+  stocked(t, stock, { product: { weight_grams: 500, ...fields } });
 
-/** Captures an order and waits for the release the capture nudged. */
-async function releasedOrder(
+/** Captures an order to New York and waits for the release the capture nudged. */
+const releasedOrder = (
   lines: Array<{ sku: string; quantity: number }>,
   fields: Record<string, unknown> = {},
-) {
-  const res = await t.request({
-    method: 'POST',
-    url: '/v1/orders',
-    payload: orderBody(channel, lines, { ship_to: newYork, ...fields }),
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  await settleWorkers();
-  return res.json();
-}
-
-async function settleWorkers() {
-  await t.app.services.releaser.idle();
-  await t.app.services.releaser.run();
-}
-
-async function shipmentsOf(orderId: string) {
-  const res = await t.request({ method: 'GET', url: `/v1/shipments?order_id=${orderId}` });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().data as ShipmentView[];
-}
+) => captureReleased(t, orderBody(channel, lines, { ship_to: newYork, ...fields }));
 
 const post = (url: string, payload: object = {}, key: string | null = ops) =>
   t.request({ method: 'POST', url, payload, key });
-
-const order = async (id: string) => (await t.request({ method: 'GET', url: `/v1/orders/${id}` })).json();
-
-const level = async (sku: string, location: string) => {
-  const res = await t.request({ method: 'GET', url: `/v1/inventory/levels?sku=${sku}&location=${location}` });
-  return res.json().data[0];
-};
-
-const eventsOf = async (resourceId: string) =>
-  (await t.pool.query('SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence', [resourceId]))
-    .rows as Array<{ type: string; data: Record<string, unknown> }>;
 
 describe('from capture to delivery, over HTTP only', () => {
   it('releases, picks, scans, packs with rate shopping and packing rules, ships, tracks and delivers', async () => {
     const gtin = '00614141999996';
     const food = await product({ [near]: 10 }, { tags: ['perishable'], barcodes: [gtin] });
     const mug = await product({ [near]: 10 });
-    const placed = await t.request({
-      method: 'POST',
-      url: '/v1/orders',
-      payload: orderBody(
+    const placed = await captureOrder(
+      t,
+      orderBody(
         channel,
         [
           { sku: food, quantity: 2 },
@@ -158,18 +113,18 @@ describe('from capture to delivery, over HTTP only', () => {
         ],
         { ship_to: newYork },
       ),
-    });
-    expect(placed.statusCode, placed.body).toBe(201);
-    const orderId = placed.json().id;
+    );
+    const orderId = placed.id;
 
     // Release is immediate by default: the shipment appears without any call but the capture.
     let shipments: ShipmentView[] = [];
-    for (let i = 0; i < 100 && shipments.length === 0; i++) {
-      shipments = await shipmentsOf(orderId);
-      if (shipments.length === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
+    await waitFor(
+      async () => {
+        shipments = await shipmentsOf(t, orderId);
+        return shipments.length > 0;
+      },
+      { what: `the shipment of order ${orderId}, released by the capture alone` },
+    );
     expect(shipments).toHaveLength(1);
     const [created] = shipments;
     expect(created).toMatchObject({
@@ -183,7 +138,7 @@ describe('from capture to delivery, over HTTP only', () => {
         { sku: mug, quantity: 1, scanned: 0 },
       ],
     });
-    expect((await order(orderId)).status).toBe('released');
+    expect((await orderOf(t, orderId)).status).toBe('released');
 
     // Bins, then a batch pick list in walk sequence.
     const bins = await t.request({
@@ -212,8 +167,7 @@ describe('from capture to delivery, over HTTP only', () => {
     // Scanning: a wrong item and one too many change nothing.
     const id = created?.id as string;
     const wrong = await post(`/v1/shipments/${id}/scan`, { barcode: 'NOT-IN-IT' });
-    expect(wrong.statusCode).toBe(422);
-    expect(wrong.headers['content-type']).toContain('application/problem+json');
+    expectProblem(wrong, 422);
     expect((await post(`/v1/shipments/${id}/scan`, { barcode: gtin })).json()).toMatchObject({
       sku: food,
       scanned: 1,
@@ -256,12 +210,12 @@ describe('from capture to delivery, over HTTP only', () => {
     expect(parcel.packing.instructions).toEqual([{ rule: 'dry ice', text: 'Pack in the insulated box' }]);
 
     // Ship: an S10 tracking number, stock consumed (on_hand and reserved drop), a sale in the ledger.
-    const before = await level(food, near);
+    const before = await levelOf(t, food, near);
     const shipped = await post(`/v1/shipments/${id}/ship`);
     expect(shipped.statusCode, shipped.body).toBe(200);
     expect(shipped.json().status).toBe('shipped');
     expect(isS10(shipped.json().tracking_number)).toBe(true);
-    const after = await level(food, near);
+    const after = await levelOf(t, food, near);
     expect(after.on_hand).toBe(before.on_hand - 2);
     expect(after.reserved).toBe(before.reserved - 2);
     const ledger = await t.pool.query(
@@ -270,8 +224,8 @@ describe('from capture to delivery, over HTTP only', () => {
       [food, `shipment:${created?.number}`],
     );
     expect(ledger.rows).toEqual([{ reason: 'sale', quantity_change: -2 }]);
-    expect(await order(orderId)).toMatchObject({ status: 'shipped' });
-    expect((await order(orderId)).lines.map((l: { shipped: number }) => l.shipped)).toEqual([2, 1]);
+    expect(await orderOf(t, orderId)).toMatchObject({ status: 'shipped' });
+    expect((await orderOf(t, orderId)).lines.map((l: { shipped: number }) => l.shipped)).toEqual([2, 1]);
     expect((await post(`/v1/shipments/${id}/pack`, {})).statusCode).toBe(409);
 
     // Tracking to delivery.
@@ -288,10 +242,10 @@ describe('from capture to delivery, over HTTP only', () => {
       'out_for_delivery',
       'delivered',
     ]);
-    expect((await order(orderId)).status).toBe('delivered');
+    expect((await orderOf(t, orderId)).status).toBe('delivered');
     expect((await post(`/v1/shipments/${id}/tracking`, { status: 'in_transit' })).statusCode).toBe(409);
 
-    const shipmentEvents = (await eventsOf(id)).map((e) => e.type);
+    const shipmentEvents = await eventTypes(t, id);
     expect(shipmentEvents).toEqual([
       'shipment.created',
       'shipment.picking',
@@ -301,7 +255,7 @@ describe('from capture to delivery, over HTTP only', () => {
       'shipment.tracking_updated',
       'shipment.delivered',
     ]);
-    const orderEvents = (await eventsOf(orderId)).map((e) => e.type);
+    const orderEvents = await eventTypes(t, orderId);
     expect(orderEvents).toEqual(
       expect.arrayContaining(['order.released', 'order.shipped', 'order.delivered']),
     );
@@ -313,29 +267,29 @@ describe('exceptions', () => {
   it('re-routes a short pick to another location and corrects the shelf', async () => {
     const sku = await product({ [near]: 3, [far]: 5 });
     const placed = await releasedOrder([{ sku, quantity: 3 }]);
-    const [first] = await shipmentsOf(placed.id);
+    const [first] = await shipmentsOf(t, placed.id);
     expect(first?.location).toBe(near);
     const list = await post(`/v1/locations/${near}/pick-lists`, { max_orders: 500, max_units: 100_000 });
     expect(list.statusCode, list.body).toBe(201);
     const confirm = await post(`/v1/pick-lists/${list.json().id}/confirm`, { items: [{ sku, picked: 1 }] });
     expect(confirm.statusCode, confirm.body).toBe(200);
-    await settleWorkers();
+    await settleReleaser(t);
 
-    const shipments = await shipmentsOf(placed.id);
+    const shipments = await shipmentsOf(t, placed.id);
     const here = shipments.find((s) => s.location === near);
     const there = shipments.find((s) => s.location === far);
     expect(here?.lines[0]).toMatchObject({ quantity: 1, picked: 1 });
     expect(there).toMatchObject({ status: 'pending', lines: [{ sku, quantity: 2 }] });
     // The two units the shelf did not have are gone from on_hand, with a correction in the ledger.
-    expect(await level(sku, near)).toMatchObject({ on_hand: 1, reserved: 1 });
-    expect(await level(sku, far)).toMatchObject({ on_hand: 5, reserved: 2 });
+    expect(await levelOf(t, sku, near)).toMatchObject({ on_hand: 1, reserved: 1 });
+    expect(await levelOf(t, sku, far)).toMatchObject({ on_hand: 5, reserved: 2 });
     const ids = await idsOf(t, { skus: [sku] });
     const corrections = await t.pool.query(
       `SELECT quantity_change FROM inventory_movements WHERE product_id = $1 AND reason = 'correction'`,
       [ids.products.get(sku)],
     );
     expect(corrections.rows).toEqual([{ quantity_change: -2 }]);
-    expect((await order(placed.id)).status).toBe('released');
+    expect((await orderOf(t, placed.id)).status).toBe('released');
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
@@ -344,27 +298,27 @@ describe('exceptions', () => {
     const placed = await releasedOrder([{ sku, quantity: 2 }]);
     const list = await post(`/v1/locations/${near}/pick-lists`, { max_orders: 500, max_units: 100_000 });
     await post(`/v1/pick-lists/${list.json().id}/confirm`, { items: [{ sku, picked: 0 }] });
-    const held = await order(placed.id);
+    const held = await orderOf(t, placed.id);
     expect(held.status).toBe('on_hold');
     expect(held.holds.map((h: { kind: string }) => h.kind)).toEqual(['stock']);
-    const [shipment] = await shipmentsOf(placed.id);
+    const [shipment] = await shipmentsOf(t, placed.id);
     expect(shipment?.status).toBe('cancelled');
   });
 
   it('sends rejected lines back through routing, excluding the rejecting location', async () => {
     const sku = await product({ [near]: 4, [far]: 4 });
     const placed = await releasedOrder([{ sku, quantity: 2 }]);
-    const [first] = await shipmentsOf(placed.id);
+    const [first] = await shipmentsOf(t, placed.id);
     const rejected = await post(`/v1/shipments/${first?.id}/reject-lines`, {
       lines: [{ sku, quantity: 2 }],
       reason: 'Water damage',
     });
     expect(rejected.statusCode, rejected.body).toBe(200);
     expect(rejected.json().status).toBe('cancelled');
-    await settleWorkers();
-    const next = (await shipmentsOf(placed.id)).find((s) => s.status === 'pending');
+    await settleReleaser(t);
+    const next = (await shipmentsOf(t, placed.id)).find((s) => s.status === 'pending');
     expect(next).toMatchObject({ location: far, lines: [{ sku, quantity: 2 }] });
-    expect(await level(sku, near)).toMatchObject({ on_hand: 4, reserved: 0 });
+    expect(await levelOf(t, sku, near)).toMatchObject({ on_hand: 4, reserved: 0 });
     const bad = await post(`/v1/shipments/${next?.id}/reject-lines`, {
       lines: [{ sku, quantity: 3 }],
       reason: 'x',
@@ -387,8 +341,8 @@ describe('exceptions', () => {
       payload: { reason: 'Customer changed their mind', lines: [{ line_id: line.id, quantity: 2 }] },
     });
     expect(cancelled.statusCode, cancelled.body).toBe(200);
-    expect(await level(sku, near)).toMatchObject({ on_hand: 5, reserved: 0 });
-    const [shipment] = await shipmentsOf(placed.id);
+    expect(await levelOf(t, sku, near)).toMatchObject({ on_hand: 5, reserved: 0 });
+    const [shipment] = await shipmentsOf(t, placed.id);
     expect(shipment?.lines.find((l: { sku: string }) => l.sku === sku)?.quantity).toBe(0);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
@@ -396,7 +350,7 @@ describe('exceptions', () => {
   it('lets only a supervisor pack without every unit scanned, and records why', async () => {
     const sku = await product({ [near]: 2 });
     const placed = await releasedOrder([{ sku, quantity: 2 }]);
-    const [shipment] = await shipmentsOf(placed.id);
+    const [shipment] = await shipmentsOf(t, placed.id);
     const denied = await post(`/v1/shipments/${shipment?.id}/pack`, { override: { reason: 'label torn' } });
     expect(denied.statusCode).toBe(403);
     const packed = await post(
@@ -413,7 +367,7 @@ describe('carrier exceptions', () => {
   it('records an exception from the carrier, then the delivery that follows it', async () => {
     const sku = await product({ [near]: 2 });
     const placed = await releasedOrder([{ sku, quantity: 1 }]);
-    const [shipment] = await shipmentsOf(placed.id);
+    const [shipment] = await shipmentsOf(t, placed.id);
     const id = shipment?.id as string;
     await post(`/v1/shipments/${id}/pack`, { override: { reason: 'test' } }, t.adminKey);
     await post(`/v1/shipments/${id}/ship`);
@@ -424,10 +378,10 @@ describe('carrier exceptions', () => {
     expect(lost.json()).toMatchObject({ status: 'exception', exception: 'Address not found' });
     const found = await post(`/v1/shipments/${id}/tracking`, { status: 'delivered' });
     expect(found.json()).toMatchObject({ status: 'delivered', exception: null });
-    expect((await eventsOf(id)).map((e) => e.type)).toEqual(
+    expect(await eventTypes(t, id)).toEqual(
       expect.arrayContaining(['shipment.exception', 'shipment.delivered']),
     );
-    expect((await order(placed.id)).status).toBe('delivered');
+    expect((await orderOf(t, placed.id)).status).toBe('delivered');
   });
 });
 
@@ -444,7 +398,7 @@ describe('a location run by an external WMS', () => {
     ).code;
     const sku = await product({ [wms]: 3, [far]: 3 });
     const placed = await releasedOrder([{ sku, quantity: 3 }]);
-    const [shipment] = await shipmentsOf(placed.id);
+    const [shipment] = await shipmentsOf(t, placed.id);
     expect(shipment?.location).toBe(wms);
     expect((await post(`/v1/shipments/${shipment?.id}/pack`, {})).statusCode).toBe(409);
     const body = {
@@ -465,11 +419,11 @@ describe('a location run by an external WMS', () => {
     expect(again.json()).toEqual(first.json());
     const other = await post(`/v1/shipments/${shipment?.id}/confirm`, { ...body, tracking_number: 'OTHER' });
     expect(other.statusCode).toBe(409);
-    await settleWorkers();
-    const rest = (await shipmentsOf(placed.id)).find((s) => s.id !== shipment?.id);
+    await settleReleaser(t);
+    const rest = (await shipmentsOf(t, placed.id)).find((s) => s.id !== shipment?.id);
     expect(rest).toMatchObject({ location: far, status: 'pending', lines: [{ quantity: 1 }] });
-    expect((await order(placed.id)).status).toBe('partially_shipped');
-    expect(await level(sku, wms)).toMatchObject({ on_hand: 1, reserved: 0 });
+    expect((await orderOf(t, placed.id)).status).toBe('partially_shipped');
+    expect(await levelOf(t, sku, wms)).toMatchObject({ on_hand: 1, reserved: 0 });
   });
 });
 
@@ -477,7 +431,7 @@ describe('access', () => {
   it('needs a key, the fulfillment scope, and hides other channels’ shipments', async () => {
     const sku = await product({ [near]: 1 });
     const placed = await releasedOrder([{ sku, quantity: 1 }]);
-    const [shipment] = await shipmentsOf(placed.id);
+    const [shipment] = await shipmentsOf(t, placed.id);
     expect((await post(`/v1/shipments/${shipment?.id}/scan`, { barcode: sku }, null)).statusCode).toBe(401);
     const reader = await t.keyWith(['orders:read']);
     expect((await post(`/v1/shipments/${shipment?.id}/scan`, { barcode: sku }, reader)).statusCode).toBe(403);

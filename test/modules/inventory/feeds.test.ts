@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserve } from '../../../src/modules/allocation/index.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, makeProduct, receive, uniq } from '../../helpers/factories.js';
-import { holderLines } from '../../helpers/stock.js';
+import { holderLines, levelOf } from '../../helpers/stock.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,11 +13,6 @@ afterAll(() => t.close());
 const adjust = (payload: object, key?: string) =>
   t.request({ method: 'POST', url: '/v1/inventory/adjustments', payload, key });
 const count = (payload: object) => t.request({ method: 'POST', url: '/v1/inventory/counts', payload });
-
-async function level(sku: string, location: string) {
-  const res = await t.request({ method: 'GET', url: `/v1/inventory/levels?sku=${sku}&location=${location}` });
-  return res.json().data[0];
-}
 
 const movementCount = async () =>
   (await t.pool.query('SELECT count(*)::int AS n FROM inventory_movements')).rows[0].n;
@@ -47,7 +42,7 @@ describe('POST /v1/inventory/adjustments', () => {
       items: 2,
       shortfalls: [],
     });
-    expect(await level(product.sku, location.code)).toMatchObject({
+    expect(await levelOf(t, product.sku, location.code)).toMatchObject({
       on_hand: 15,
       reserved: 0,
       available: 15,
@@ -90,7 +85,7 @@ describe('POST /v1/inventory/adjustments', () => {
       applied_at: first.json().applied_at,
     });
     expect(await movementCount()).toBe(movements);
-    expect((await level(product.sku, location.code)).on_hand).toBe(7);
+    expect((await levelOf(t, product.sku, location.code)).on_hand).toBe(7);
     const asCount = await count({
       reference: body.reference,
       items: [{ sku: product.sku, location: location.code, on_hand: 1 }],
@@ -131,7 +126,7 @@ describe('POST /v1/inventory/adjustments', () => {
     expect(negative.json().errors).toEqual([
       expect.objectContaining({ pointer: '/items/1', detail: expect.stringContaining('-1') }),
     ]);
-    expect((await level(product.sku, location.code)).on_hand).toBe(3);
+    expect((await levelOf(t, product.sku, location.code)).on_hand).toBe(3);
 
     // The reference was not consumed by the failed attempts.
     const fixed = await adjust({
@@ -140,7 +135,7 @@ describe('POST /v1/inventory/adjustments', () => {
       items: [{ sku: product.sku, location: location.code, delta: -2 }],
     });
     expect(fixed.statusCode).toBe(201);
-    expect((await level(product.sku, location.code)).on_hand).toBe(1);
+    expect((await levelOf(t, product.sku, location.code)).on_hand).toBe(1);
   });
 
   it('refuses reasons that are not feed reasons, zero deltas and oversized batches', async () => {
@@ -170,7 +165,7 @@ describe('POST /v1/inventory/counts', () => {
       items: [{ sku: product.sku, location: location.code, on_hand: 17 }],
     });
     expect(res.statusCode).toBe(201);
-    expect((await level(product.sku, location.code)).on_hand).toBe(17);
+    expect((await levelOf(t, product.sku, location.code)).on_hand).toBe(17);
     const ledger = await t.request({ method: 'GET', url: `/v1/inventory/movements?reference=${reference}` });
     expect(ledger.json().data).toEqual([
       expect.objectContaining({ reason: 'cycle_count', quantity_change: -3, on_hand_after: 17 }),
@@ -217,7 +212,11 @@ describe('POST /v1/inventory/counts', () => {
         holders,
       },
     ]);
-    expect(await level(product.sku, location.code)).toMatchObject({ on_hand: 5, reserved: 8, available: 0 });
+    expect(await levelOf(t, product.sku, location.code)).toMatchObject({
+      on_hand: 5,
+      reserved: 8,
+      available: 0,
+    });
     const events = await t.pool.query(
       "SELECT data FROM events WHERE type = 'inventory.shortfall' AND resource_id = $1",
       [`${product.sku}:${location.code}`],

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
-import { brokenInvariants } from '../../helpers/stock.js';
+import { makeChannel, makeLocation, orderBody, receive, stocked } from '../../helpers/factories.js';
+import { captureOrder, eventTypes, orderOf } from '../../helpers/orders.js';
+import { brokenInvariants, reservedOf } from '../../helpers/stock.js';
 
 let t: TestApp;
 let backorders: string;
@@ -17,55 +18,26 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function product(units = 0) {
-  const sku = (await makeProduct(t)).sku;
-  if (units > 0) {
-    await stockArrives(sku, units);
-  }
-  return sku;
-}
-
 /** Stock arrives through the adjustments feed; waits for the allocator run it nudged, then runs it again. */
 async function stockArrives(sku: string, units: number) {
   await receive(t, [{ sku, location, delta: units }]);
   await t.app.services.backorders.idle();
 }
 
-async function capture(body: object) {
-  const res = await t.request({ method: 'POST', url: '/v1/orders', payload: body });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json();
-}
-
-const get = async (id: string) => (await t.request({ method: 'GET', url: `/v1/orders/${id}` })).json();
-
-const reservedOf = async (sku: string) =>
-  (
-    await t.pool.query(
-      'SELECT coalesce(sum(l.reserved), 0)::int AS reserved FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1',
-      [sku],
-    )
-  ).rows[0].reserved;
-
-const eventTypes = async (id: string) =>
-  (await t.pool.query('SELECT type FROM events WHERE resource_id = $1 ORDER BY sequence', [id])).rows.map(
-    (r) => r.type,
-  );
-
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
 
 describe('a channel that allows backorders', () => {
   it('reserves what exists and backorders the rest', async () => {
-    const sku = await product(3);
-    const order = await capture(orderBody(backorders, [{ sku, quantity: 5 }]));
+    const sku = await stocked(t, { [location]: 3 }, { settle: true });
+    const order = await captureOrder(t, orderBody(backorders, [{ sku, quantity: 5 }]));
     expect(order).toMatchObject({
       status: 'backordered',
       holds: [],
       lines: [{ sku, quantity: 5, allocated: 3, backordered: 2 }],
       reservations: [{ location, items: [{ sku, quantity: 3 }] }],
     });
-    expect(await reservedOf(sku)).toBe(3);
-    expect(await eventTypes(order.id)).toEqual(['order.created', 'order.routed', 'order.backordered']);
+    expect(await reservedOf(t, sku)).toBe(3);
+    expect(await eventTypes(t, order.id)).toEqual(['order.created', 'order.routed', 'order.backordered']);
     const event = (
       await t.pool.query("SELECT data FROM events WHERE resource_id = $1 AND type = 'order.backordered'", [
         order.id,
@@ -87,9 +59,10 @@ describe('a channel that allows backorders', () => {
   });
 
   it('backorders everything of a SKU with no stock anywhere, reserving the other lines', async () => {
-    const none = await product();
-    const some = await product(4);
-    const order = await capture(
+    const none = await stocked(t, {});
+    const some = await stocked(t, { [location]: 4 }, { settle: true });
+    const order = await captureOrder(
+      t,
       orderBody(backorders, [
         { sku: none, quantity: 2 },
         { sku: some, quantity: 4 },
@@ -105,19 +78,20 @@ describe('a channel that allows backorders', () => {
   });
 
   it('fills backorders when stock arrives: highest priority first, then oldest, until it runs out', async () => {
-    const sku = await product();
+    const sku = await stocked(t, {});
     const high = (await makeChannel(t, { release_delay_minutes: 60, allow_backorders: true, priority: 50 }))
       .code;
     const line = [{ sku, quantity: 2 }];
-    const a = await capture(orderBody(backorders, line, { placed_at: hoursAgo(3) })); // priority 1
-    const b = await capture(
+    const a = await captureOrder(t, orderBody(backorders, line, { placed_at: hoursAgo(3) })); // priority 1
+    const b = await captureOrder(
+      t,
       orderBody(backorders, line, {
         placed_at: hoursAgo(1),
         shipping: { service_level: 'express', amount: 500 },
       }),
     ); // 1001
-    const c = await capture(orderBody(high, line, { placed_at: hoursAgo(0.5) })); // 50
-    const d = await capture(orderBody(backorders, line, { placed_at: hoursAgo(4) })); // 1, but older than a
+    const c = await captureOrder(t, orderBody(high, line, { placed_at: hoursAgo(0.5) })); // 50
+    const d = await captureOrder(t, orderBody(backorders, line, { placed_at: hoursAgo(4) })); // 1, but older than a
     expect([a, b, c, d].map((o) => [o.status, o.priority])).toEqual([
       ['backordered', 1],
       ['backordered', 1001],
@@ -127,15 +101,15 @@ describe('a channel that allows backorders', () => {
 
     await stockArrives(sku, 5);
     expect(await t.app.services.backorders.run()).toBe(0); // the nudged run already did the work
-    const after = await Promise.all([a, b, c, d].map((o) => get(o.id)));
+    const after = await Promise.all([a, b, c, d].map((o) => orderOf(t, o.id)));
     expect(after.map((o) => [o.status, o.lines[0].allocated, o.lines[0].backordered])).toEqual([
       ['backordered', 0, 2], // a: oldest but one, nothing left
       ['allocated', 2, 0], // b: express
       ['allocated', 2, 0], // c: high-priority channel
       ['backordered', 1, 1], // d: the oldest of the rest gets the last unit
     ]);
-    expect(await reservedOf(sku)).toBe(5);
-    expect(await eventTypes(b.id)).toEqual([
+    expect(await reservedOf(t, sku)).toBe(5);
+    expect(await eventTypes(t, b.id)).toEqual([
       'order.created',
       'order.backordered',
       'order.routed',
@@ -149,18 +123,18 @@ describe('a channel that allows backorders', () => {
     expect(allocatedEvent.data.order).toMatchObject({ status: 'allocated', lines: [{ allocated: 2 }] });
 
     await stockArrives(sku, 10);
-    const last = await Promise.all([a, d].map((o) => get(o.id)));
+    const last = await Promise.all([a, d].map((o) => orderOf(t, o.id)));
     expect(last.map((o) => [o.status, o.lines[0].allocated, o.lines[0].backordered])).toEqual([
       ['allocated', 2, 0],
       ['allocated', 2, 0],
     ]);
-    expect(await reservedOf(sku)).toBe(8);
+    expect(await reservedOf(t, sku)).toBe(8);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
   it('fills backorders when the worker is run directly', async () => {
-    const sku = await product();
-    const order = await capture(orderBody(backorders, [{ sku, quantity: 2 }]));
+    const sku = await stocked(t, {});
+    const order = await captureOrder(t, orderBody(backorders, [{ sku, quantity: 2 }]));
     // Stock that arrives without the nudge (another process, a count feed applied elsewhere).
     await t.pool.query('BEGIN');
     const level = await t.pool.query(
@@ -176,7 +150,7 @@ describe('a channel that allows backorders', () => {
     await t.pool.query('COMMIT');
     expect(level.rowCount).toBe(1);
     expect(await t.app.services.backorders.run()).toBe(1);
-    expect(await get(order.id)).toMatchObject({
+    expect(await orderOf(t, order.id)).toMatchObject({
       status: 'allocated',
       lines: [{ allocated: 2, backordered: 0 }],
     });
@@ -184,7 +158,7 @@ describe('a channel that allows backorders', () => {
   });
 
   it('gives stock to a lower-priority order when the first in line cannot use it', async () => {
-    const sku = await product();
+    const sku = await stocked(t, {});
     // The top order's channel keeps 10 units of safety stock: 5 arriving units are not sellable to it.
     const guarded = (
       await makeChannel(t, {
@@ -194,22 +168,22 @@ describe('a channel that allows backorders', () => {
         default_safety_stock: 10,
       })
     ).code;
-    const top = await capture(orderBody(guarded, [{ sku, quantity: 2 }]));
-    const next = await capture(orderBody(backorders, [{ sku, quantity: 2 }]));
+    const top = await captureOrder(t, orderBody(guarded, [{ sku, quantity: 2 }]));
+    const next = await captureOrder(t, orderBody(backorders, [{ sku, quantity: 2 }]));
     expect([top.status, next.status]).toEqual(['backordered', 'backordered']);
     await stockArrives(sku, 5);
     await t.app.services.backorders.run();
-    expect((await get(top.id)).lines[0]).toMatchObject({ allocated: 0, backordered: 2 });
-    expect(await get(next.id)).toMatchObject({
+    expect((await orderOf(t, top.id)).lines[0]).toMatchObject({ allocated: 0, backordered: 2 });
+    expect(await orderOf(t, next.id)).toMatchObject({
       status: 'allocated',
       lines: [{ allocated: 2, backordered: 0 }],
     });
   });
 
   it('gives stock freed by a cancellation to waiting backorders', async () => {
-    const sku = await product(2);
-    const holder = await capture(orderBody(strict, [{ sku, quantity: 2 }]));
-    const waiting = await capture(orderBody(backorders, [{ sku, quantity: 2 }]));
+    const sku = await stocked(t, { [location]: 2 }, { settle: true });
+    const holder = await captureOrder(t, orderBody(strict, [{ sku, quantity: 2 }]));
+    const waiting = await captureOrder(t, orderBody(backorders, [{ sku, quantity: 2 }]));
     expect(waiting.lines[0]).toMatchObject({ allocated: 0, backordered: 2 });
     const cancel = await t.request({
       method: 'POST',
@@ -218,21 +192,22 @@ describe('a channel that allows backorders', () => {
     });
     expect(cancel.statusCode, cancel.body).toBe(200);
     await t.app.services.backorders.idle();
-    expect(await get(waiting.id)).toMatchObject({
+    expect(await orderOf(t, waiting.id)).toMatchObject({
       status: 'allocated',
       lines: [{ allocated: 2, backordered: 0 }],
     });
-    expect(await reservedOf(sku)).toBe(2);
+    expect(await reservedOf(t, sku)).toBe(2);
   });
 
   it('does not fill a backordered order while it is on hold, and does once the hold goes', async () => {
-    const sku = await product();
-    const order = await capture(
+    const sku = await stocked(t, {});
+    const order = await captureOrder(
+      t,
       orderBody(backorders, [{ sku, quantity: 2 }], { payment: { status: 'pending', amount: 2500 } }),
     );
     expect(order).toMatchObject({ status: 'on_hold', lines: [{ allocated: 0, backordered: 2 }] });
     await stockArrives(sku, 3);
-    expect((await get(order.id)).lines[0]).toMatchObject({ allocated: 0, backordered: 2 });
+    expect((await orderOf(t, order.id)).lines[0]).toMatchObject({ allocated: 0, backordered: 2 });
     const paid = await t.request({
       method: 'POST',
       url: `/v1/orders/${order.id}/payment`,
@@ -246,9 +221,10 @@ describe('a channel that allows backorders', () => {
 
 describe('a channel that does not allow backorders', () => {
   it('opens a stock hold and reserves nothing, not even lines in stock', async () => {
-    const short = await product(1);
-    const plenty = await product(10);
-    const order = await capture(
+    const short = await stocked(t, { [location]: 1 }, { settle: true });
+    const plenty = await stocked(t, { [location]: 10 }, { settle: true });
+    const order = await captureOrder(
+      t,
       orderBody(strict, [
         { sku: short, quantity: 3 },
         { sku: plenty, quantity: 2 },
@@ -271,25 +247,25 @@ describe('a channel that does not allow backorders', () => {
         },
       ],
     });
-    expect(await reservedOf(short)).toBe(0);
-    expect(await reservedOf(plenty)).toBe(0);
-    expect(await eventTypes(order.id)).toEqual(['order.created', 'order.held']);
+    expect(await reservedOf(t, short)).toBe(0);
+    expect(await reservedOf(t, plenty)).toBe(0);
+    expect(await eventTypes(t, order.id)).toEqual(['order.created', 'order.held']);
   });
 
   it('refuses to release a stock hold while stock is short, and allocates once it is there', async () => {
-    const sku = await product(1);
-    const order = await capture(orderBody(strict, [{ sku, quantity: 3 }]));
+    const sku = await stocked(t, { [location]: 1 }, { settle: true });
+    const order = await captureOrder(t, orderBody(strict, [{ sku, quantity: 3 }]));
     const holdId = order.holds[0].id;
 
     const early = await t.request({ method: 'POST', url: `/v1/holds/${holdId}/release`, payload: {} });
     expect(early.statusCode).toBe(409);
     expect(early.json().detail).toContain('short');
-    expect((await get(order.id)).holds[0].status).toBe('open');
-    expect(await reservedOf(sku)).toBe(0);
+    expect((await orderOf(t, order.id)).holds[0].status).toBe('open');
+    expect(await reservedOf(t, sku)).toBe(0);
 
     await stockArrives(sku, 5);
     // The allocator serves backorders only; a stock hold waits for a person.
-    expect((await get(order.id)).status).toBe('on_hold');
+    expect((await orderOf(t, order.id)).status).toBe('on_hold');
 
     const res = await t.request({
       method: 'POST',
@@ -308,7 +284,7 @@ describe('a channel that does not allow backorders', () => {
       [order.lines[0].id],
     );
     expect(expires.rows).toEqual([{ expires_at: null }]);
-    expect(await eventTypes(order.id)).toEqual([
+    expect(await eventTypes(t, order.id)).toEqual([
       'order.created',
       'order.held',
       'order.hold_released',
@@ -318,8 +294,9 @@ describe('a channel that does not allow backorders', () => {
   });
 
   it('keeps a released stock hold’s reservations expiring while another hold stays open', async () => {
-    const sku = await product(1);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 1 }, { settle: true });
+    const order = await captureOrder(
+      t,
       orderBody(strict, [{ sku, quantity: 2 }], { payment: { status: 'pending', amount: 2500 } }),
     );
     expect(order.holds.map((h: { kind: string }) => h.kind).sort()).toEqual(['payment', 'stock']);

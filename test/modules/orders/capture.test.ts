@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateOrder } from '../../../src/modules/orders/orders.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive, uniq } from '../../helpers/factories.js';
-import { brokenInvariants } from '../../helpers/stock.js';
+import {
+  makeChannel,
+  makeLocation,
+  makeProduct,
+  orderBody,
+  receive,
+  stocked,
+  uniq,
+} from '../../helpers/factories.js';
+import { eventsOf, eventTypes, postOrder } from '../../helpers/orders.js';
+import { expectProblem } from '../../helpers/problems.js';
+import { brokenInvariants, reservedOf } from '../../helpers/stock.js';
 
 let t: TestApp;
 let channel: string;
@@ -18,31 +28,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const capture = (body: object, key?: string | null) =>
-  t.request({ method: 'POST', url: '/v1/orders', payload: body, key });
-
 const orderCount = async () => Number((await t.pool.query('SELECT count(*) FROM orders')).rows[0].count);
-
-const reservedOf = async (product: string) =>
-  Number(
-    (
-      await t.pool.query(
-        'SELECT coalesce(sum(l.reserved), 0) AS reserved FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1',
-        [product],
-      )
-    ).rows[0].reserved,
-  );
-
-const eventsOf = async (orderId: string) =>
-  (
-    await t.pool.query('SELECT type, channel, data FROM events WHERE resource_id = $1 ORDER BY sequence', [
-      orderId,
-    ])
-  ).rows;
 
 describe('POST /v1/orders', () => {
   it('captures, validates and reserves an order in one request', async () => {
-    const res = await capture(orderBody(channel, [{ sku, quantity: 2, unit_price: 1999 }]));
+    const res = await postOrder(t, orderBody(channel, [{ sku, quantity: 2, unit_price: 1999 }]));
     expect(res.statusCode, res.body).toBe(201);
     const order = res.json();
     expect(order).toMatchObject({
@@ -56,15 +46,11 @@ describe('POST /v1/orders', () => {
       reservations: [{ location, items: [{ sku, quantity: 2 }] }],
     });
     expect(order.number).toBeGreaterThan(100000);
-    const events = await t.pool.query('SELECT type FROM events WHERE resource_id = $1 ORDER BY sequence', [
-      order.id,
-    ]);
-    expect(events.rows.map((r) => r.type)).toEqual(['order.created', 'order.routed', 'order.allocated']);
+    expect(await eventTypes(t, order.id)).toEqual(['order.created', 'order.routed', 'order.allocated']);
   });
 
   it('stores the order, its lines and active reservations that raise reserved stock', async () => {
-    const product = (await makeProduct(t)).sku;
-    await receive(t, [{ sku: product, location, delta: 10 }]);
+    const product = await stocked(t, { [location]: 10 });
     const billing = {
       line1: '1 Infinite Loop',
       city: 'Cupertino',
@@ -79,7 +65,7 @@ describe('POST /v1/orders', () => {
       metadata: { cart_id: 'c-42', nested: { a: 1 } },
       placed_at: '2026-01-02T03:04:05.000Z',
     });
-    const res = await capture(body);
+    const res = await postOrder(t, body);
     expect(res.statusCode, res.body).toBe(201);
     const order = res.json();
     expect(order).toMatchObject({
@@ -121,13 +107,12 @@ describe('POST /v1/orders', () => {
       ])
     ).rows;
     expect(reservations).toEqual([{ quantity: 3, status: 'active', expires_at: null }]);
-    expect(await reservedOf(product)).toBe(3);
+    expect(await reservedOf(t, product)).toBe(3);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
   it('computes totals from lines, line taxes, discounts and shipping', async () => {
-    const product = (await makeProduct(t)).sku;
-    await receive(t, [{ sku: product, location, delta: 10 }]);
+    const product = await stocked(t, { [location]: 10 });
     const discounts = [
       { code: 'WELCOME10', amount: 525 },
       { description: 'loyalty', amount: 100 },
@@ -145,7 +130,7 @@ describe('POST /v1/orders', () => {
     lines[1] = { ...lines[1], tax_amount: 100 };
     // 3998 + 1250 - 625 + 700 + 420
     body.payment = { status: 'captured', amount: 5743, method: 'card' };
-    const res = await capture(body);
+    const res = await postOrder(t, body);
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({
       status: 'allocated',
@@ -172,7 +157,7 @@ describe('POST /v1/orders', () => {
       const body = orderBody(code, [{ sku, quantity: 1 }], {
         shipping: { service_level: level, amount: 500 },
       });
-      const res = await capture(body);
+      const res = await postOrder(t, body);
       expect(res.statusCode, res.body).toBe(201);
       expect(res.json()).toMatchObject({ channel: code, priority, shipping: { service_level: level } });
     }
@@ -181,11 +166,11 @@ describe('POST /v1/orders', () => {
   it('takes the channel from a channel-bound key', async () => {
     const key = await t.keyWith(['orders:write', 'orders:read'], channel);
     const { channel: _, ...body } = orderBody(channel, [{ sku, quantity: 1 }]);
-    const res = await capture(body, key);
+    const res = await postOrder(t, body, { key: key });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().channel).toBe(channel);
 
-    const same = await capture({ ...orderBody(channel, [{ sku, quantity: 1 }]) }, key);
+    const same = await postOrder(t, { ...orderBody(channel, [{ sku, quantity: 1 }]) }, { key: key });
     expect(same.statusCode, same.body).toBe(201);
   });
 
@@ -194,26 +179,24 @@ describe('POST /v1/orders', () => {
     const key = await t.keyWith(['orders:write'], channel);
     const before = await orderCount();
 
-    const mismatch = await capture(orderBody(other, [{ sku, quantity: 1 }]), key);
-    expect(mismatch.statusCode).toBe(422);
-    expect(mismatch.headers['content-type']).toContain('application/problem+json');
-    expect(mismatch.json().errors).toEqual([
+    const mismatch = await postOrder(t, orderBody(other, [{ sku, quantity: 1 }]), { key: key });
+    expect(expectProblem(mismatch, 422).errors).toEqual([
       { in: 'body', pointer: '/channel', detail: expect.stringContaining(channel) },
     ]);
 
     const { channel: _, ...unnamed } = orderBody(channel, [{ sku, quantity: 1 }]);
-    const missing = await capture(unnamed);
+    const missing = await postOrder(t, unnamed);
     expect(missing.statusCode).toBe(422);
     expect(missing.json().errors).toEqual([{ in: 'body', pointer: '/channel', detail: expect.any(String) }]);
 
-    const unknown = await capture(orderBody(uniq('nochannel'), [{ sku, quantity: 1 }]));
+    const unknown = await postOrder(t, orderBody(uniq('nochannel'), [{ sku, quantity: 1 }]));
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json().errors[0].pointer).toBe('/channel');
 
     const inactive = (await makeChannel(t)).code;
     const off = await t.request({ method: 'POST', url: `/v1/channels/${inactive}/deactivate` });
     expect(off.statusCode, off.body).toBe(200);
-    const closed = await capture(orderBody(inactive, [{ sku, quantity: 1 }]));
+    const closed = await postOrder(t, orderBody(inactive, [{ sku, quantity: 1 }]));
     expect(closed.statusCode).toBe(422);
     expect(closed.json().errors[0]).toMatchObject({
       pointer: '/channel',
@@ -225,27 +208,27 @@ describe('POST /v1/orders', () => {
 
   it('needs a key with orders:write', async () => {
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
-    expect((await capture(body, null)).statusCode).toBe(401);
-    expect((await capture(body, 'not-a-key')).statusCode).toBe(401);
+    expect((await postOrder(t, body, { key: null })).statusCode).toBe(401);
+    expect((await postOrder(t, body, { key: 'not-a-key' })).statusCode).toBe(401);
     const reader = await t.keyWith(['orders:read']);
-    expect((await capture(body, reader)).statusCode).toBe(403);
+    expect((await postOrder(t, body, { key: reader })).statusCode).toBe(403);
     expect(
       (await t.pool.query('SELECT 1 FROM orders WHERE external_id = $1', [body.external_id])).rowCount,
     ).toBe(0);
   });
 
   it('refuses unknown and inactive SKUs with a pointer per line, storing and reserving nothing', async () => {
-    const retired = (await makeProduct(t)).sku;
-    await receive(t, [{ sku: retired, location, delta: 5 }]);
+    const retired = await stocked(t, { [location]: 5 });
     const off = await t.request({
       method: 'POST',
       url: `/v1/products/${encodeURIComponent(retired)}/deactivate`,
     });
     expect(off.statusCode, off.body).toBe(200);
     const before = await orderCount();
-    const reservedBefore = await reservedOf(sku);
+    const reservedBefore = await reservedOf(t, sku);
     const missing = uniq('NOPE');
-    const res = await capture(
+    const res = await postOrder(
+      t,
       orderBody(channel, [
         { sku, quantity: 1 },
         { sku: missing, quantity: 1 },
@@ -259,7 +242,7 @@ describe('POST /v1/orders', () => {
       { in: 'body', pointer: '/lines/2/sku', detail: expect.stringContaining('not an active product') },
     ]);
     expect(await orderCount()).toBe(before);
-    expect(await reservedOf(sku)).toBe(reservedBefore);
+    expect(await reservedOf(t, sku)).toBe(reservedBefore);
     const lines = await t.pool.query('SELECT count(*)::int AS n FROM order_lines WHERE sku = $1', [missing]);
     expect(lines.rows[0].n).toBe(0);
   });
@@ -335,17 +318,16 @@ describe('POST /v1/orders', () => {
       const body = orderBody(channel, [{ sku, quantity: 1 }]) as Record<string, unknown>;
       mutate(body);
       const before = await orderCount();
-      const res = await capture(body);
-      expect(res.statusCode, res.body).toBe(422);
-      expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.json().errors.map((e: { pointer: string }) => e.pointer)).toContain(pointer);
+      const res = await postOrder(t, body);
+      expect((expectProblem(res, 422).errors ?? []).map((e) => e.pointer)).toContain(pointer);
       expect(await orderCount()).toBe(before);
     },
   );
 
   it('refuses discounts larger than the order', async () => {
     const before = await orderCount();
-    const res = await capture(
+    const res = await postOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1, unit_price: 1000 }], { discounts: [{ amount: 2000 }] }),
     );
     expect(res.statusCode).toBe(422);
@@ -354,10 +336,10 @@ describe('POST /v1/orders', () => {
   });
 
   it('appends order.created and order.allocated with the order snapshot, in the channel', async () => {
-    const res = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const res = await postOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     expect(res.statusCode, res.body).toBe(201);
     const order = res.json();
-    const events = await eventsOf(order.id);
+    const events = await eventsOf(t, order.id);
     expect(events.map((e) => e.type)).toEqual(['order.created', 'order.routed', 'order.allocated']);
     // order.routed carries a summary of the decision instead of the snapshot.
     expect(events[1]?.data).toMatchObject({
@@ -388,7 +370,7 @@ describe('POST /v1/orders', () => {
       shipping: { service_level: 'express', amount: 0 },
       payment: { status: 'authorized', amount: 100 },
     };
-    const res = await capture(body);
+    const res = await postOrder(t, body);
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({
       status: 'allocated',

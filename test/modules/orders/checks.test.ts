@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
+import { makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
+import { captureOrder, reservationsOf } from '../../helpers/orders.js';
 import { brokenInvariants } from '../../helpers/stock.js';
 
 const now = new Date('2031-03-04T05:06:07.000Z');
@@ -15,18 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function stocked(units: number) {
-  const sku = (await makeProduct(t)).sku;
-  await receive(t, [{ sku, location, delta: units }]);
-  return sku;
-}
-
-async function capture(body: object) {
-  const res = await t.request({ method: 'POST', url: '/v1/orders', payload: body });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json();
-}
-
 const usAddress = {
   name: 'Ada',
   line1: '350 5th Ave',
@@ -35,15 +24,6 @@ const usAddress = {
   postal_code: '10118',
   country: 'US',
 };
-
-const reservationsOf = async (orderId: string) =>
-  (
-    await t.pool.query(
-      `SELECT r.quantity, r.status, r.expires_at FROM reservations r
-         JOIN order_lines ol ON r.order_line_id = ol.id WHERE ol.order_id = $1 ORDER BY r.id`,
-      [orderId],
-    )
-  ).rows;
 
 const holdsOf = async (orderId: string) =>
   (
@@ -83,8 +63,9 @@ describe('address checks', () => {
   it.each(cases)(
     'holds %s in the address queue, still reserving the stock',
     async (_, shipTo, level, pointer) => {
-      const sku = await stocked(5);
-      const order = await capture(
+      const sku = await stocked(t, { [location]: 5 });
+      const order = await captureOrder(
+        t,
         orderBody(channel, [{ sku, quantity: 2 }], {
           ship_to: JSON.parse(JSON.stringify(shipTo)),
           shipping: { service_level: level, amount: 500 },
@@ -108,16 +89,18 @@ describe('address checks', () => {
   );
 
   it('lets a PO box through for standard delivery', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], { ship_to: { ...usAddress, line1: 'PO Box 123' } }),
     );
     expect(order).toMatchObject({ status: 'allocated', holds: [] });
   });
 
   it('accepts a valid foreign address with that country’s rules', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], {
         ship_to: { line1: '10 Downing St', city: 'London', postal_code: 'SW1A 2AA', country: 'GB' },
       }),
@@ -128,8 +111,9 @@ describe('address checks', () => {
 
 describe('payment checks', () => {
   it('holds a pending payment in the payments queue', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], { payment: { status: 'pending', amount: 1500 } }),
     );
     expect(order.status).toBe('on_hold');
@@ -144,8 +128,9 @@ describe('payment checks', () => {
   });
 
   it('holds a failed payment', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], { payment: { status: 'failed', amount: 1500 } }),
     );
     expect(order.status).toBe('on_hold');
@@ -158,8 +143,9 @@ describe('payment checks', () => {
     ['less', 1499],
     ['more', 1501],
   ])('holds a payment of %s than the total', async (_, amount) => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], { payment: { status: 'captured', amount } }),
     );
     expect(order.status).toBe('on_hold');
@@ -170,8 +156,9 @@ describe('payment checks', () => {
   });
 
   it('accepts an authorized payment of exactly the total', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], { payment: { status: 'authorized', amount: 1500 } }),
     );
     expect(order).toMatchObject({ status: 'allocated', holds: [] });
@@ -180,8 +167,9 @@ describe('payment checks', () => {
 
 describe('a held order', () => {
   it('opens one hold per failing check and appends order.held for each, but no order.allocated', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], {
         ship_to: { ...usAddress, postal_code: 'ABCDE' },
         payment: { status: 'pending', amount: 1500 },
@@ -205,14 +193,15 @@ describe('a held order', () => {
   });
 
   it('reserves its stock until now + the channel’s held_reservation_minutes', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 3 }], { payment: { status: 'pending', amount: 3500 } }),
     );
     expect(order.reservations).toEqual([
       { location, items: [{ line_id: order.lines[0].id, sku, quantity: 3 }] },
     ]);
-    expect(await reservationsOf(order.id)).toEqual([
+    expect(await reservationsOf(t, order.id)).toEqual([
       { quantity: 3, status: 'active', expires_at: new Date(now.getTime() + 90 * 60_000) },
     ]);
     expect(await brokenInvariants(t.pool)).toEqual([]);
@@ -220,24 +209,26 @@ describe('a held order', () => {
 
   it('uses the default of 24 hours for a channel that did not set one', async () => {
     const plain = (await makeChannel(t)).code;
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(plain, [{ sku, quantity: 1 }], { payment: { status: 'failed', amount: 0 } }),
     );
-    expect(await reservationsOf(order.id)).toEqual([
+    expect(await reservationsOf(t, order.id)).toEqual([
       { quantity: 1, status: 'active', expires_at: new Date(now.getTime() + 24 * 60 * 60_000) },
     ]);
   });
 
   it('an order with no hold reserves without expiry', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
-    expect(await reservationsOf(order.id)).toEqual([{ quantity: 1, status: 'active', expires_at: null }]);
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
+    expect(await reservationsOf(t, order.id)).toEqual([{ quantity: 1, status: 'active', expires_at: null }]);
   });
 
   it('lists its holds and placed_at from the clock', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], { payment: { status: 'pending', amount: 1500 } }),
     );
     expect(order.placed_at).toBe(now.toISOString());

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplaceFraudRules } from '../../../src/modules/fraud/fraud.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive, uniq } from '../../helpers/factories.js';
-import { brokenInvariants } from '../../helpers/stock.js';
+import { makeChannel, makeLocation, orderBody, stocked, uniq } from '../../helpers/factories.js';
+import { captureOrder, eventTypes } from '../../helpers/orders.js';
+import { brokenInvariants, reservedOf } from '../../helpers/stock.js';
 
 // The fraud rule set is global: every test saves the rules it needs before it captures.
 let t: TestApp;
@@ -16,22 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function stocked(units: number) {
-  const sku = (await makeProduct(t)).sku;
-  await receive(t, [{ sku, location, delta: units }]);
-  return sku;
-}
-
 async function rules(set: ReplaceFraudRules): Promise<number> {
   const res = await t.request({ method: 'PUT', url: '/v1/rules/fraud', payload: set });
   expect(res.statusCode, res.body).toBe(200);
   return res.json().version;
-}
-
-async function capture(body: object) {
-  const res = await t.request({ method: 'POST', url: '/v1/orders', payload: body });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json();
 }
 
 /** A delivery address of its own, so address velocity counts only this test's orders. */
@@ -42,14 +31,6 @@ const ownAddress = () => ({
   postal_code: '08837',
   country: 'US',
 });
-
-const reservedOf = async (sku: string) =>
-  (
-    await t.pool.query(
-      'SELECT coalesce(sum(l.reserved), 0)::int AS reserved FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1',
-      [sku],
-    )
-  ).rows[0].reserved;
 
 const large = { '>': [{ var: 'total' }, 10_000] };
 
@@ -63,8 +44,8 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(50);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 20 }]));
+    const sku = await stocked(t, { [location]: 50 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 20 }]));
     expect(order.status).toBe('on_hold');
     expect(order.risk).toEqual({ score: 60, version, decision: 'review', reasons: ['Large order'] });
     expect(order.holds).toEqual([
@@ -80,10 +61,7 @@ describe('fraud rules at capture', () => {
     expect(order.lines[0]).toMatchObject({ allocated: 20 });
     const row = (await t.pool.query('SELECT risk FROM orders WHERE id = $1', [order.id])).rows[0];
     expect(row.risk).toEqual(order.risk);
-    const events = (
-      await t.pool.query('SELECT type FROM events WHERE resource_id = $1 ORDER BY sequence', [order.id])
-    ).rows;
-    expect(events.map((e) => e.type)).toEqual(['order.created', 'order.routed', 'order.held']);
+    expect(await eventTypes(t, order.id)).toEqual(['order.created', 'order.routed', 'order.held']);
   });
 
   it('accepts an order below the review threshold, still recording the score', async () => {
@@ -92,8 +70,8 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(50);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 20 }]));
+    const sku = await stocked(t, { [location]: 50 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 20 }]));
     expect(order).toMatchObject({
       status: 'allocated',
       holds: [],
@@ -110,8 +88,8 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(50);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 20 }]));
+    const sku = await stocked(t, { [location]: 50 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 20 }]));
     expect(order).toMatchObject({
       status: 'cancelled',
       risk: { score: 100, version, decision: 'reject', reasons: ['Large order', 'Bulk quantity'] },
@@ -120,7 +98,7 @@ describe('fraud rules at capture', () => {
       lines: [{ sku, quantity: 20, allocated: 0, backordered: 0, cancelled: 20 }],
     });
     expect(order.cancel_reason).toMatch(/^fraud/);
-    expect(await reservedOf(sku)).toBe(0);
+    expect(await reservedOf(t, sku)).toBe(0);
     const reservations = await t.pool.query('SELECT 1 FROM reservations WHERE order_line_id = $1', [
       order.lines[0].id,
     ]);
@@ -150,8 +128,8 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(50);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 20 }], { tags: ['vip'] }));
+    const sku = await stocked(t, { [location]: 50 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 20 }], { tags: ['vip'] }));
     expect(order).toMatchObject({ status: 'allocated', risk: { score: 30, decision: 'accept' } });
   });
 
@@ -167,13 +145,13 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(50);
-    const other = await stocked(50);
+    const sku = await stocked(t, { [location]: 50 });
+    const other = await stocked(t, { [location]: 50 });
     const body = orderBody(channel, [
       { sku, quantity: 2 },
       { sku: other, quantity: 1 },
     ]);
-    const order = await capture({
+    const order = await captureOrder(t, {
       ...body,
       billing_address: { line1: '1 Rue de Rivoli', city: 'Paris', postal_code: '75001', country: 'FR' },
       payment: { ...body.payment, avs_result: 'N', cvv_result: 'N' },
@@ -198,7 +176,7 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(50);
+    const sku = await stocked(t, { [location]: 50 });
     const email = `${uniq('fast')}@example.com`;
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
     const decisions = [];
@@ -208,16 +186,17 @@ describe('fraud rules at capture', () => {
       [at(30), email.toUpperCase()],
       [at(20), email],
     ] as const) {
-      const order = await capture(
+      const order = await captureOrder(
+        t,
         orderBody(channel, [{ sku, quantity: 1 }], { customer: { email: mail }, placed_at: placedAt }),
       );
       decisions.push(order.risk.decision);
     }
     expect(decisions).toEqual(['accept', 'accept', 'accept']);
-    const fourth = await capture(orderBody(channel, [{ sku, quantity: 1 }], { customer: { email } }));
+    const fourth = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { customer: { email } }));
     expect(fourth.risk).toMatchObject({ score: 60, decision: 'review', reasons: ['Email velocity'] });
     // Another email is unaffected.
-    const other = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const other = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     expect(other.risk.decision).toBe('accept');
   });
 
@@ -227,11 +206,12 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(50);
+    const sku = await stocked(t, { [location]: 50 });
     const email = `${uniq('new')}@example.com`;
-    const first = await capture(orderBody(channel, [{ sku, quantity: 1 }], { customer: { email } }));
+    const first = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { customer: { email } }));
     expect(first.risk).toMatchObject({ decision: 'review', reasons: ['First order'] });
-    const second = await capture(
+    const second = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], { customer: { email: email.toUpperCase() } }),
     );
     expect(second.risk).toMatchObject({ score: 0, decision: 'accept', reasons: [] });
@@ -249,16 +229,17 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(50);
+    const sku = await stocked(t, { [location]: 50 });
     const address = ownAddress();
-    const first = await capture(orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
-    const second = await capture(
+    const first = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
+    const second = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], {
         ship_to: { ...address, line1: `${address.line1.toUpperCase()}.` },
       }),
     );
     expect([first.status, second.status]).toEqual(['allocated', 'allocated']);
-    const third = await capture(orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
+    const third = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
     expect(third).toMatchObject({
       status: 'cancelled',
       risk: { decision: 'reject', reasons: ['Address velocity'] },
@@ -266,16 +247,16 @@ describe('fraud rules at capture', () => {
   });
 
   it('scores with the newest version after the rules change', async () => {
-    const sku = await stocked(50);
+    const sku = await stocked(t, { [location]: 50 });
     const v1 = await rules({ rules: [], review_threshold: 50, reject_threshold: 100 });
-    const before = await capture(orderBody(channel, [{ sku, quantity: 20 }]));
+    const before = await captureOrder(t, orderBody(channel, [{ sku, quantity: 20 }]));
     expect(before.risk).toEqual({ score: 0, version: v1, decision: 'accept', reasons: [] });
     const v2 = await rules({
       rules: [{ condition: large, weight: 10, reason: 'Large order' }],
       review_threshold: 10,
       reject_threshold: 20,
     });
-    const after = await capture(orderBody(channel, [{ sku, quantity: 20 }]));
+    const after = await captureOrder(t, orderBody(channel, [{ sku, quantity: 20 }]));
     expect(after.risk).toEqual({ score: 10, version: v2, decision: 'review', reasons: ['Large order'] });
     // The earlier order keeps the version it was scored with.
     const stored = await t.request({ method: 'GET', url: `/v1/orders/${before.id}` });
@@ -288,8 +269,8 @@ describe('fraud rules at capture', () => {
       review_threshold: 50,
       reject_threshold: 100,
     });
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 2 }]));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
     expect(order.status).toBe('on_hold');
     const res = await t.request({
       method: 'POST',

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseExpiredReservations } from '../../../src/modules/orders/expiry.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
-import { brokenInvariants } from '../../helpers/stock.js';
+import { testClock } from '../../helpers/clock.js';
+import { makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
+import { captureOrder, eventsOf, orderOf, reservationsOf } from '../../helpers/orders.js';
+import { brokenInvariants, reservedOf } from '../../helpers/stock.js';
 
-let offsetMs = 0;
-const clock = { now: () => new Date(Date.now() + offsetMs) };
+/** The real time, moved ahead by tests that need a hold or a reservation to have aged. */
+const clock = testClock();
 let t: TestApp;
 let channel: string;
 let location: string;
@@ -16,18 +18,6 @@ beforeAll(async () => {
   location = (await makeLocation(t)).code;
 });
 afterAll(() => t.close());
-
-async function stocked(units: number) {
-  const sku = (await makeProduct(t)).sku;
-  await receive(t, [{ sku, location, delta: units }]);
-  return sku;
-}
-
-async function capture(body: object) {
-  const res = await t.request({ method: 'POST', url: '/v1/orders', payload: body });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json();
-}
 
 type Hold = { id: number; kind: string; status: string; order: { id: string } };
 
@@ -51,28 +41,6 @@ const assign = (id: number, assignee: string | null, key?: string) =>
   t.request({ method: 'POST', url: `/v1/holds/${id}/assign`, payload: { assignee }, key });
 const pay = (orderId: string, payload: object) =>
   t.request({ method: 'POST', url: `/v1/orders/${orderId}/payment`, payload });
-const get = async (id: string) => (await t.request({ method: 'GET', url: `/v1/orders/${id}` })).json();
-
-const reservationsOf = async (orderId: string) =>
-  (
-    await t.pool.query(
-      `SELECT r.quantity, r.status, r.expires_at FROM reservations r
-         JOIN order_lines ol ON r.order_line_id = ol.id WHERE ol.order_id = $1 ORDER BY r.id`,
-      [orderId],
-    )
-  ).rows;
-
-const reservedOf = async (sku: string) =>
-  (
-    await t.pool.query(
-      'SELECT coalesce(sum(l.reserved), 0)::int AS reserved FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1',
-      [sku],
-    )
-  ).rows[0].reserved;
-
-const eventsOf = async (id: string) =>
-  (await t.pool.query('SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence', [id])).rows;
-
 const pending = (amount = 1500) => ({ payment: { status: 'pending', amount } });
 const badPostal = {
   ship_to: { line1: '1 Main St', city: 'Edison', region: 'NJ', postal_code: 'X', country: 'US' },
@@ -84,11 +52,11 @@ describe('GET /v1/holds', () => {
   let stock: Hold;
 
   beforeAll(async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const strict = (await makeChannel(t, { release_delay_minutes: 60 })).code;
-    payment = (await capture(orderBody(channel, [{ sku, quantity: 1 }], pending()))).holds[0];
-    address = (await capture(orderBody(channel, [{ sku, quantity: 1 }], badPostal))).holds[0];
-    stock = (await capture(orderBody(strict, [{ sku, quantity: 99 }]))).holds[0];
+    payment = (await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], pending()))).holds[0];
+    address = (await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], badPostal))).holds[0];
+    stock = (await captureOrder(t, orderBody(strict, [{ sku, quantity: 99 }]))).holds[0];
   });
 
   it('filters by kind, queue and status, oldest first, with the order summarised', async () => {
@@ -116,14 +84,14 @@ describe('GET /v1/holds', () => {
 
   it('filters by age with the clock', async () => {
     expect((await allHolds('older_than_minutes=30')).map((h) => h.id)).not.toContain(payment.id);
-    offsetMs = 45 * 60_000;
+    clock.advance(45 * 60_000);
     try {
       expect((await allHolds('older_than_minutes=30')).map((h) => h.id)).toEqual(
         expect.arrayContaining([payment.id, address.id, stock.id]),
       );
       expect((await allHolds('older_than_minutes=60')).map((h) => h.id)).not.toContain(payment.id);
     } finally {
-      offsetMs = 0;
+      clock.reset();
     }
   });
 
@@ -176,8 +144,8 @@ describe('GET /v1/holds', () => {
 
   it('shows a channel-bound key only its channel’s holds; another channel’s hold is a 404', async () => {
     const other = (await makeChannel(t, { release_delay_minutes: 60 })).code;
-    const sku = await stocked(5);
-    const mine = (await capture(orderBody(other, [{ sku, quantity: 1 }], pending()))).holds[0];
+    const sku = await stocked(t, { [location]: 5 });
+    const mine = (await captureOrder(t, orderBody(other, [{ sku, quantity: 1 }], pending()))).holds[0];
     const key = await t.keyWith(['orders:read', 'orders:write'], other);
     const seen = await allHolds('status=open', key);
     expect(seen.map((h) => h.id)).toEqual([mine.id]);
@@ -203,13 +171,14 @@ describe('GET /v1/holds', () => {
 
 describe('POST /v1/holds/{id}/release', () => {
   it('releases one hold, keeps the order held while another is open, and the last one clears expiry', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 2 }], { ...pending(2500), ...badPostal }),
     );
     expect(order.status).toBe('on_hold');
     const [first, second] = order.holds;
-    const [reserved] = await reservationsOf(order.id);
+    const [reserved] = await reservationsOf(t, order.id);
     expect(reserved.expires_at).not.toBeNull();
 
     const one = await release(first.id, { note: 'checked' });
@@ -220,16 +189,16 @@ describe('POST /v1/holds/{id}/release', () => {
       note: 'checked',
       resolved_at: expect.any(String),
     });
-    expect((await reservationsOf(order.id))[0].expires_at).not.toBeNull();
+    expect((await reservationsOf(t, order.id))[0].expires_at).not.toBeNull();
 
     const two = await release(second.id);
     expect(two.statusCode, two.body).toBe(200);
     expect(two.json()).toMatchObject({ status: 'allocated', lines: [{ allocated: 2 }] });
-    expect(await reservationsOf(order.id)).toEqual([{ quantity: 2, status: 'active', expires_at: null }]);
+    expect(await reservationsOf(t, order.id)).toEqual([{ quantity: 2, status: 'active', expires_at: null }]);
     const resolver = await t.pool.query('SELECT resolved_by FROM holds WHERE id = $1', [second.id]);
     expect(resolver.rows[0].resolved_by).not.toBeNull();
 
-    const types = (await eventsOf(order.id)).map((e) => e.type);
+    const types = (await eventsOf(t, order.id)).map((e) => e.type);
     expect(types).toEqual([
       'order.created',
       'order.routed',
@@ -239,28 +208,28 @@ describe('POST /v1/holds/{id}/release', () => {
       'order.hold_released',
       'order.allocated',
     ]);
-    const released = (await eventsOf(order.id)).filter((e) => e.type === 'order.hold_released');
-    expect(released.map((e) => e.data.hold.id)).toEqual([first.id, second.id]);
+    const released = (await eventsOf(t, order.id)).filter((e) => e.type === 'order.hold_released');
+    expect(released.map((e) => (e.data.hold as { id: number }).id)).toEqual([first.id, second.id]);
     expect(released[1].data.order).toMatchObject({ id: order.id, status: 'allocated' });
   });
 
   it('refuses to release or assign a hold that is no longer open', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }], pending()));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], pending()));
     const hold = order.holds[0];
     expect((await release(hold.id)).statusCode).toBe(200);
     const again = await release(hold.id);
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('conflict');
     expect((await assign(hold.id, 'late')).statusCode).toBe(409);
-    expect((await eventsOf(order.id)).filter((e) => e.type === 'order.hold_released')).toHaveLength(1);
+    expect((await eventsOf(t, order.id)).filter((e) => e.type === 'order.hold_released')).toHaveLength(1);
   });
 });
 
 describe('POST /v1/orders/{id}/payment', () => {
   it('a captured payment covering the order releases the payment hold by itself', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }], pending()));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], pending()));
     const res = await pay(order.id, { status: 'captured', amount: 1500, method: 'card' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
@@ -268,16 +237,16 @@ describe('POST /v1/orders/{id}/payment', () => {
       payment: { status: 'captured', amount: 1500, method: 'card' },
       holds: [{ kind: 'payment', status: 'released', resolved_at: expect.any(String) }],
     });
-    expect(await reservationsOf(order.id)).toEqual([{ quantity: 1, status: 'active', expires_at: null }]);
-    const types = (await eventsOf(order.id)).map((e) => e.type);
+    expect(await reservationsOf(t, order.id)).toEqual([{ quantity: 1, status: 'active', expires_at: null }]);
+    const types = (await eventsOf(t, order.id)).map((e) => e.type);
     expect(types.slice(2)).toEqual(
       expect.arrayContaining(['order.updated', 'order.hold_released', 'order.allocated']),
     );
   });
 
   it('keeps the hold while the payment still does not cover the total', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }], pending()));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], pending()));
     const res = await pay(order.id, { status: 'authorized', amount: 1000 });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
@@ -293,20 +262,20 @@ describe('POST /v1/orders/{id}/payment', () => {
   });
 
   it('a failed payment on an allocated order puts it on hold, with expiring reservations', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     expect(order.status).toBe('allocated');
     const res = await pay(order.id, { status: 'failed' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ status: 'on_hold', holds: [{ kind: 'payment', status: 'open' }] });
-    const [reservation] = await reservationsOf(order.id);
+    const [reservation] = await reservationsOf(t, order.id);
     expect(reservation.expires_at).not.toBeNull();
-    expect((await eventsOf(order.id)).map((e) => e.type)).toContain('order.held');
+    expect((await eventsOf(t, order.id)).map((e) => e.type)).toContain('order.held');
   });
 
   it('refuses a payment on a cancelled order, and an unknown order is a 404', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     await t.request({ method: 'POST', url: `/v1/orders/${order.id}/cancel`, payload: { reason: 'test' } });
     expect((await pay(order.id, { status: 'captured' })).statusCode).toBe(409);
     expect((await pay('00000000-0000-4000-8000-000000000000', { status: 'captured' })).statusCode).toBe(404);
@@ -316,30 +285,30 @@ describe('POST /v1/orders/{id}/payment', () => {
 
 describe('reservations of held orders', () => {
   it('expire after the channel’s time, are released, and are re-taken when the hold is released', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 3 }], pending(3500)));
-    const [reservation] = await reservationsOf(order.id);
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 3 }], pending(3500)));
+    const [reservation] = await reservationsOf(t, order.id);
     expect(reservation.expires_at.getTime()).toBeCloseTo(clock.now().getTime() + 60 * 60_000, -4);
-    expect(await reservedOf(sku)).toBe(3);
+    expect(await reservedOf(t, sku)).toBe(3);
 
     // Not yet due.
-    offsetMs = 59 * 60_000;
+    clock.advance(59 * 60_000);
     expect(await releaseExpiredReservations(t.db, clock)).toBe(0);
-    expect(await reservedOf(sku)).toBe(3);
+    expect(await reservedOf(t, sku)).toBe(3);
 
-    offsetMs = 61 * 60_000;
+    clock.advance(2 * 60_000); // 61 minutes on
     try {
       expect(await releaseExpiredReservations(t.db, clock)).toBeGreaterThanOrEqual(1);
-      expect(await reservedOf(sku)).toBe(0);
-      expect(await reservationsOf(order.id)).toEqual([expect.objectContaining({ status: 'released' })]);
-      const held = await get(order.id);
+      expect(await reservedOf(t, sku)).toBe(0);
+      expect(await reservationsOf(t, order.id)).toEqual([expect.objectContaining({ status: 'released' })]);
+      const held = await orderOf(t, order.id);
       expect(held).toMatchObject({
         status: 'on_hold',
         reservations: [],
         lines: [{ allocated: 0, backordered: 0 }],
         holds: [{ kind: 'payment', status: 'open' }],
       });
-      const expired = (await eventsOf(order.id)).filter((e) => e.type === 'order.updated');
+      const expired = (await eventsOf(t, order.id)).filter((e) => e.type === 'order.updated');
       expect(expired.at(-1)?.data).toMatchObject({ change: 'reservations_expired', order: { id: order.id } });
       expect(await brokenInvariants(t.pool)).toEqual([]);
       // A second pass finds nothing more to release.
@@ -352,26 +321,26 @@ describe('reservations of held orders', () => {
         lines: [{ allocated: 3 }],
         reservations: [{ location, items: [{ sku, quantity: 3 }] }],
       });
-      expect(await reservedOf(sku)).toBe(3);
-      const active = (await reservationsOf(order.id)).filter((r) => r.status === 'active');
+      expect(await reservedOf(t, sku)).toBe(3);
+      const active = (await reservationsOf(t, order.id)).filter((r) => r.status === 'active');
       expect(active).toEqual([{ quantity: 3, status: 'active', expires_at: null }]);
       expect(await brokenInvariants(t.pool)).toEqual([]);
     } finally {
-      offsetMs = 0;
+      clock.reset();
     }
   });
 
   it('opens a stock hold on release when the expired stock went to someone else', async () => {
-    const sku = await stocked(3);
+    const sku = await stocked(t, { [location]: 3 });
     const strict = (await makeChannel(t, { release_delay_minutes: 60, held_reservation_minutes: 10 })).code;
-    const order = await capture(orderBody(strict, [{ sku, quantity: 3 }], pending(3500)));
-    offsetMs = 11 * 60_000;
+    const order = await captureOrder(t, orderBody(strict, [{ sku, quantity: 3 }], pending(3500)));
+    clock.advance(11 * 60_000);
     try {
       await releaseExpiredReservations(t.db, clock);
     } finally {
-      offsetMs = 0;
+      clock.reset();
     }
-    const rival = await capture(orderBody(channel, [{ sku, quantity: 2 }]));
+    const rival = await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
     expect(rival.status).toBe('allocated');
     const res = await release(order.holds[0].id);
     expect(res.statusCode, res.body).toBe(200);
@@ -383,18 +352,18 @@ describe('reservations of held orders', () => {
         { kind: 'stock', status: 'open', details: { short: [{ sku, missing: 2 }] } },
       ],
     });
-    expect(await reservedOf(sku)).toBe(2);
+    expect(await reservedOf(t, sku)).toBe(2);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
   it('cancelling a held order whose reservations expired releases nothing more', async () => {
-    const sku = await stocked(3);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 3 }], pending(3500)));
-    offsetMs = 61 * 60_000;
+    const sku = await stocked(t, { [location]: 3 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 3 }], pending(3500)));
+    clock.advance(61 * 60_000);
     try {
       await releaseExpiredReservations(t.db, clock);
     } finally {
-      offsetMs = 0;
+      clock.reset();
     }
     const res = await t.request({
       method: 'POST',
@@ -403,7 +372,7 @@ describe('reservations of held orders', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ status: 'cancelled', lines: [{ cancelled: 3, allocated: 0 }] });
-    expect(await reservedOf(sku)).toBe(0);
+    expect(await reservedOf(t, sku)).toBe(0);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../../../src/http/caller.js';
 import type { CreateOrder } from '../../../src/modules/orders/orders.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive, uniq } from '../../helpers/factories.js';
+import { makeChannel, makeLocation, orderBody, stocked, uniq } from '../../helpers/factories.js';
+import { postOrder } from '../../helpers/orders.js';
 import { brokenInvariants } from '../../helpers/stock.js';
 
 let t: TestApp;
@@ -18,15 +19,6 @@ beforeAll(async () => {
   location = (await makeLocation(t)).code;
 });
 afterAll(() => t.close());
-
-async function stocked(units: number) {
-  const sku = (await makeProduct(t)).sku;
-  await receive(t, [{ sku, location, delta: units }]);
-  return sku;
-}
-
-const capture = (body: object, headers: Record<string, string> = {}) =>
-  t.request({ method: 'POST', url: '/v1/orders', payload: body, headers });
 
 /** A POST over a real socket, so the copies truly overlap. */
 async function captureOverHttp(body: object, headers: Record<string, string> = {}) {
@@ -68,11 +60,11 @@ async function footprint(externalId: string, sku: string) {
 
 describe('one order per (channel, external_id)', () => {
   it('returns the existing order with 200 on a repeat, reserving nothing more', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const body = orderBody(channel, [{ sku, quantity: 3 }]);
-    const first = await capture(body);
+    const first = await postOrder(t, body);
     expect(first.statusCode, first.body).toBe(201);
-    const again = await capture(body);
+    const again = await postOrder(t, body);
     expect(again.statusCode, again.body).toBe(200);
     expect(again.json()).toEqual(first.json());
     expect(await footprint(body.external_id, sku)).toEqual({
@@ -84,11 +76,11 @@ describe('one order per (channel, external_id)', () => {
   });
 
   it('returns the existing order unchanged when a repeat carries other content', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const body = orderBody(channel, [{ sku, quantity: 2 }]);
-    const first = await capture(body);
+    const first = await postOrder(t, body);
     expect(first.statusCode, first.body).toBe(201);
-    const changed = await capture({ ...body, lines: [{ sku, quantity: 7, unit_price: 1 }] });
+    const changed = await postOrder(t, { ...body, lines: [{ sku, quantity: 7, unit_price: 1 }] });
     expect(changed.statusCode, changed.body).toBe(200);
     expect(changed.json()).toMatchObject({
       id: first.json().id,
@@ -103,11 +95,11 @@ describe('one order per (channel, external_id)', () => {
   });
 
   it('treats the same external_id in another channel as another order', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const other = (await makeChannel(t, { release_delay_minutes: 60 })).code;
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
-    const first = await capture(body);
-    const second = await capture({ ...body, channel: other });
+    const first = await postOrder(t, body);
+    const second = await postOrder(t, { ...body, channel: other });
     expect(first.statusCode).toBe(201);
     expect(second.statusCode, second.body).toBe(201);
     expect(second.json().id).not.toBe(first.json().id);
@@ -115,7 +107,7 @@ describe('one order per (channel, external_id)', () => {
   });
 
   it('makes exactly one order when 50 copies arrive at once', async () => {
-    const sku = await stocked(20);
+    const sku = await stocked(t, { [location]: 20 });
     const body = orderBody(channel, [{ sku, quantity: 4 }]);
     const results = await Promise.all(Array.from({ length: 50 }, () => captureOverHttp(body)));
     const statuses = results.map((r) => r.status);
@@ -133,7 +125,7 @@ describe('one order per (channel, external_id)', () => {
   });
 
   it('answers a retry with the order when the first response was lost after commit', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const body = orderBody(channel, [{ sku, quantity: 2 }]);
     // The first attempt commits, but its caller never sees the answer (the process died).
     const [admin] = (await t.pool.query("SELECT id FROM api_keys WHERE 'admin' = ANY(scopes) LIMIT 1")).rows;
@@ -141,7 +133,7 @@ describe('one order per (channel, external_id)', () => {
     const lost = await t.app.services.orders.capture(body as CreateOrder, caller);
     expect(lost.created).toBe(true);
 
-    const retry = await capture(body);
+    const retry = await postOrder(t, body);
     expect(retry.statusCode, retry.body).toBe(200);
     expect(retry.json()).toMatchObject({ id: lost.order.id, number: lost.order.number, status: 'allocated' });
     expect(await footprint(body.external_id, sku)).toEqual({
@@ -153,10 +145,10 @@ describe('one order per (channel, external_id)', () => {
   });
 
   it('answers a retry with the same Idempotency-Key after a crash that left the key unanswered', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
     const key = uniq('idem');
-    const first = await capture(body, { 'idempotency-key': key });
+    const first = await postOrder(t, body, { headers: { 'idempotency-key': key } });
     expect(first.statusCode, first.body).toBe(201);
     // What a crash between commit and storing the response leaves behind: an in-flight claim, lease over.
     await t.pool.query(
@@ -164,7 +156,7 @@ describe('one order per (channel, external_id)', () => {
               locked_until = now() - interval '1 second' WHERE key = $1`,
       [key],
     );
-    const retry = await capture(body, { 'idempotency-key': key });
+    const retry = await postOrder(t, body, { headers: { 'idempotency-key': key } });
     expect(retry.statusCode, retry.body).toBe(200);
     expect(retry.json().id).toBe(first.json().id);
     expect(await footprint(body.external_id, sku)).toEqual({
@@ -174,7 +166,7 @@ describe('one order per (channel, external_id)', () => {
       created: 1,
     });
     // The retry's answer is now the one replayed.
-    const replay = await capture(body, { 'idempotency-key': key });
+    const replay = await postOrder(t, body, { headers: { 'idempotency-key': key } });
     expect(replay.statusCode).toBe(200);
     expect(replay.headers['idempotent-replayed']).toBe('true');
   });
@@ -182,13 +174,13 @@ describe('one order per (channel, external_id)', () => {
 
 describe('Idempotency-Key on POST /v1/orders', () => {
   it('replays the first response for the same key and body', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const body = orderBody(channel, [{ sku, quantity: 2 }]);
     const key = uniq('idem');
-    const first = await capture(body, { 'idempotency-key': key });
+    const first = await postOrder(t, body, { headers: { 'idempotency-key': key } });
     expect(first.statusCode, first.body).toBe(201);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
-    const replay = await capture(body, { 'idempotency-key': key });
+    const replay = await postOrder(t, body, { headers: { 'idempotency-key': key } });
     expect(replay.statusCode).toBe(201);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.json()).toEqual(first.json());
@@ -201,12 +193,12 @@ describe('Idempotency-Key on POST /v1/orders', () => {
   });
 
   it('refuses the same key with another body with a 422, creating nothing', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const key = uniq('idem');
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
-    expect((await capture(body, { 'idempotency-key': key })).statusCode).toBe(201);
+    expect((await postOrder(t, body, { headers: { 'idempotency-key': key } })).statusCode).toBe(201);
     const other = orderBody(channel, [{ sku, quantity: 1 }]);
-    const res = await capture(other, { 'idempotency-key': key });
+    const res = await postOrder(t, other, { headers: { 'idempotency-key': key } });
     expect(res.statusCode).toBe(422);
     expect(res.json().code).toBe('idempotency_key_reused');
     expect(
@@ -215,25 +207,28 @@ describe('Idempotency-Key on POST /v1/orders', () => {
   });
 
   it('replays a 422 for the same key, and a new key for a fixed body creates the order', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const key = uniq('idem');
     const bad = orderBody(channel, [{ sku: uniq('NOPE'), quantity: 1 }]);
-    const first = await capture(bad, { 'idempotency-key': key });
+    const first = await postOrder(t, bad, { headers: { 'idempotency-key': key } });
     expect(first.statusCode).toBe(422);
-    const replay = await capture(bad, { 'idempotency-key': key });
+    const replay = await postOrder(t, bad, { headers: { 'idempotency-key': key } });
     expect(replay.statusCode).toBe(422);
     expect(replay.headers['idempotent-replayed']).toBe('true');
-    const fixed = await capture(
+    const fixed = await postOrder(
+      t,
       { ...bad, lines: [{ sku, quantity: 1, unit_price: 1000 }] },
       {
-        'idempotency-key': uniq('idem'),
+        headers: {
+          'idempotency-key': uniq('idem'),
+        },
       },
     );
     expect(fixed.statusCode, fixed.body).toBe(201);
   });
 
   it('lets exactly one of concurrent copies with one key run', async () => {
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
     const key = uniq('idem');
     const results = await Promise.all(
@@ -253,9 +248,9 @@ describe('Idempotency-Key on POST /v1/orders', () => {
   });
 
   it('refuses a malformed key', async () => {
-    const sku = await stocked(1);
+    const sku = await stocked(t, { [location]: 1 });
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
-    const res = await capture(body, { 'idempotency-key': 'bad key with spaces' });
+    const res = await postOrder(t, body, { headers: { 'idempotency-key': 'bad key with spaces' } });
     expect(res.statusCode).toBe(422);
     expect(res.json().errors[0].pointer).toBe('/idempotency-key');
     expect(

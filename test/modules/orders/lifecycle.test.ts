@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive, uniq } from '../../helpers/factories.js';
-import { brokenInvariants } from '../../helpers/stock.js';
+import { makeChannel, makeLocation, orderBody, stocked, uniq } from '../../helpers/factories.js';
+import { captureOrder, eventsOf, reservationsOf } from '../../helpers/orders.js';
+import { brokenInvariants, reservedOf } from '../../helpers/stock.js';
 
 let t: TestApp;
 let channel: string;
@@ -14,41 +15,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function stocked(units: number) {
-  const sku = (await makeProduct(t)).sku;
-  await receive(t, [{ sku, location, delta: units }]);
-  return sku;
-}
-
-async function capture(body: object) {
-  const res = await t.request({ method: 'POST', url: '/v1/orders', payload: body });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json();
-}
-
 const get = (id: string | number, key?: string) => t.request({ method: 'GET', url: `/v1/orders/${id}`, key });
 const list = (query: string, key?: string) => t.request({ method: 'GET', url: `/v1/orders?${query}`, key });
 const cancel = (id: string, payload: object, key?: string) =>
   t.request({ method: 'POST', url: `/v1/orders/${id}/cancel`, payload, key });
 const patch = (id: string, payload: object, key?: string) =>
   t.request({ method: 'PATCH', url: `/v1/orders/${id}`, payload, key });
-
-const reservedOf = async (sku: string) =>
-  (
-    await t.pool.query(
-      'SELECT coalesce(sum(l.reserved), 0)::int AS reserved FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1',
-      [sku],
-    )
-  ).rows[0].reserved;
-
-const reservationsOf = async (orderId: string) =>
-  (
-    await t.pool.query(
-      `SELECT r.id, r.order_line_id, r.quantity, r.status, r.expires_at FROM reservations r
-         WHERE r.order_line_id IN (SELECT id FROM order_lines WHERE order_id = $1) ORDER BY r.id`,
-      [orderId],
-    )
-  ).rows;
 
 const linesOf = async (orderId: string) =>
   (
@@ -59,16 +31,13 @@ const linesOf = async (orderId: string) =>
     )
   ).rows;
 
-const eventsOf = async (id: string) =>
-  (await t.pool.query('SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence', [id])).rows;
-
 const numbersOf = (res: { json: () => { data: Array<{ number: number }> } }) =>
   res.json().data.map((o) => o.number);
 
 describe('GET /v1/orders/{id}', () => {
   it('finds an order by id and by number', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     const byId = await get(order.id);
     expect(byId.statusCode).toBe(200);
     expect(byId.json()).toEqual(order);
@@ -88,25 +57,28 @@ describe('GET /v1/orders/{id}', () => {
 describe('GET /v1/orders', () => {
   it('filters by channel, status, sku, email, external id, placed range and hold kind', async () => {
     const ch = (await makeChannel(t, { release_delay_minutes: 60 })).code;
-    const sku = await stocked(20);
-    const other = await stocked(20);
+    const sku = await stocked(t, { [location]: 20 });
+    const other = await stocked(t, { [location]: 20 });
     const email = `${uniq('lister')}@example.com`;
-    const a = await capture(
+    const a = await captureOrder(
+      t,
       orderBody(ch, [{ sku, quantity: 1 }], { placed_at: '2030-01-01T10:00:00.000Z', customer: { email } }),
     );
-    const b = await capture(
+    const b = await captureOrder(
+      t,
       orderBody(ch, [{ sku: other, quantity: 1 }], {
         placed_at: '2030-01-02T10:00:00.000Z',
         payment: { status: 'pending', amount: 1500 },
       }),
     );
-    const c = await capture(
+    const c = await captureOrder(
+      t,
       orderBody(ch, [{ sku, quantity: 1 }], {
         placed_at: '2030-01-03T10:00:00.000Z',
         ship_to: { line1: '1 Main St', city: 'Edison', region: 'NJ', postal_code: '0', country: 'US' },
       }),
     );
-    const elsewhere = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const elsewhere = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
 
     const all = await list(`channel=${ch}`);
     expect(all.statusCode).toBe(200);
@@ -140,10 +112,10 @@ describe('GET /v1/orders', () => {
 
   it('pages newest first with a cursor', async () => {
     const ch = (await makeChannel(t, { release_delay_minutes: 60 })).code;
-    const sku = await stocked(20);
+    const sku = await stocked(t, { [location]: 20 });
     const numbers: number[] = [];
     for (let i = 0; i < 5; i++) {
-      numbers.push((await capture(orderBody(ch, [{ sku, quantity: 1 }]))).number);
+      numbers.push((await captureOrder(t, orderBody(ch, [{ sku, quantity: 1 }]))).number);
     }
     const seen: number[] = [];
     let cursor: string | null = null;
@@ -169,10 +141,10 @@ describe('GET /v1/orders', () => {
 describe('a channel-bound key', () => {
   it('sees only its channel: another channel’s order is a 404 everywhere and absent from lists', async () => {
     const mine = (await makeChannel(t, { release_delay_minutes: 60 })).code;
-    const sku = await stocked(10);
+    const sku = await stocked(t, { [location]: 10 });
     const key = await t.keyWith(['orders:read', 'orders:write'], mine);
-    const own = await capture(orderBody(mine, [{ sku, quantity: 1 }]));
-    const foreign = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const own = await captureOrder(t, orderBody(mine, [{ sku, quantity: 1 }]));
+    const foreign = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
 
     expect((await get(own.id, key)).statusCode).toBe(200);
     expect((await get(own.number, key)).statusCode).toBe(200);
@@ -199,8 +171,8 @@ describe('a channel-bound key', () => {
   });
 
   it('needs orders:read to read and orders:write to change', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     const reader = await t.keyWith(['orders:read']);
     expect((await get(order.id, reader)).statusCode).toBe(200);
     expect((await patch(order.id, { tags: ['x'] }, reader)).statusCode).toBe(403);
@@ -213,9 +185,10 @@ describe('a channel-bound key', () => {
 
 describe('POST /v1/orders/{id}/cancel', () => {
   it('cancels the whole order: reservations released, holds cancelled, order.cancelled appended', async () => {
-    const sku = await stocked(10);
-    const other = await stocked(10);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 10 });
+    const other = await stocked(t, { [location]: 10 });
+    const order = await captureOrder(
+      t,
       orderBody(
         channel,
         [
@@ -225,7 +198,7 @@ describe('POST /v1/orders/{id}/cancel', () => {
         { payment: { status: 'pending', amount: 5500 } },
       ),
     );
-    expect(await reservedOf(sku)).toBe(3);
+    expect(await reservedOf(t, sku)).toBe(3);
     const res = await cancel(order.id, { reason: 'Customer changed their mind' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
@@ -238,10 +211,13 @@ describe('POST /v1/orders/{id}/cancel', () => {
       ],
       holds: [{ kind: 'payment', status: 'cancelled', resolved_at: expect.any(String) }],
     });
-    expect(await reservedOf(sku)).toBe(0);
-    expect(await reservedOf(other)).toBe(0);
-    expect((await reservationsOf(order.id)).map((r) => r.status)).toEqual(['released', 'released']);
-    const events = await eventsOf(order.id);
+    expect(await reservedOf(t, sku)).toBe(0);
+    expect(await reservedOf(t, other)).toBe(0);
+    expect((await reservationsOf(t, order.id, { ids: true })).map((r) => r.status)).toEqual([
+      'released',
+      'released',
+    ]);
+    const events = await eventsOf(t, order.id);
     expect(events.at(-1)).toMatchObject({
       type: 'order.cancelled',
       data: { reason: 'Customer changed their mind', order: { id: order.id, status: 'cancelled' } },
@@ -251,13 +227,14 @@ describe('POST /v1/orders/{id}/cancel', () => {
     const again = await cancel(order.id, { reason: 'twice' });
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('conflict');
-    expect((await eventsOf(order.id)).filter((e) => e.type === 'order.cancelled')).toHaveLength(1);
+    expect((await eventsOf(t, order.id)).filter((e) => e.type === 'order.cancelled')).toHaveLength(1);
   });
 
   it('cancels some line quantities, releasing just those units', async () => {
-    const sku = await stocked(10);
-    const other = await stocked(10);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 10 });
+    const other = await stocked(t, { [location]: 10 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [
         { sku, quantity: 5 },
         { sku: other, quantity: 2 },
@@ -286,9 +263,9 @@ describe('POST /v1/orders/{id}/cancel', () => {
         },
       ],
     });
-    expect(await reservedOf(sku)).toBe(3);
-    expect(await reservedOf(other)).toBe(2);
-    const updated = (await eventsOf(order.id)).at(-1);
+    expect(await reservedOf(t, sku)).toBe(3);
+    expect(await reservedOf(t, other)).toBe(2);
+    const updated = (await eventsOf(t, order.id)).at(-1);
     expect(updated).toMatchObject({
       type: 'order.updated',
       data: {
@@ -308,15 +285,15 @@ describe('POST /v1/orders/{id}/cancel', () => {
     });
     expect(rest.statusCode, rest.body).toBe(200);
     expect(rest.json()).toMatchObject({ status: 'cancelled', lines: [{ cancelled: 5 }, { cancelled: 2 }] });
-    expect(await reservedOf(sku)).toBe(0);
-    expect(await reservedOf(other)).toBe(0);
+    expect(await reservedOf(t, sku)).toBe(0);
+    expect(await reservedOf(t, other)).toBe(0);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
   it('refuses more than is open, or a line of another order, changing nothing', async () => {
-    const sku = await stocked(10);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 2 }]));
-    const stranger = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const sku = await stocked(t, { [location]: 10 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
+    const stranger = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     const res = await cancel(order.id, {
       reason: 'x',
       lines: [
@@ -340,7 +317,7 @@ describe('POST /v1/orders/{id}/cancel', () => {
     expect(await linesOf(order.id)).toEqual([
       { sku, quantity: 2, allocated: 2, backordered: 0, cancelled: 0 },
     ]);
-    expect(await reservedOf(sku)).toBe(3);
+    expect(await reservedOf(t, sku)).toBe(3);
     expect(
       (await cancel(order.id, { reason: 'x', lines: [{ line_id: order.lines[0].id, quantity: 0 }] }))
         .statusCode,
@@ -352,8 +329,8 @@ describe('POST /v1/orders/{id}/cancel', () => {
 
   it('cancels backordered units before reserved ones', async () => {
     const backorders = (await makeChannel(t, { release_delay_minutes: 60, allow_backorders: true })).code;
-    const sku = await stocked(2);
-    const order = await capture(orderBody(backorders, [{ sku, quantity: 5 }]));
+    const sku = await stocked(t, { [location]: 2 });
+    const order = await captureOrder(t, orderBody(backorders, [{ sku, quantity: 5 }]));
     expect(order.lines[0]).toMatchObject({ allocated: 2, backordered: 3 });
     const res = await cancel(order.id, {
       reason: 'fewer',
@@ -364,12 +341,12 @@ describe('POST /v1/orders/{id}/cancel', () => {
       status: 'allocated',
       lines: [{ allocated: 2, backordered: 0, cancelled: 3 }],
     });
-    expect(await reservedOf(sku)).toBe(2);
+    expect(await reservedOf(t, sku)).toBe(2);
   });
 
   it('cancels an order on a stock hold, which has nothing reserved', async () => {
-    const sku = await stocked(1);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 3 }]));
+    const sku = await stocked(t, { [location]: 1 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 3 }]));
     expect(order.holds).toEqual([expect.objectContaining({ kind: 'stock' })]);
     const res = await cancel(order.id, { reason: 'no stock' });
     expect(res.statusCode, res.body).toBe(200);
@@ -378,13 +355,14 @@ describe('POST /v1/orders/{id}/cancel', () => {
       lines: [{ allocated: 0, cancelled: 3 }],
       holds: [{ kind: 'stock', status: 'cancelled' }],
     });
-    expect(await reservedOf(sku)).toBe(0);
+    expect(await reservedOf(t, sku)).toBe(0);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
   it('a partial cancel that makes a short order fit resolves its stock hold', async () => {
-    const sku = await stocked(2);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 2 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 3 }], { payment: { status: 'captured', amount: 2500 } }),
     );
     expect(order.status).toBe('on_hold');
@@ -396,7 +374,7 @@ describe('POST /v1/orders/{id}/cancel', () => {
     // The payment no longer matches the total, so the order moves from a stock hold to a payment hold.
     expect(res.json()).toMatchObject({ lines: [{ allocated: 2, cancelled: 1 }] });
     expect(res.json().holds.find((h: { kind: string }) => h.kind === 'stock').status).toBe('released');
-    expect(await reservedOf(sku)).toBe(2);
+    expect(await reservedOf(t, sku)).toBe(2);
   });
 });
 
@@ -404,8 +382,8 @@ describe('PATCH /v1/orders/{id}', () => {
   const good = { line1: '350 5th Ave', city: 'New York', region: 'NY', postal_code: '10118', country: 'US' };
 
   it('re-validates the address: a bad one holds the order, fixing it resolves the hold by itself', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 2 }]));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
     const broken = await patch(order.id, { ship_to: { ...good, postal_code: '999' } });
     expect(broken.statusCode, broken.body).toBe(200);
     expect(broken.json()).toMatchObject({
@@ -415,7 +393,7 @@ describe('PATCH /v1/orders/{id}', () => {
       lines: [{ allocated: 2 }],
     });
     expect(
-      (await reservationsOf(order.id)).filter((r) => r.status === 'active')[0].expires_at,
+      (await reservationsOf(t, order.id, { ids: true })).filter((r) => r.status === 'active')[0].expires_at,
     ).not.toBeNull();
 
     const fixed = await patch(order.id, { ship_to: { ...good, line1: '20 W 34th St' } });
@@ -426,10 +404,10 @@ describe('PATCH /v1/orders/{id}', () => {
       holds: [{ kind: 'address', status: 'released', note: expect.stringContaining('automatically') }],
       lines: [{ allocated: 2 }],
     });
-    const active = (await reservationsOf(order.id)).filter((r) => r.status === 'active');
+    const active = (await reservationsOf(t, order.id, { ids: true })).filter((r) => r.status === 'active');
     expect(active.map((r) => [r.quantity, r.expires_at])).toEqual([[2, null]]);
-    expect(await reservedOf(sku)).toBe(2);
-    const types = (await eventsOf(order.id)).map((e) => e.type);
+    expect(await reservedOf(t, sku)).toBe(2);
+    const types = (await eventsOf(t, order.id)).map((e) => e.type);
     expect(types).toEqual([
       'order.created',
       'order.routed',
@@ -440,13 +418,14 @@ describe('PATCH /v1/orders/{id}', () => {
       'order.hold_released',
       'order.allocated',
     ]);
-    const updated = (await eventsOf(order.id)).find((e) => e.type === 'order.updated');
-    expect(updated.data).toMatchObject({ change: 'edited', fields: ['ship_to'], order: { id: order.id } });
+    const updated = (await eventsOf(t, order.id)).find((e) => e.type === 'order.updated');
+    expect(updated?.data).toMatchObject({ change: 'edited', fields: ['ship_to'], order: { id: order.id } });
   });
 
   it('checks a PO box against the new service level', async () => {
-    const sku = await stocked(5);
-    const order = await capture(
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [{ sku, quantity: 1 }], { ship_to: { ...good, line1: 'PO Box 12' } }),
     );
     expect(order.status).toBe('allocated');
@@ -456,10 +435,11 @@ describe('PATCH /v1/orders/{id}', () => {
   });
 
   it('changes quantities, removes and adds lines, and re-allocates them', async () => {
-    const a = await stocked(10);
-    const b = await stocked(10);
-    const c = await stocked(10);
-    const order = await capture(
+    const a = await stocked(t, { [location]: 10 });
+    const b = await stocked(t, { [location]: 10 });
+    const c = await stocked(t, { [location]: 10 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [
         { sku: a, quantity: 2 },
         { sku: b, quantity: 1 },
@@ -487,8 +467,8 @@ describe('PATCH /v1/orders/{id}', () => {
       { sku: a, quantity: 1, allocated: 1, backordered: 0, cancelled: 0 },
       { sku: c, quantity: 2, allocated: 2, backordered: 0, cancelled: 0 },
     ]);
-    expect([await reservedOf(a), await reservedOf(b), await reservedOf(c)]).toEqual([1, 0, 2]);
-    const active = (await reservationsOf(order.id)).filter((r) => r.status === 'active');
+    expect([await reservedOf(t, a), await reservedOf(t, b), await reservedOf(t, c)]).toEqual([1, 0, 2]);
+    const active = (await reservationsOf(t, order.id, { ids: true })).filter((r) => r.status === 'active');
     expect(active.map((r) => [Number(r.order_line_id), r.quantity])).toEqual([
       [edited.lines[0].id, 1],
       [edited.lines[1].id, 2],
@@ -497,8 +477,8 @@ describe('PATCH /v1/orders/{id}', () => {
   });
 
   it('opens a payment hold when new lines change the total', async () => {
-    const sku = await stocked(10);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const sku = await stocked(t, { [location]: 10 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     const res = await patch(order.id, { lines: [{ sku, quantity: 3, unit_price: 1000 }] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
@@ -510,19 +490,20 @@ describe('PATCH /v1/orders/{id}', () => {
   });
 
   it('changes nothing at all when a line names an unknown SKU', async () => {
-    const a = await stocked(10);
-    const b = await stocked(10);
-    const order = await capture(
+    const a = await stocked(t, { [location]: 10 });
+    const b = await stocked(t, { [location]: 10 });
+    const order = await captureOrder(
+      t,
       orderBody(channel, [
         { sku: a, quantity: 2 },
         { sku: b, quantity: 1 },
       ]),
     );
     const before = {
-      reservations: await reservationsOf(order.id),
+      reservations: await reservationsOf(t, order.id, { ids: true }),
       lines: await linesOf(order.id),
       row: (await t.pool.query('SELECT * FROM orders WHERE id = $1', [order.id])).rows[0],
-      events: (await eventsOf(order.id)).length,
+      events: (await eventsOf(t, order.id)).length,
     };
     const res = await patch(order.id, {
       ship_to: { ...good, line1: '1 New St' },
@@ -533,13 +514,13 @@ describe('PATCH /v1/orders/{id}', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().errors).toEqual([{ in: 'body', pointer: '/lines/1/sku', detail: expect.any(String) }]);
-    expect(await reservationsOf(order.id)).toEqual(before.reservations);
+    expect(await reservationsOf(t, order.id, { ids: true })).toEqual(before.reservations);
     expect(await linesOf(order.id)).toEqual(before.lines);
     expect((await t.pool.query('SELECT * FROM orders WHERE id = $1', [order.id])).rows[0]).toEqual(
       before.row,
     );
-    expect((await eventsOf(order.id)).length).toBe(before.events);
-    expect([await reservedOf(a), await reservedOf(b)]).toEqual([2, 1]);
+    expect((await eventsOf(t, order.id)).length).toBe(before.events);
+    expect([await reservedOf(t, a), await reservedOf(t, b)]).toEqual([2, 1]);
 
     const duplicate = await patch(order.id, {
       lines: [
@@ -554,14 +535,14 @@ describe('PATCH /v1/orders/{id}', () => {
     expect((await patch(order.id, { lines: [{ sku: a, quantity: 1.5, unit_price: 1000 }] })).statusCode).toBe(
       422,
     );
-    expect(await reservationsOf(order.id)).toEqual(before.reservations);
+    expect(await reservationsOf(t, order.id, { ids: true })).toEqual(before.reservations);
     expect(await linesOf(order.id)).toEqual(before.lines);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
   it('with too little stock for the new lines, the change applies, keeps what was reserved and waits on a stock hold', async () => {
-    const sku = await stocked(3);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 2 }]));
+    const sku = await stocked(t, { [location]: 3 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
     const res = await patch(order.id, { lines: [{ sku, quantity: 4, unit_price: 1000 }] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
@@ -570,13 +551,13 @@ describe('PATCH /v1/orders/{id}', () => {
       reservations: [{ items: [{ sku, quantity: 2 }] }],
     });
     expect(res.json().holds.map((h: { kind: string }) => h.kind)).toContain('stock');
-    expect(await reservedOf(sku)).toBe(2);
+    expect(await reservedOf(t, sku)).toBe(2);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
   it('updates customer, tags and metadata, appending order.updated', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     const res = await patch(order.id, {
       customer: { email: 'New.Person@Example.com', name: 'New Person' },
       tags: ['vip'],
@@ -590,21 +571,21 @@ describe('PATCH /v1/orders/{id}', () => {
       metadata: { note: 'gift wrap' },
     });
     expect(numbersOf(await list('customer_email=new.person@example.com'))).toEqual([order.number]);
-    expect((await eventsOf(order.id)).at(-1)).toMatchObject({
+    expect((await eventsOf(t, order.id)).at(-1)).toMatchObject({
       type: 'order.updated',
       data: { change: 'edited', order: { tags: ['vip'] } },
     });
   });
 
   it('refuses to change a cancelled order, and an unknown order is a 404', async () => {
-    const sku = await stocked(5);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 1 }]));
+    const sku = await stocked(t, { [location]: 5 });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
     expect((await cancel(order.id, { reason: 'gone' })).statusCode).toBe(200);
     const res = await patch(order.id, { ship_to: good });
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe('conflict');
     expect((await patch(order.id, { lines: [{ sku, quantity: 1, unit_price: 1 }] })).statusCode).toBe(409);
-    expect(await reservedOf(sku)).toBe(0);
+    expect(await reservedOf(t, sku)).toBe(0);
     expect((await patch('00000000-0000-4000-8000-000000000000', { tags: [] })).statusCode).toBe(404);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, orderBody, receive } from '../../helpers/factories.js';
+import { makeChannel, makeLocation, orderBody, receive, stocked } from '../../helpers/factories.js';
+import { captureOrder, eventsOf } from '../../helpers/orders.js';
 import { brokenInvariants } from '../../helpers/stock.js';
 
 let t: TestApp;
@@ -16,27 +17,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function stocked(units: number) {
-  const sku = (await makeProduct(t)).sku;
-  await receive(t, [{ sku, location, delta: units }]);
-  await t.app.services.backorders.idle();
-  return sku;
-}
-
-async function capture(body: object) {
-  const res = await t.request({ method: 'POST', url: '/v1/orders', payload: body });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json();
-}
-
-const eventsOf = async (id: string) =>
-  (await t.pool.query('SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence', [id])).rows;
-
 describe('releasing a hold re-runs the remaining checks', () => {
   it('resolves a payment hold whose payment was settled meanwhile, then allocates', async () => {
-    const sku = await stocked(5);
+    const sku = await stocked(t, { [location]: 5 }, { settle: true });
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
-    const order = await capture({
+    const order = await captureOrder(t, {
       ...body,
       ship_to: { ...body.ship_to, postal_code: 'ABCDE' },
       payment: { ...body.payment, status: 'pending' },
@@ -67,9 +52,9 @@ describe('releasing a hold re-runs the remaining checks', () => {
   });
 
   it('keeps a kind someone released decided, even if its check would still fail', async () => {
-    const sku = await stocked(5);
+    const sku = await stocked(t, { [location]: 5 }, { settle: true });
     const body = orderBody(channel, [{ sku, quantity: 1 }]);
-    const order = await capture({
+    const order = await captureOrder(t, {
       ...body,
       ship_to: { ...body.ship_to, postal_code: 'ABCDE' },
       payment: { ...body.payment, status: 'pending' },
@@ -84,13 +69,13 @@ describe('releasing a hold re-runs the remaining checks', () => {
 
 describe('partial progress is announced', () => {
   it('appends order.updated when a backorder is partly filled', async () => {
-    const sku = await stocked(1);
-    const order = await capture(orderBody(backorders, [{ sku, quantity: 4 }]));
+    const sku = await stocked(t, { [location]: 1 }, { settle: true });
+    const order = await captureOrder(t, orderBody(backorders, [{ sku, quantity: 4 }]));
     expect(order).toMatchObject({ status: 'backordered', lines: [{ allocated: 1, backordered: 3 }] });
     await receive(t, [{ sku, location, delta: 2 }]);
     await t.app.services.backorders.idle();
     await t.app.services.backorders.run();
-    const events = await eventsOf(order.id);
+    const events = await eventsOf(t, order.id);
     const update = events.find((e) => e.type === 'order.updated');
     expect(update?.data).toMatchObject({
       change: 'allocation',
@@ -101,8 +86,8 @@ describe('partial progress is announced', () => {
 
 describe('editing lines keeps what still applies', () => {
   it('releases only the units a smaller quantity no longer needs (and re-checks the payment)', async () => {
-    const sku = await stocked(10);
-    const order = await capture(orderBody(channel, [{ sku, quantity: 6 }]));
+    const sku = await stocked(t, { [location]: 10 }, { settle: true });
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 6 }]));
     const res = await t.request({
       method: 'PATCH',
       url: `/v1/orders/${order.id}`,

@@ -1,21 +1,21 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Problem } from '../../../src/http/problem.js';
 import type { PromiseRequest, PromiseView } from '../../../src/modules/promising/promise.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { makeChannel, makeLocation, makeProduct, receive, uniq } from '../../helpers/factories.js';
+import { testClock } from '../../helpers/clock.js';
+import { makeChannel, makeLocation, makeProduct, newYork, receive, uniq } from '../../helpers/factories.js';
+import { expectInvalid } from '../../helpers/problems.js';
 
 /** Wednesday 2026-11-25, 10:00 in New York, 09:00 in Chicago, 07:00 in Los Angeles. */
 const wednesday = new Date('2026-11-25T15:00:00Z');
-let now = wednesday;
+const clock = testClock(wednesday);
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ clock: { now: () => now } });
+  t = await createTestApp({ clock });
 });
 afterAll(() => t.close());
 beforeEach(() => {
-  now = wednesday;
+  clock.reset();
 });
 
 /** Carriers are global: each test's own are deactivated after it, so they never show up in another's options. */
@@ -26,17 +26,6 @@ afterEach(async () => {
     expect(res.statusCode, res.body).toBe(200);
   }
 });
-
-/** Empire State Building: 43 km from Edison NJ, 1,145 km from Chicago, 3,940 km from Los Angeles. */
-const newYork = {
-  line1: '350 5th Ave',
-  city: 'New York',
-  region: 'NY',
-  postal_code: '10118',
-  country: 'US',
-  latitude: 40.7484,
-  longitude: -73.9967,
-};
 
 const sites = {
   nj: {
@@ -173,16 +162,6 @@ const summary = (found: PromiseView['options']) =>
     (o) =>
       `${o.service} from ${o.locations.map((l) => l.location).join('+')}: ${o.ship_date} -> ${o.delivery_date}, ${o.cost}`,
   );
-
-function expectInvalid(res: LightMyRequestResponse, pointers: string[]): Problem {
-  expect(res.statusCode, res.body).toBe(422);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json() as Problem;
-  expect((body.errors ?? []).map((e) => `${e.in}:${e.pointer}`).sort()).toEqual(
-    pointers.map((p) => `body:${p}`).sort(),
-  );
-  return body;
-}
 
 describe('POST /v1/promise', () => {
   describe('single-location options', () => {
@@ -414,15 +393,15 @@ describe('POST /v1/promise', () => {
       const w = await world([{ site: 'nj', stock: { a: 5 } }]);
       await makeCarrier([ground()]);
       const lines = [{ sku: w.products.a, quantity: 1 }];
-      now = new Date('2026-11-28T15:00:00Z'); // Saturday 10:00 in New York
+      clock.set('2026-11-28T15:00:00Z'); // Saturday 10:00 in New York
       expect(summary(await options({ channel: w.channel, lines }))).toEqual([
         `ground from ${w.locations[0]}: 2026-11-30 -> 2026-12-01, 600`,
       ]);
-      now = new Date('2026-11-27T20:00:00Z'); // Friday 15:00 in New York, after the 14:00 cut-off
+      clock.set('2026-11-27T20:00:00Z'); // Friday 15:00 in New York, after the 14:00 cut-off
       expect(summary(await options({ channel: w.channel, lines }))).toEqual([
         `ground from ${w.locations[0]}: 2026-11-30 -> 2026-12-01, 600`,
       ]);
-      now = new Date('2026-11-27T18:00:00Z'); // Friday 13:00: ships Friday, arrives Monday
+      clock.set('2026-11-27T18:00:00Z'); // Friday 13:00: ships Friday, arrives Monday
       expect(summary(await options({ channel: w.channel, lines }))).toEqual([
         `ground from ${w.locations[0]}: 2026-11-27 -> 2026-11-30, 600`,
       ]);
@@ -580,7 +559,9 @@ describe('POST /v1/promise', () => {
           { sku: retired.sku, quantity: 1 },
         ],
       });
-      const problem = expectInvalid(res, ['/channel', '/lines/0/sku', '/lines/2/sku']);
+      const problem = expectInvalid(res, ['/channel', '/lines/0/sku', '/lines/2/sku'], 'body', {
+        only: true,
+      });
       expect(problem.errors?.map((e) => e.detail)).toEqual(
         expect.arrayContaining([
           '"no-such-channel" is not a known channel',
@@ -596,6 +577,8 @@ describe('POST /v1/promise', () => {
       expectInvalid(
         await promise({ channel: w.channel, lines, destination: { line1: 'x', city: 'y', country: 'ZZ' } }),
         ['/destination/country'],
+        'body',
+        { only: true },
       );
       expect((await promise({ channel: w.channel, lines: [] })).statusCode).toBe(422);
       expect((await promise({ channel: w.channel, lines, service_level: 'teleport' })).statusCode).toBe(422);
@@ -609,7 +592,7 @@ describe('POST /v1/promise', () => {
     it('needs a channel from the body or the key (422)', async () => {
       const key = await t.keyWith(['orders:read']);
       const res = await promise({ lines: [{ sku: 'X', quantity: 1 }] }, key);
-      expectInvalid(res, ['/channel']);
+      expectInvalid(res, ['/channel'], 'body', { only: true });
     });
   });
 

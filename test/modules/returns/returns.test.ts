@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReturnView } from '../../../src/modules/returns/returns.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import {
-  makeCarrier,
-  makeChannel,
-  makeLocation,
-  makeProduct,
-  orderBody,
-  receive,
-} from '../../helpers/factories.js';
-import { brokenInvariants } from '../../helpers/stock.js';
+import { testClock } from '../../helpers/clock.js';
+import { makeCarrier, makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
+import { captureReleased, eventTypes, orderOf, shipmentsOf } from '../../helpers/orders.js';
+import { brokenInvariants, levelOf } from '../../helpers/stock.js';
 
 let t: TestApp;
-let now = new Date();
+const clock = testClock(new Date());
 let channel: string;
 let location: string;
 let storefront: string;
@@ -27,7 +22,7 @@ const policy = {
 };
 
 beforeAll(async () => {
-  t = await createTestApp({ clock: { now: () => now } });
+  t = await createTestApp({ clock });
   channel = (await makeChannel(t, { return_policy: policy })).code;
   location = (await makeLocation(t)).code;
   storefront = await t.keyWith(['orders:read', 'orders:write', 'returns:write'], channel);
@@ -38,25 +33,16 @@ afterAll(() => t.close());
 const post = (url: string, payload: object = {}, key: string = t.adminKey) =>
   t.request({ method: 'POST', url, payload, key });
 
-async function product(fields: Record<string, unknown> = {}) {
-  const { sku } = await makeProduct(t, fields);
-  await receive(t, [{ sku, location, delta: 50 }]);
-  return sku;
-}
+/** A product with 50 units received at the test's location. */
+const product = (fields: Record<string, unknown> = {}) => stocked(t, { [location]: 50 }, { product: fields });
 
 /** An order captured, released, packed (admin override), shipped and delivered, over HTTP. */
 async function deliveredOrder(
   lines: Array<{ sku: string; quantity: number; unit_price?: number; tax_amount?: number }>,
   fields: Record<string, unknown> = {},
 ) {
-  const body = orderBody(channel, lines, fields);
-  const placed = await post('/v1/orders', body);
-  expect(placed.statusCode, placed.body).toBe(201);
-  await t.app.services.releaser.idle();
-  await t.app.services.releaser.run();
-  const shipments = (
-    await t.request({ method: 'GET', url: `/v1/shipments?order_id=${placed.json().id}` })
-  ).json().data;
+  const placed = await captureReleased(t, orderBody(channel, lines, fields));
+  const shipments = await shipmentsOf(t, placed.id);
   for (const shipment of shipments) {
     expect(
       (await post(`/v1/shipments/${shipment.id}/pack`, { override: { reason: 'test' } })).statusCode,
@@ -66,7 +52,7 @@ async function deliveredOrder(
       200,
     );
   }
-  const order = (await t.request({ method: 'GET', url: `/v1/orders/${placed.json().id}` })).json();
+  const order = await orderOf(t, placed.id);
   expect(order.status).toBe('delivered');
   return order;
 }
@@ -80,14 +66,7 @@ async function openReturn(orderId: string, payload: object, key = t.adminKey): P
   return res.json();
 }
 
-const onHand = async (sku: string) =>
-  (await t.request({ method: 'GET', url: `/v1/inventory/levels?sku=${sku}&location=${location}` })).json()
-    .data[0].on_hand;
-
-const eventTypes = async (resourceId: string) =>
-  (
-    await t.pool.query('SELECT type FROM events WHERE resource_id = $1 ORDER BY sequence', [resourceId])
-  ).rows.map((row) => row.type);
+const onHand = async (sku: string) => (await levelOf(t, sku, location)).on_hand;
 
 describe('a return authorized at once, received and refunded', () => {
   it('restocks sellable units, refunds what was paid for them (discounts prorated, tax included), and shows it on the order', async () => {
@@ -133,7 +112,7 @@ describe('a return authorized at once, received and refunded', () => {
       [`return:${ret.number}`],
     );
     expect(ledger.rows).toEqual([{ reason: 'return_restock', quantity_change: 1 }]);
-    const partly = (await t.request({ method: 'GET', url: `/v1/orders/${order.id}` })).json();
+    const partly = await orderOf(t, order.id);
     expect(partly.status).toBe('partially_returned');
 
     const refunded = await post(`/v1/returns/${ret.id}/refund`);
@@ -153,21 +132,21 @@ describe('a return authorized at once, received and refunded', () => {
     expect(confirmed.json().status).toBe('refunded');
     const again = await post(`/v1/refunds/${refund.id}/confirm`, { external_reference: 're_1' });
     expect(again.json()).toEqual(confirmed.json());
-    const after = (await t.request({ method: 'GET', url: `/v1/orders/${order.id}` })).json();
+    const after = await orderOf(t, order.id);
     expect(after.totals.refunded).toBe(1950);
     expect(after.lines.find((l: { sku: string }) => l.sku === shirt)).toMatchObject({
       returned: 1,
       refunded: 1,
       refunded_amount: 1950,
     });
-    expect(await eventTypes(ret.id)).toEqual([
+    expect(await eventTypes(t, ret.id)).toEqual([
       'return.requested',
       'return.authorized',
       'return.in_transit',
       'return.received',
       'return.refunded',
     ]);
-    expect(await eventTypes(refund.id)).toEqual(['refund.requested']);
+    expect(await eventTypes(t, refund.id)).toEqual(['refund.requested']);
     expect(await brokenInvariants(t.pool)).toEqual([]);
   });
 
@@ -197,9 +176,9 @@ describe('a return authorized at once, received and refunded', () => {
     await post(`/v1/refunds/${part.id}/confirm`, {});
     const done = await post(`/v1/refunds/${final.id}/confirm`, {});
     expect(done.json().status).toBe('refunded');
-    const returned = (await t.request({ method: 'GET', url: `/v1/orders/${order.id}` })).json();
+    const returned = await orderOf(t, order.id);
     expect(returned).toMatchObject({ status: 'returned', totals: { refunded: order.payment.amount } });
-    expect(await eventTypes(order.id)).toContain('order.returned');
+    expect(await eventTypes(t, order.id)).toContain('order.returned');
     const over = await post(`/v1/returns/${ret.id}/receive`, {
       location,
       lines: [{ sku, quantity: 1, condition: 'sellable' }],
@@ -249,7 +228,7 @@ describe('the channel’s return policy', () => {
     ]);
     expect(stored.rows[0].n).toBe(0);
 
-    now = new Date(now.getTime() + 31 * 86_400_000);
+    clock.advance(31 * 86_400_000);
     try {
       const late = await post(`/v1/orders/${order.id}/returns`, {
         lines: [{ line_id: lineOf(order, sku), quantity: 1, reason: 'other' }],
@@ -257,7 +236,7 @@ describe('the channel’s return policy', () => {
       expect(late.statusCode).toBe(422);
       expect(late.json().errors[0].detail).toContain('30-day return window');
     } finally {
-      now = new Date();
+      clock.set(new Date());
     }
   });
 
@@ -293,7 +272,7 @@ describe('the channel’s return policy', () => {
     });
     const rejected = await post(`/v1/returns/${second.id}/reject`, { reason: 'Photos show wear' });
     expect(rejected.json()).toMatchObject({ status: 'rejected', decision: 'Photos show wear' });
-    expect(await eventTypes(second.id)).toEqual(['return.requested', 'return.rejected']);
+    expect(await eventTypes(t, second.id)).toEqual(['return.requested', 'return.rejected']);
     // Rejected units may be asked for again; authorized ones may not.
     const third = await post(`/v1/orders/${order.id}/returns`, {
       lines: [{ line_id: lineOf(order, sku), quantity: 2, reason: 'other' }],
@@ -337,9 +316,7 @@ describe('exchanges', () => {
       await t.request({ method: 'GET', url: `/v1/shipments?order_id=${replacement.id}` })
     ).json().data;
     expect(shipments).toHaveLength(1);
-    expect((await t.request({ method: 'GET', url: `/v1/orders/${replacement.id}` })).json().status).toBe(
-      'released',
-    );
+    expect((await orderOf(t, replacement.id)).status).toBe('released');
   });
 });
 

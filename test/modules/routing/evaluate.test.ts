@@ -1,11 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Demand } from '../../../src/modules/allocation/plan.js';
-import {
-  evaluateRouting,
-  type RoutingCandidate,
-  type RoutingInput,
-} from '../../../src/modules/routing/evaluate.js';
+import { evaluateRouting } from '../../../src/modules/routing/evaluate.js';
+import type { RoutingCandidate, RoutingInput } from '../../../src/modules/routing/routing-input.js';
 import {
   builtInRuleSet,
   exampleRoutingFacts,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../../../src/http/problem.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel } from '../../helpers/factories.js';
+import { expectProblem } from '../../helpers/problems.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -44,10 +45,7 @@ const put = (scope: string, payload: object, key?: string) =>
 
 /** The pointers a 422 names, in order. */
 async function rejected(scope: string, payload: object): Promise<Problem> {
-  const res = await put(scope, payload);
-  expect(res.statusCode, res.body).toBe(422);
-  expect(res.headers['content-type']).toContain('application/problem+json');
-  return res.json();
+  return expectProblem(await put(scope, payload), 422);
 }
 
 const pointers = (problem: Problem) => (problem.errors ?? []).map((e) => e.pointer);
@@ -97,8 +95,7 @@ describe('routing rule sets', () => {
     // A channel without its own set has nothing to GET (its orders use *).
     const other = (await makeChannel(t)).code;
     const missing = await get(other);
-    expect(missing.statusCode, missing.body).toBe(404);
-    expect(missing.headers['content-type']).toContain('application/problem+json');
+    expectProblem(missing, 404);
 
     const list = (await t.request({ method: 'GET', url: '/v1/routing/rule-sets' })).json().data as Array<{
       scope: string;

@@ -1,11 +1,11 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../helpers/app.js';
-import { eventually, type Receiver, startReceiver } from '../../helpers/receiver.js';
+import { type Receiver, startReceiver } from '../../helpers/receiver.js';
+import { type RunningService, startService } from '../../helpers/service.js';
+import { waitFor } from '../../helpers/wait.js';
 
-const root = path.resolve(import.meta.dirname, '../../..');
 const apiKey = 'webhook-process-test-key-0123456789';
 const children: ChildProcessWithoutNullStreams[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -19,47 +19,19 @@ afterAll(async () => {
   }
 });
 
-interface Service {
-  base: string;
-  child: ChildProcessWithoutNullStreams;
-  exited: Promise<number | null>;
-}
-
-/** Starts the real service (`src/main.ts`) on `databaseUrl` and waits until it listens. */
-async function startService(databaseUrl: string): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      PORT: '0',
-      DATABASE_URL: databaseUrl,
-      ORDO_BOOTSTRAP_API_KEY: apiKey,
-      ORDO_WEBHOOK_ALLOW_PRIVATE: 'true',
-      ORDO_WEBHOOK_CONCURRENCY: '4',
-      ORDO_WEBHOOK_TIMEOUT_MS: '1000',
-      ORDO_WEBHOOK_RETRY_SCHEDULE: '0.1,0.2,0.5,1,1,1,1,1,1',
-      LOG_LEVEL: 'info',
-    },
+/** The real service on `databaseUrl`, with short webhook timeouts and retries; killed after the file. */
+async function startOn(databaseUrl: string): Promise<RunningService> {
+  const service = await startService({
+    DATABASE_URL: databaseUrl,
+    ORDO_BOOTSTRAP_API_KEY: apiKey,
+    ORDO_WEBHOOK_ALLOW_PRIVATE: 'true',
+    ORDO_WEBHOOK_CONCURRENCY: '4',
+    ORDO_WEBHOOK_TIMEOUT_MS: '1000',
+    ORDO_WEBHOOK_RETRY_SCHEDULE: '0.1,0.2,0.5,1,1,1,1,1,1',
+    LOG_LEVEL: 'info',
   });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let buffered = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(buffered);
-      if (listening?.[1]) {
-        resolve(listening[1]);
-      }
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    void exited.then((code) => reject(new Error(`exited with ${code}: ${stderr}`)));
-  });
-  return { base, child, exited };
+  children.push(service.child);
+  return service;
 }
 
 async function call(base: string, method: string, url: string, body?: unknown) {
@@ -130,19 +102,26 @@ describe('webhook delivery across processes', () => {
     const receiver = await startReceiver();
     cleanups.push(receiver.close);
     receiver.delayMs = 150;
-    const first = await startService(database.url);
+    const first = await startOn(database.url);
     const place = await setUp(first.base, receiver, 'kill');
     for (let i = 0; i < 20; i++) {
       await place(first.base);
     }
-    await eventually(() => receiver.received.length >= 8, 20_000);
+    await waitFor(() => receiver.received.length >= 8, {
+      what: '8 deliveries before the kill',
+      timeoutMs: 20_000,
+    });
     first.child.kill('SIGKILL');
     await first.exited;
     const expected = await orderEventIds(database.url);
     expect(missing(expected, receiver).length).toBeGreaterThan(0);
 
-    const second = await startService(database.url);
-    await eventually(() => missing(expected, receiver).length === 0, 45_000, 200);
+    const second = await startOn(database.url);
+    await waitFor(() => missing(expected, receiver).length === 0, {
+      what: 'every event delivered after the restart',
+      timeoutMs: 45_000,
+      intervalMs: 200,
+    });
     expect(receiver.rejected).toBe(0);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
@@ -154,12 +133,16 @@ describe('webhook delivery across processes', () => {
     const receiver = await startReceiver();
     cleanups.push(receiver.close);
     receiver.delayMs = 40;
-    const a = await startService(database.url);
-    const b = await startService(database.url);
+    const a = await startOn(database.url);
+    const b = await startOn(database.url);
     const place = await setUp(a.base, receiver, 'pair');
     await Promise.all(Array.from({ length: 30 }, (_, i) => place(i % 2 === 0 ? a.base : b.base)));
     const expected = await orderEventIds(database.url);
-    await eventually(() => missing(expected, receiver).length === 0, 40_000, 100);
+    await waitFor(() => missing(expected, receiver).length === 0, {
+      what: 'every event delivered by the two processes',
+      timeoutMs: 40_000,
+      intervalMs: 100,
+    });
     expect(receiver.maxConcurrentSameId).toBe(1);
     // Healthy processes hold each claim for its whole attempt: every event arrived exactly once (later
     // events, such as order.released from the release worker, arrive too, each once as well).

@@ -1,0 +1,233 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { bodyError, type FieldError } from '../../errors.js';
+import { evaluateFraud, type FraudAssessment, type FraudFacts, type FraudRuleSet } from '../fraud/index.js';
+import type { UsageRow } from '../routing/index.js';
+import { orderPriority } from '../routing/index.js';
+import type { CaptureDraft } from './capture-store.js';
+import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
+import type { ChannelPolicy } from './order-store.js';
+import type { CreateOrder } from './orders.schemas.js';
+
+/** What capture knows about the order before its transaction: channel, products, fraud velocity, usage. */
+export interface CaptureContext {
+  channel: ChannelPolicy | undefined;
+  products: Map<string, { id: number; sku: string; active: boolean; weightGrams: number; tags: string[] }>;
+  velocity: { seen: boolean; byEmail: number; byAddress: number };
+  usage: UsageRow[];
+}
+
+/**
+ * Everything capture reads before its transaction, in one round trip: the channel, the lines'
+ * products, the counts of earlier orders that fraud rules look at, and the locations' usage today.
+ */
+export async function captureContext(
+  db: Executor,
+  input: CreateOrder,
+  channelCode: string,
+  placedAt: Date,
+  usageSelect: ReturnType<typeof sql>,
+): Promise<CaptureContext> {
+  const since = new Date(placedAt.getTime() - 3_600_000);
+  const email = input.customer.email.toLowerCase();
+  const result = await db.execute<{
+    channel: Record<string, unknown> | null;
+    products: Array<{
+      id: number;
+      sku: string;
+      active: boolean;
+      weight_grams: number | null;
+      tags: string[];
+    }>;
+    seen: boolean;
+    by_email: number;
+    by_address: number;
+    usage: UsageRow[];
+  }>(sql`
+    SELECT (SELECT to_jsonb(c) FROM channels c WHERE c.code = ${channelCode}) AS channel,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'sku', p.sku, 'active', p.active,
+                                                         'weight_grams', p.weight_grams, 'tags', p.tags)), '[]')
+              FROM products p WHERE p.sku = ANY(${sql.param([...new Set(input.lines.map((line) => line.sku))])}::text[])) AS products,
+           EXISTS (SELECT 1 FROM orders WHERE customer_email = ${email}) AS seen,
+           (SELECT count(*)::int FROM orders WHERE customer_email = ${email} AND placed_at > ${since}) AS by_email,
+           (SELECT count(*)::int FROM orders WHERE address_key = ${addressKey(input.ship_to)} AND placed_at > ${since}) AS by_address,
+           (${usageSelect}) AS usage`);
+  const row = result.rows[0];
+  const channel = row?.channel;
+  return {
+    channel:
+      channel && channel.active === true
+        ? {
+            id: Number(channel.id),
+            code: String(channel.code),
+            priority: Number(channel.priority),
+            allowBackorders: channel.allow_backorders === true,
+            heldReservationMinutes: Number(channel.held_reservation_minutes),
+            releaseDelayMinutes: Number(channel.release_delay_minutes),
+          }
+        : undefined,
+    products: new Map(
+      (row?.products ?? []).map((product) => [
+        product.sku,
+        {
+          id: product.id,
+          sku: product.sku,
+          active: product.active,
+          weightGrams: product.weight_grams ?? 0,
+          tags: product.tags,
+        },
+      ]),
+    ),
+    velocity: { seen: row?.seen ?? false, byEmail: row?.by_email ?? 0, byAddress: row?.by_address ?? 0 },
+    usage: row?.usage ?? [],
+  };
+}
+
+/** Why the order cannot be captured as sent: unknown or inactive SKUs and channel, discounts above its cost. */
+export function captureErrors(
+  input: CreateOrder,
+  context: CaptureContext,
+  channelCode: string,
+): FieldError[] {
+  const errors = input.lines.flatMap((line, i) => {
+    const product = context.products.get(line.sku);
+    return product?.active
+      ? []
+      : [
+          bodyError(
+            `/lines/${i}/sku`,
+            product ? `"${line.sku}" is not an active product` : `"${line.sku}" is not a known SKU`,
+          ),
+        ];
+  });
+  if (!context.channel) {
+    errors.unshift(bodyError('/channel', `"${channelCode}" is not an active channel`));
+  }
+  const totals = totalsOf(input.lines, input.discounts ?? [], input.shipping.amount);
+  if (totals.total < 0) {
+    errors.push(bodyError('/discounts', `discounts of ${totals.discount_total} exceed what the order costs`));
+  }
+  return errors;
+}
+
+/** The facts fraud rules see about this order. */
+function fraudFacts(input: CreateOrder, channel: string, total: number, context: CaptureContext): FraudFacts {
+  const quantities = new Map<string, number>();
+  for (const line of input.lines) {
+    quantities.set(line.sku, (quantities.get(line.sku) ?? 0) + line.quantity);
+  }
+  const billingCountry = input.billing_address?.country ?? null;
+  return {
+    total,
+    currency: input.currency,
+    subtotal: input.lines.reduce((sum, line) => sum + line.quantity * line.unit_price, 0),
+    channel,
+    service_level: input.shipping.service_level,
+    shipping_country: input.ship_to.country,
+    billing_country: billingCountry,
+    countries_differ: billingCountry !== null && billingCountry !== input.ship_to.country,
+    avs_result: input.payment.avs_result ?? null,
+    cvv_result: input.payment.cvv_result ?? null,
+    payment_method: input.payment.method ?? null,
+    first_order_of_email: !context.velocity.seen,
+    orders_from_email_last_hour: context.velocity.byEmail,
+    orders_from_address_last_hour: context.velocity.byAddress,
+    max_sku_quantity: Math.max(...quantities.values()),
+    line_count: input.lines.length,
+    unit_count: input.lines.reduce((sum, line) => sum + line.quantity, 0),
+    tags: input.tags ?? [],
+  };
+}
+
+/** The fraud rules' verdict on the order (rules that fail to run count as not firing). */
+export const riskOf = (
+  input: CreateOrder,
+  channel: ChannelPolicy,
+  context: CaptureContext,
+  ruleSet: FraudRuleSet,
+): FraudAssessment => {
+  const totals = totalsOf(input.lines, input.discounts ?? [], input.shipping.amount);
+  return evaluateFraud(fraudFacts(input, channel.code, totals.total, context), ruleSet);
+};
+
+/** The holds the checks call for: address, payment, and a fraud review when the score asks for one. */
+function checkNeeds(input: CreateOrder, total: number, risk: Omit<FraudAssessment, 'errors'>): HoldNeed[] {
+  const review: HoldNeed | undefined =
+    risk.decision === 'review'
+      ? {
+          kind: 'fraud',
+          reason: `risk score ${risk.score}: ${risk.reasons.join('; ')}`,
+          details: { ...risk },
+        }
+      : undefined;
+  return [
+    addressHold(input.ship_to, input.shipping.service_level),
+    paymentHold(input.payment, total, input.currency),
+    review,
+  ].filter((need): need is HoldNeed => need !== undefined);
+}
+
+/** The order as it will be written, checked and scored, before stock is reserved. */
+export function buildDraft(
+  input: CreateOrder,
+  context: CaptureContext & { channel: ChannelPolicy },
+  risk: Omit<FraudAssessment, 'errors'>,
+  facts: { placedAt: Date; now: Date; createdBy: string; releaseAt?: Date },
+): CaptureDraft {
+  const { channel } = context;
+  const discounts = input.discounts ?? [];
+  const totals = totalsOf(input.lines, discounts, input.shipping.amount);
+  const rejected = risk.decision === 'reject';
+  return {
+    channel,
+    now: facts.now,
+    ...(facts.releaseAt ? { releaseAt: facts.releaseAt } : {}),
+    order: {
+      channelId: channel.id,
+      externalId: input.external_id,
+      releaseDueAt: null,
+      refundedTotal: 0,
+      customer: input.customer,
+      customerEmail: input.customer.email.toLowerCase(),
+      shipTo: input.ship_to,
+      addressKey: addressKey(input.ship_to),
+      billingAddress: input.billing_address ?? null,
+      currency: input.currency,
+      serviceLevel: input.shipping.service_level,
+      shippingAmount: totals.shipping,
+      discounts,
+      subtotal: totals.subtotal,
+      discountTotal: totals.discount_total,
+      taxTotal: totals.tax_total,
+      total: totals.total,
+      payment: input.payment,
+      risk,
+      priority: orderPriority(input.shipping.service_level, channel.priority),
+      tags: input.tags ?? [],
+      metadata: input.metadata ?? {},
+      placedAt: facts.placedAt,
+      cancelReason: null,
+      createdBy: facts.createdBy,
+      destination: null,
+      routing: null,
+      promisedDeliveryDate: null,
+    },
+    lines: input.lines.map((line, i) => ({
+      lineNumber: i + 1,
+      productId: context.products.get(line.sku)?.id ?? 0,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: line.unit_price,
+      taxAmount: line.tax_amount ?? 0,
+      quantityAllocated: 0,
+      quantityBackordered: 0,
+      quantityCancelled: rejected ? line.quantity : 0,
+      quantityShipped: 0,
+      quantityReturned: 0,
+      quantityRefunded: 0,
+      amountRefunded: 0,
+    })),
+    needs: rejected ? [] : checkNeeds(input, totals.total, risk),
+    ...(rejected ? { rejection: `fraud: ${risk.reasons.join('; ')}` } : {}),
+  };
+}

@@ -1,0 +1,13 @@
+/** The orders module: the only writer of orders, order lines and holds, and of `order.*` events. */
+export { createBackorderAllocator } from './backorders.js';
+export type { OrderDeps, PendingShipments } from './deps.js';
+export { releaseExpiredReservations } from './expiry.js';
+export { holdRoutes } from './holds.routes.js';
+export { createHoldService } from './holds.service.js';
+export { orderEventSchemas, orderEvents } from './order-events.js';
+export { returnable } from './order-state.js';
+export type { OrderState } from './order-store.js';
+export { orderRoutes } from './orders.routes.js';
+export { type CreateOrder, OrderParamsSchema } from './orders.schemas.js';
+export { createOrderService, type OrderService } from './orders.service.js';
+export { createOrderTransitions, type OrderTransitions } from './transitions.js';

@@ -1,0 +1,94 @@
+import type { HoldRow, OrderState } from './order-store.js';
+import type { HoldViewType, OrderView } from './orders.schemas.js';
+
+/** How orders and holds look in responses and event payloads. */
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+export const presentHold = (hold: HoldRow): HoldViewType => ({
+  id: hold.id,
+  kind: hold.kind,
+  queue: hold.queue,
+  status: hold.status,
+  reason: hold.reason,
+  details: hold.details,
+  assignee: hold.assignee,
+  note: hold.note,
+  created_at: hold.createdAt.toISOString(),
+  resolved_at: iso(hold.resolvedAt),
+});
+
+export function presentOrder({
+  order,
+  channel,
+  lines,
+  reservations,
+  holds: orderHolds,
+}: OrderState): OrderView {
+  const skuOf = new Map(lines.map((line) => [line.id, line.sku]));
+  const byLocation = new Map<string, OrderView['reservations'][number]['items']>();
+  for (const reserved of reservations) {
+    const items = byLocation.get(reserved.location) ?? [];
+    const same = items.find((item) => item.line_id === reserved.lineId);
+    if (same) {
+      same.quantity += reserved.quantity;
+    } else {
+      items.push({
+        line_id: reserved.lineId,
+        sku: skuOf.get(reserved.lineId) ?? '',
+        quantity: reserved.quantity,
+      });
+    }
+    byLocation.set(reserved.location, items);
+  }
+  return {
+    id: order.id,
+    number: order.number,
+    channel,
+    external_id: order.externalId,
+    status: order.status,
+    customer: order.customer,
+    ship_to: order.shipTo,
+    billing_address: order.billingAddress,
+    currency: order.currency,
+    shipping: { service_level: order.serviceLevel, amount: order.shippingAmount },
+    discounts: order.discounts,
+    payment: order.payment,
+    totals: {
+      subtotal: order.subtotal,
+      discount_total: order.discountTotal,
+      shipping: order.shippingAmount,
+      tax_total: order.taxTotal,
+      total: order.total,
+      refunded: order.refundedTotal,
+    },
+    risk: order.risk,
+    priority: order.priority,
+    tags: order.tags,
+    metadata: order.metadata,
+    placed_at: order.placedAt.toISOString(),
+    created_at: order.createdAt.toISOString(),
+    updated_at: order.updatedAt.toISOString(),
+    cancel_reason: order.cancelReason,
+    promised_delivery_date: order.promisedDeliveryDate,
+    lines: [...lines]
+      .sort((a, b) => a.lineNumber - b.lineNumber)
+      .map((line) => ({
+        id: line.id,
+        line_number: line.lineNumber,
+        sku: line.sku,
+        quantity: line.quantity,
+        unit_price: line.unitPrice,
+        tax_amount: line.taxAmount,
+        allocated: line.quantityAllocated,
+        backordered: line.quantityBackordered,
+        cancelled: line.quantityCancelled,
+        shipped: line.quantityShipped,
+        returned: line.quantityReturned,
+        refunded: line.quantityRefunded,
+        refunded_amount: line.amountRefunded,
+      })),
+    reservations: [...byLocation].map(([location, items]) => ({ location, items })),
+    holds: [...orderHolds].sort((a, b) => a.id - b.id).map(presentHold),
+  };
+}

@@ -1,0 +1,4 @@
+/** The promising module: delivery dates and options from stock, calendars and carrier rate cards. */
+export { localDate, shipAndDeliver, shipDate } from './calendar.js';
+export { promiseRoutes } from './promise.routes.js';
+export { createPromiseService, promisedDelivery } from './promise.service.js';

@@ -1,0 +1,113 @@
+import type { Db } from '../../db/client.js';
+import { type FieldError, invalid, notFound } from '../../errors.js';
+import type { Caller } from '../../http/caller.js';
+import { candidatesFor, type Plan } from '../allocation/index.js';
+import { channelByCode, productFactsBySku } from '../catalog/index.js';
+import { type Sellable, sellableSelect, toSellableRows } from '../inventory/index.js';
+import type { RoutingDeps } from './deps.js';
+import { orderPriority } from './priority.js';
+import type { Simulate, Simulation } from './routing.schemas.js';
+import { openSession, type RoutedProduct } from './session.js';
+import { readUsage } from './usage-store.js';
+
+/** What routing would decide for an unsaved order against current stock; nothing is locked or written. */
+export async function simulate(deps: RoutingDeps, input: Simulate, caller: Caller): Promise<Simulation> {
+  const { db } = deps;
+  const { channel, facts } = await simulatedOrder(db, input, caller);
+  const products = [...facts.values()];
+  const demand = input.lines.map((line, i) => ({
+    key: i,
+    productId: facts.get(line.sku)?.id ?? 0,
+    quantity: line.quantity,
+  }));
+  const stock = await db.execute<{ sellable: Sellable }>(
+    sellableSelect(
+      products.map((p) => p.id),
+      { lock: false },
+    ),
+  );
+  const session = await openSession(
+    deps,
+    {
+      channel: channel.code,
+      shipTo: input.ship_to,
+      serviceLevel: input.service_level,
+      total: input.lines.reduce((total, line) => total + line.quantity * (line.unit_price ?? 0), 0),
+      currency: input.currency ?? 'USD',
+      priority: orderPriority(input.service_level, channel.priority),
+    },
+    products,
+    await readUsage(db, deps.clock),
+    { allowPartial: channel.allowBackorders },
+  );
+  const planned = session.planner({
+    demand,
+    candidates: candidatesFor(toSellableRows(stock.rows[0]?.sellable), channel.id),
+  });
+  // As at capture: a channel that does not backorder reserves nothing unless every line is covered.
+  const plan =
+    planned.unfilled.length > 0 && !channel.allowBackorders ? { allocations: [], unfilled: demand } : planned;
+  const { locations, unfilled } = await presentPlan(deps, plan, products);
+  return {
+    destination: session.place ?? null,
+    plan: locations,
+    unfilled,
+    trace: (session.decision()?.trace ?? {}) as unknown as Record<string, unknown>,
+  };
+}
+
+/** The simulated order's channel and products, refusing a channel the key may not see and inactive ones. */
+async function simulatedOrder(db: Db, input: Simulate, caller: Caller) {
+  if (caller.channel !== null && input.channel !== undefined && input.channel !== caller.channel) {
+    throw notFound(`Channel ${input.channel}`);
+  }
+  const code = input.channel ?? caller.channel;
+  const errors: FieldError[] = [];
+  if (code === null) {
+    errors.push({
+      in: 'body',
+      pointer: '/channel',
+      detail: 'is required for a key not bound to a channel',
+    });
+  }
+  const [channel, facts] = await Promise.all([
+    code === null ? undefined : channelByCode(db, code),
+    productFactsBySku(
+      db,
+      input.lines.map((line) => line.sku),
+    ),
+  ]);
+  if (code !== null && !channel?.active) {
+    errors.push({ in: 'body', pointer: '/channel', detail: `"${code}" is not an active channel` });
+  }
+  input.lines.forEach((line, i) => {
+    if (!facts.get(line.sku)?.active) {
+      errors.push({
+        in: 'body',
+        pointer: `/lines/${i}/sku`,
+        detail: `"${line.sku}" is not an active product`,
+      });
+    }
+  });
+  if (!channel || errors.length > 0) {
+    throw invalid(errors);
+  }
+  return { channel, facts };
+}
+
+/** The plan by location code and SKU, and what it leaves unfilled. */
+async function presentPlan({ cache }: Pick<RoutingDeps, 'cache'>, plan: Plan, products: RoutedProduct[]) {
+  const skuOf = (productId: number) => products.find((p) => p.id === productId)?.sku ?? '';
+  const byLocation = new Map<number, Array<{ sku: string; quantity: number }>>();
+  for (const allocation of plan.allocations) {
+    byLocation.set(allocation.locationId, [
+      ...(byLocation.get(allocation.locationId) ?? []),
+      { sku: skuOf(allocation.productId), quantity: allocation.quantity },
+    ]);
+  }
+  const byId = await cache.locationsById();
+  return {
+    locations: [...byLocation].map(([id, lines]) => ({ location: byId.get(id)?.code ?? String(id), lines })),
+    unfilled: plan.unfilled.map((u) => ({ sku: skuOf(u.productId), quantity: u.quantity })),
+  };
+}

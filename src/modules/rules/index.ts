@@ -1,0 +1,2 @@
+/** The rules module: JSONLogic conditions over named facts, checked before they are saved. */
+export { asLogic, conditionErrors, type FactCatalog } from './condition.js';

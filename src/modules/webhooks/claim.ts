@@ -1,0 +1,71 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { type EventRow, eventColumns, presentEvent } from '../events/index.js';
+
+/** A claimed delivery with what its request needs. */
+export interface Job {
+  id: number;
+  claim: string;
+  attempts: number;
+  subscriptionId: string;
+  url: string;
+  secrets: string[];
+  body: string;
+  eventId: string;
+  eventType: string;
+  eventPosition: number;
+}
+
+type ClaimedRow = EventRow & {
+  delivery_id: string;
+  claim: string;
+  attempts: number;
+  subscription_id: string;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+};
+
+/**
+ * Claims up to `limit` due deliveries of active subscriptions in one statement (FOR UPDATE SKIP LOCKED,
+ * so processes never claim the same one), each for `leaseMs`: the claims of a crashed process come
+ * back once their lease runs out.
+ */
+export async function claimDue(db: Db, leaseMs: number, limit: number): Promise<Job[]> {
+  const result = await db.execute<ClaimedRow>(sql`
+    WITH claimed AS (
+      UPDATE webhook_deliveries d
+         SET claim = gen_random_uuid(), locked_until = now() + make_interval(secs => ${leaseMs / 1000}),
+             updated_at = now()
+       WHERE d.id IN (
+         SELECT d2.id FROM webhook_deliveries d2
+           JOIN webhook_subscriptions s2 ON s2.id = d2.subscription_id AND s2.active
+          WHERE d2.status = 'pending' AND d2.next_attempt_at <= now()
+            AND (d2.locked_until IS NULL OR d2.locked_until <= now())
+          ORDER BY d2.next_attempt_at, d2.id
+          LIMIT ${limit}
+          FOR UPDATE OF d2 SKIP LOCKED)
+      RETURNING d.id, d.claim, d.attempts, d.subscription_id, d.event_sequence)
+    SELECT c.id AS delivery_id, c.claim, c.attempts, c.subscription_id, s.url, s.secret,
+           CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret,
+           ${eventColumns(sql.raw('e'))}
+      FROM claimed c
+      JOIN webhook_subscriptions s ON s.id = c.subscription_id
+      JOIN events e ON e.sequence = c.event_sequence
+     ORDER BY e.position`);
+  return result.rows.map((row) => {
+    const event = presentEvent(row);
+    return {
+      id: Number(row.delivery_id),
+      claim: row.claim,
+      attempts: row.attempts,
+      subscriptionId: row.subscription_id,
+      url: row.url,
+      secrets: row.previous_secret ? [row.secret, row.previous_secret] : [row.secret],
+      body: JSON.stringify(event),
+      eventId: event.id,
+      eventType: event.type,
+      eventPosition: event.sequence,
+    };
+  });
+}

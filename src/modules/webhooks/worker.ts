@@ -1,0 +1,86 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Job } from './claim.js';
+
+export interface DispatcherWorker {
+  /** Claims due deliveries now instead of at the next tick. */
+  nudge(): void;
+  /** Stops claiming and waits for the attempts under way. */
+  stop(): Promise<void>;
+}
+
+interface WorkerParts {
+  config: Pick<Config, 'webhookConcurrency'>;
+  log: FastifyBaseLogger;
+  claim(limit: number): Promise<Job[]>;
+  deliver(job: Job): Promise<void>;
+  /** Called once stopped, after the last attempt. */
+  close(): Promise<void>;
+}
+
+/**
+ * Keeps up to `webhookConcurrency` attempts under way: claims on every tick (each `pollMs`, and on a
+ * nudge or a finished attempt) while there is room.
+ */
+export function startWorker(
+  { config, log, claim, deliver, close }: WorkerParts,
+  pollMs = 250,
+): DispatcherWorker {
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  let filling: Promise<void> | undefined;
+  let again = false;
+
+  // Claims in batches: refills once half the slots are free rather than one claim per finished attempt.
+  const refillAt = Math.max(0, Math.floor(config.webhookConcurrency / 2));
+  const fill = async () => {
+    while (!stopping) {
+      const room = config.webhookConcurrency - inFlight.size;
+      if (room <= 0 || inFlight.size > refillAt) {
+        return;
+      }
+      const jobs = await claim(room);
+      for (const job of jobs) {
+        const attempt: Promise<void> = deliver(job)
+          .catch((err: unknown) =>
+            log.error({ err, delivery: job.id }, 'webhook attempt could not be recorded'),
+          )
+          .finally(() => {
+            inFlight.delete(attempt);
+            tick();
+          });
+        inFlight.add(attempt);
+      }
+      if (jobs.length < room && !again) {
+        return;
+      }
+      again = false;
+    }
+  };
+  const tick = () => {
+    if (stopping) {
+      return;
+    }
+    if (filling) {
+      again = true;
+      return;
+    }
+    filling = fill()
+      .catch((err: unknown) => log.error({ err }, 'webhook claim failed'))
+      .finally(() => {
+        filling = undefined;
+      });
+  };
+  const timer = setInterval(tick, pollMs);
+  timer.unref();
+  return {
+    nudge: tick,
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      await filling;
+      await Promise.all([...inFlight]);
+      await close();
+    },
+  };
+}

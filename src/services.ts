@@ -1,0 +1,141 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { createApiKeyService } from './modules/api-keys/index.js';
+import { createCarrierService } from './modules/carriers/index.js';
+import {
+  createChannelService,
+  createLocationService,
+  createProductService,
+} from './modules/catalog/index.js';
+import { createEventCatalog, createEventService } from './modules/events/index.js';
+import { createFraudService } from './modules/fraud/index.js';
+import {
+  createPackingRuleService,
+  createPickListService,
+  createReleaser,
+  createShipmentService,
+  type FulfillmentDeps,
+  pendingShipments,
+  shipmentEvents,
+} from './modules/fulfillment/index.js';
+import { createInventoryService, inventoryEvents } from './modules/inventory/index.js';
+import {
+  createBackorderAllocator,
+  createHoldService,
+  createOrderService,
+  createOrderTransitions,
+  type OrderDeps,
+  orderEventSchemas,
+  orderEvents,
+} from './modules/orders/index.js';
+import { createPromiseService } from './modules/promising/index.js';
+import { createReturnService, returnEvents } from './modules/returns/index.js';
+import { createRoutingService } from './modules/routing/index.js';
+import {
+  createDispatcher,
+  createWebhookService,
+  webhookEvents,
+  webhookFanOut,
+} from './modules/webhooks/index.js';
+
+export interface ServiceDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  log: FastifyBaseLogger;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/**
+ * Every event type, from the modules that emit them, in the order the OpenAPI `webhooks` section lists
+ * them. Throws when two modules declare the same type.
+ */
+export const createAppEventCatalog = () =>
+  createEventCatalog(
+    [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents],
+    orderEventSchemas,
+  );
+
+/** What the order and fulfillment services stand on: catalog, carriers, routing, fraud and stock. */
+function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void) {
+  const channels = createChannelService({ db });
+  // A location written here reaches routing's cached copy at once (other processes within a second).
+  const locations = createLocationService({ db, channels, changed: () => routing.forgetLocations() });
+  // Carrier label APIs are outgoing calls like webhooks: the same rule on private addresses applies.
+  const carriers = createCarrierService({ db, allowPrivateEndpoints: config.webhookAllowPrivate });
+  const routing = createRoutingService({ db, clock, carriers });
+  return {
+    apiKeys: createApiKeyService({ db }),
+    channels,
+    locations,
+    products: createProductService({ db }),
+    carriers,
+    routing,
+    promising: createPromiseService({ db, clock, carriers }),
+    // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
+    inventory: createInventoryService({ db, stockAdded }),
+    fraud: createFraudService({ db }),
+    packing: createPackingRuleService({ db }),
+  };
+}
+
+/**
+ * The composition root: every service, built from exactly what it uses. Modules that must set each
+ * other's workers going get a nudge function; fulfillment and returns change orders only through the
+ * order transitions.
+ */
+export function createServices(deps: ServiceDeps) {
+  const { db, config, clock, log } = deps;
+  const base = foundations(deps, () => backorders.nudge());
+  const orderDeps: OrderDeps = {
+    db,
+    clock,
+    log,
+    fraud: base.fraud,
+    routing: base.routing,
+    shipments: pendingShipments,
+    stockFreed: () => backorders.nudge(),
+    allocated: () => releaser.nudge(),
+  };
+  const orders = createOrderService(orderDeps);
+  const transitions = createOrderTransitions(orderDeps);
+  const backorders = createBackorderAllocator(orderDeps);
+  const fulfillment: FulfillmentDeps = {
+    db,
+    clock,
+    log,
+    carriers: base.carriers,
+    packing: base.packing,
+    orders: transitions,
+    allowPrivateEndpoints: config.webhookAllowPrivate,
+    rerouted: () => releaser.nudge(),
+    stockFreed: () => backorders.nudge(),
+  };
+  const releaser = createReleaser(fulfillment);
+  const eventCatalog = createAppEventCatalog();
+  return {
+    ...base,
+    eventCatalog,
+    orders,
+    holds: createHoldService(orderDeps),
+    backorders,
+    releaser,
+    shipments: createShipmentService(fulfillment),
+    pickLists: createPickListService(fulfillment),
+    returns: createReturnService({
+      db,
+      clock,
+      orders: transitions,
+      ordering: orders,
+      released: () => releaser.nudge(),
+      stockAdded: () => backorders.nudge(),
+    }),
+    // Events are numbered and fanned out to webhook subscriptions in one transaction.
+    events: createEventService({ db, fanOut: webhookFanOut }),
+    webhooks: createWebhookService({ db, config, eventCatalog }),
+    dispatcher: createDispatcher({ db, config, clock, log }),
+  };
+}
