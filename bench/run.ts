@@ -355,10 +355,10 @@ event rows, a synchronous commit); a flash sale serialises on one SKU's level ro
 transaction.
 `;
   const file = path.join(root, 'bench', 'RESULTS.md');
-  // The webhook benchmark (bench/webhooks.ts) owns its marked section: keep it.
+  // Marked sections belong to other recordings (bench/webhooks.ts, a before/after comparison): keep them.
   const previous = await readFile(file, 'utf8').catch(() => '');
-  const kept = /<!-- webhooks:start -->[\s\S]*<!-- webhooks:end -->/.exec(previous)?.[0];
-  await writeFile(file, kept ? `${text}\n${kept}\n` : text);
+  const kept = previous.match(/<!-- ([\w-]+):start -->[\s\S]*?<!-- \1:end -->/g) ?? [];
+  await writeFile(file, [text, ...kept].join('\n') + (kept.length > 0 ? '\n' : ''));
   log('wrote bench/RESULTS.md');
 }
 
