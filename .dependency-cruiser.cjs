@@ -2,7 +2,7 @@
 // Paths are relative to the working directory, so the same config runs on a fixture tree (test/lint/).
 
 const moduleIndex = '^src/modules/[^/]+/index\\.ts$';
-const infrastructure = ['^src/(db|http|workers)/', '^src/(errors|clock|config|logger)\\.ts$'];
+const infrastructure = ['^src/(db|http|workers|process)/', '^src/(errors|clock|config|logger)\\.ts$'];
 const sharedAddressType = '^src/modules/addresses/address\\.schemas\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

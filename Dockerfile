@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # Production image: compiled JavaScript on Node 22, run as a non-root user against DATABASE_URL.
 # Migrations are applied at start (serialised across replicas by an advisory lock), then it serves.
+# Without DATABASE_URL it exits 1 with one line saying so (test/process/start-errors.test.ts runs that
+# start-up with the embedded programs missing, as here).
 
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
@@ -13,7 +15,8 @@ RUN npm run build
 FROM node:22-bookworm-slim AS runtime-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No dev tools and no embedded PostgreSQL binaries (optional dependencies): the image needs DATABASE_URL.
+# No dev tools and no embedded PostgreSQL programs (optional dependencies): the image needs DATABASE_URL.
+# A database inside the container would lose its data with the container.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
 
 FROM node:22-bookworm-slim
@@ -27,4 +30,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node itself is PID 1 (no npm, no shell in between): `docker stop` (SIGTERM) reaches Ordo, which drains.
 CMD ["node", "dist/main.js"]

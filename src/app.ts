@@ -7,9 +7,12 @@ import type { Pool } from 'pg';
 import type { Config } from './config.js';
 import { latestMigrationMillis } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import { registerIdempotency } from './http/idempotency.js';
+import { registerLoadShedding } from './http/load-shedding.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerPageCaps } from './http/pagination.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
@@ -93,6 +96,13 @@ function createServer(config: Config, log: AppDeps['log']) {
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Slow clients: headers must arrive within their own, shorter bound, checked every second
+    // (Node checks every 30 s by default, so a slow-headers client could outstay the bound by that).
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
+    clientErrorHandler: clientErrorHandler(log),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Room for 64-character SKUs even when percent-encoded.
@@ -112,9 +122,20 @@ function createServer(config: Config, log: AppDeps['log']) {
   return app;
 }
 
-/** The /v1 API: every route needs a key, is rate limited and honours Idempotency-Key. */
-async function registerApi(api: FastifyInstance, services: Services, { db, config }: AppDeps): Promise<void> {
+/** The /v1 API: sheds load, every route needs a key, is rate limited and honours Idempotency-Key. */
+async function registerApi(
+  api: FastifyInstance,
+  services: Services,
+  { db, pool, config }: AppDeps,
+): Promise<void> {
+  await registerLoadShedding(api, {
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxDatabaseWaiting: config.maxDatabaseWaiting,
+    maxConcurrentLists: config.maxConcurrentLists,
+    pool,
+  });
   registerAuth(api, services.apiKeys);
+  registerPageCaps(api);
   await registerRateLimit(api, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs });
   registerIdempotency(api, {
     db,

@@ -18,6 +18,14 @@ export interface Config {
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** Time a client has to send a request's headers; a slow one is answered 408 and disconnected. */
+  headersTimeoutMs: number;
+  /** Mean event-loop delay above which API requests are refused with 503 (0: never). */
+  maxEventLoopDelayMs: number;
+  /** Queries waiting for a database connection at which API writes get 503, reads at half (0: never). */
+  maxDatabaseWaiting: number;
+  /** List requests served at once; more get 503 (0: no bound). */
+  maxConcurrentLists: number;
   shutdownTimeoutMs: number;
   rateLimitMax: number;
   rateLimitWindowMs: number;
@@ -61,6 +69,13 @@ export function loadConfig(env: Env = process.env): Config {
       'ORDO_BOOTSTRAP_API_KEY must be 24 to 256 printable characters without spaces (use a long random secret)',
     );
   }
+  const requestTimeoutMs = read.int('ORDO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000);
+  const headersTimeoutMs = read.int('ORDO_HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `ORDO_HEADERS_TIMEOUT_MS must not exceed ORDO_REQUEST_TIMEOUT_MS (${headersTimeoutMs} > ${requestTimeoutMs})`,
+    );
+  }
   return {
     host: read.string('HOST') ?? '127.0.0.1',
     port: read.int('PORT', 3000, 0, 65535),
@@ -73,8 +88,12 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
     logPretty: read.bool('LOG_PRETTY', false),
     bodyLimitBytes: read.int('ORDO_BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
-    requestTimeoutMs: read.int('ORDO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    requestTimeoutMs,
     keepAliveTimeoutMs: read.int('ORDO_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+    headersTimeoutMs,
+    maxEventLoopDelayMs: read.int('ORDO_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+    maxDatabaseWaiting: read.int('ORDO_MAX_DATABASE_WAITING', 64, 0, 100_000),
+    maxConcurrentLists: read.int('ORDO_MAX_CONCURRENT_LISTS', 8, 0, 10_000),
     shutdownTimeoutMs: read.int('ORDO_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     rateLimitMax: read.int('ORDO_RATE_LIMIT_MAX', 6000, 1, 100_000_000),
     rateLimitWindowMs: read.int('ORDO_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),

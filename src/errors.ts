@@ -13,6 +13,8 @@ export const errorCodes = [
   'idempotency_key_reused',
   'payload_too_large',
   'unsupported_media_type',
+  'request_timeout',
+  'headers_too_large',
   'rate_limited',
   'internal',
   'upstream_failed',

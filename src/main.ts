@@ -5,10 +5,14 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { createDatabase, type Db } from './db/client.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './db/embedded.js';
 import { runMigrations } from './db/migrate.js';
+import { closeWhenDone } from './db/pool-close.js';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
 import { createLogger } from './logger.js';
 import { createApiKeyService } from './modules/api-keys/index.js';
 import { releaseExpiredReservations } from './modules/orders/index.js';
+import { drainOnClose } from './process/http-drain.js';
+import { databaseUrlError, listenError, StartupError } from './process/startup-error.js';
+import { firstStopSignal } from './process/stop-signals.js';
 import type { Services } from './services.js';
 import { startPeriodic } from './workers/periodic.js';
 
@@ -24,26 +28,49 @@ function readConfig(): Config {
   }
 }
 
+/**
+ * What a start has brought up, to take down again: `steps` run newest first, on a failed start and on
+ * a stop alike, so requests drain before the workers stop, and both before the pool and the database.
+ */
+interface Started {
+  steps: Array<() => Promise<unknown>>;
+  embedded?: EmbeddedServer;
+}
+
 /** The database: DATABASE_URL's, else an embedded PostgreSQL in the data folder; migrated either way. */
-async function openDatabase(config: Config, log: Logger) {
-  let embedded: EmbeddedServer | undefined;
+async function openDatabase(config: Config, log: Logger, started: Started) {
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === undefined) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+    const embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.embeddedPgPort,
+      log,
+      detached: true,
+    });
+    started.embedded = embedded;
+    started.steps.push(() => embedded.stop());
     databaseUrl = embedded.url;
     log.info({ dataDir: config.dataDir, port: new URL(databaseUrl).port }, 'embedded PostgreSQL is running');
   }
-  await runMigrations(databaseUrl);
+  try {
+    await runMigrations(databaseUrl);
+  } catch (err) {
+    throw config.databaseUrl === undefined ? err : databaseUrlError(err, config.databaseUrl);
+  }
   const database = createDatabase({
     url: databaseUrl,
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.statementTimeoutMs,
     log,
   });
-  return { ...database, embedded };
+  started.steps.push(closeWhenDone(database.pool));
+  return database;
 }
 
-/** The bootstrap key from ORDO_BOOTSTRAP_API_KEY, or on a new embedded database a first admin key, logged once. */
+/**
+ * The bootstrap key from ORDO_BOOTSTRAP_API_KEY, or on a new embedded database a first admin key,
+ * logged once. Runs once Ordo listens, so that a start that fails (a port taken) creates no key.
+ */
 async function ensureAdminKey(db: Db, config: Config, log: Logger, embedded: boolean) {
   const apiKeys = createApiKeyService({ db });
   if (config.bootstrapApiKey !== undefined) {
@@ -54,7 +81,7 @@ async function ensureAdminKey(db: Db, config: Config, log: Logger, embedded: boo
     if (secret !== undefined) {
       log.warn(
         { apiKey: secret },
-        'created the first admin API key; it is shown only this once, so store it now (or set ORDO_BOOTSTRAP_API_KEY)',
+        'created the first admin API key; it is shown only this once, so store it now. Lost it? Start once with ORDO_BOOTSTRAP_API_KEY=<a long random secret> to add an admin key with that secret',
       );
     }
   }
@@ -69,6 +96,8 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger) {
     startPeriodic('backorders', 5_000, () => services.backorders.run(), log),
     // Commits nudge the releaser at once; this pass releases orders whose edit window ran out.
     startPeriodic('release', 1_000, () => services.releaser.run(), log),
+    // Exchanges are created right after their return commits; this pass creates any a crash left owed.
+    startPeriodic('exchanges', 15_000, () => services.returns.redriveExchanges(), log),
     startPeriodic('webhook-retention', 10 * 60_000, () => services.webhooks.purgeFinished(), log),
     // Numbers committed events and fans them out to webhook subscriptions (one process at a time).
     startPeriodic('event-sequencer', config.eventSequencerIntervalMs, () => services.events.sequence(), log),
@@ -78,44 +107,80 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger) {
   return [...workers, dispatcher];
 }
 
+/** Brings Ordo up, recording in `started` how to take each piece down again. */
+async function start(config: Config, log: Logger, started: Started): Promise<void> {
+  const { pool, db } = await openDatabase(config, log, started);
+  const app = await buildApp({ db, pool, config, clock: systemClock, log });
+  const drain = drainOnClose(app.server);
+  const workers = startWorkers(app.services, db, config, log);
+  started.steps.push(async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    // Runs nudged by the last requests finish before the pool closes under them.
+    await Promise.all([app.services.releaser.idle(), app.services.backorders.idle()]);
+  });
+  started.steps.push(async () => {
+    drain.closing();
+    await app.close();
+    await app.drained();
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    throw listenError(err, config.host, config.port);
+  }
+  await ensureAdminKey(db, config, log, started.embedded !== undefined);
+  log.info({ pid: process.pid, dataDir: started.embedded ? config.dataDir : undefined }, 'started');
+}
+
+async function takeDown(started: Started): Promise<void> {
+  for (const step of [...started.steps].reverse()) {
+    await step();
+  }
+}
+
+/** One line saying what went wrong and what to do, then exit 1, after taking down what had started. */
+async function failStart(err: unknown, started: Started, log: Logger): Promise<never> {
+  log.debug({ err }, 'start failed');
+  await takeDown(started).catch((cleanupErr: unknown) => log.debug({ err: cleanupErr }, 'clean-up failed'));
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`ordo: ${err instanceof StartupError ? message : `failed to start: ${message}`}\n`);
+  process.exit(1);
+}
+
+/**
+ * Past the shutdown timeout, the requests still running are given up on; the embedded PostgreSQL is
+ * still stopped, so that nothing of this Ordo is left running.
+ */
+function forceExitAfter(timeoutMs: number, started: Started, log: Logger): void {
+  const force = setTimeout(() => {
+    log.error({ timeoutMs }, 'shutdown took too long; stopping the database and exiting');
+    void (started.embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+  }, timeoutMs);
+  force.unref();
+}
+
 async function main() {
   const config = readConfig();
   const log = createLogger(config);
-  const { pool, db, embedded } = await openDatabase(config, log);
-  await ensureAdminKey(db, config, log, embedded !== undefined);
-  const app = await buildApp({ db, pool, config, clock: systemClock, log });
-  const workers = startWorkers(app.services, db, config, log);
-  await app.listen({ host: config.host, port: config.port });
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
+  const stopSignal = firstStopSignal();
+  const started: Started = { steps: [] };
+  void stopSignal.then((signal) => {
     log.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    force.unref();
-    try {
-      await app.close();
-      await app.drained();
-      await Promise.all(workers.map((worker) => worker.stop()));
-      // Runs nudged by the last requests finish before the pool closes under them.
-      await Promise.all([app.services.releaser.idle(), app.services.backorders.idle()]);
-      await pool.end();
-      await embedded?.stop();
-      log.info('stopped');
-      process.exit(0);
-    } catch (err) {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => void shutdown(signal));
+    forceExitAfter(config.shutdownTimeoutMs, started, log);
+  });
+  try {
+    await start(config, log, started);
+  } catch (err) {
+    await failStart(err, started, log);
+  }
+  await stopSignal;
+  try {
+    await takeDown(started);
+    log.info('stopped');
+    process.exit(0);
+  } catch (err) {
+    log.error({ err }, 'shutdown failed');
+    process.exit(1);
   }
 }
 

@@ -128,6 +128,7 @@ export function createServices(deps: ServiceDeps) {
     returns: createReturnService({
       db,
       clock,
+      log,
       orders: transitions,
       ordering: orders,
       released: () => releaser.nudge(),

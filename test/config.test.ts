@@ -28,6 +28,29 @@ describe('configuration', () => {
     ]);
   });
 
+  it('bounds slow clients and sheds load by default, each bound adjustable and 0 turning a shedder off', () => {
+    expect(loadConfig({})).toMatchObject({
+      headersTimeoutMs: 10_000,
+      maxEventLoopDelayMs: 1000,
+      maxDatabaseWaiting: 64,
+      maxConcurrentLists: 8,
+    });
+    expect(
+      loadConfig({
+        ORDO_REQUEST_TIMEOUT_MS: '60000',
+        ORDO_HEADERS_TIMEOUT_MS: '60000',
+        ORDO_MAX_EVENT_LOOP_DELAY_MS: '0',
+        ORDO_MAX_DATABASE_WAITING: '0',
+        ORDO_MAX_CONCURRENT_LISTS: '32',
+      }),
+    ).toMatchObject({
+      headersTimeoutMs: 60_000,
+      maxEventLoopDelayMs: 0,
+      maxDatabaseWaiting: 0,
+      maxConcurrentLists: 32,
+    });
+  });
+
   it('reads typed values', () => {
     const config = loadConfig({
       HOST: '0.0.0.0',
@@ -66,6 +89,17 @@ describe('configuration', () => {
       { ORDO_WEBHOOK_ALLOW_PRIVATE: 'maybe' },
       'ORDO_WEBHOOK_ALLOW_PRIVATE must be true or false (got "maybe")',
     ],
+    [
+      { ORDO_HEADERS_TIMEOUT_MS: '40000' },
+      'ORDO_HEADERS_TIMEOUT_MS must not exceed ORDO_REQUEST_TIMEOUT_MS (40000 > 30000)',
+    ],
+    [{ ORDO_HEADERS_TIMEOUT_MS: '10' }, 'ORDO_HEADERS_TIMEOUT_MS must be an integer from 1000 to 600000'],
+    [
+      { ORDO_MAX_EVENT_LOOP_DELAY_MS: '-1' },
+      'ORDO_MAX_EVENT_LOOP_DELAY_MS must be an integer from 0 to 60000',
+    ],
+    [{ ORDO_MAX_DATABASE_WAITING: 'many' }, 'ORDO_MAX_DATABASE_WAITING must be an integer from 0 to 100000'],
+    [{ ORDO_MAX_CONCURRENT_LISTS: '1.5' }, 'ORDO_MAX_CONCURRENT_LISTS must be an integer from 0 to 10000'],
   ])('rejects %o with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './helpers/app.js';
 import { repositoryRoot, startService } from './helpers/service.js';
 
+// No shedding for event-loop delay: beside other test files on a few cores, it would answer 503.
+const testEnv = { ORDO_MAX_EVENT_LOOP_DELAY_MS: '0' };
+
 const get = (base: string, url: string, key?: string) =>
   fetch(`${base}${url}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
 
@@ -22,7 +25,7 @@ describe('npm start', () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-start-'));
     dirs.push(dataDir);
 
-    const first = await startService({ ORDO_DATA_DIR: dataDir });
+    const first = await startService({ ...testEnv, ORDO_DATA_DIR: dataDir });
     expect((await get(first.base, '/readyz')).status).toBe(200);
     const created = first.lines.find((line) => typeof line.apiKey === 'string');
     const adminKey = String(created?.apiKey);
@@ -37,7 +40,7 @@ describe('npm start', () => {
     expect(first.lines.at(-1)?.msg).toBe('stopped');
     expect(existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
 
-    const second = await startService({ ORDO_DATA_DIR: dataDir });
+    const second = await startService({ ...testEnv, ORDO_DATA_DIR: dataDir });
     expect(second.lines.some((line) => line.apiKey !== undefined)).toBe(false);
     const channels = await get(second.base, '/v1/channels/web', adminKey);
     expect(channels.status).toBe(200);
@@ -51,6 +54,7 @@ describe('npm start', () => {
     const bootstrap = 'startup-test-bootstrap-key-0123456789';
     try {
       const running = await startService({
+        ...testEnv,
         DATABASE_URL: database.url,
         ORDO_DATA_DIR: dataDir,
         ORDO_BOOTSTRAP_API_KEY: bootstrap,

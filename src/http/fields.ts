@@ -25,3 +25,10 @@ export const timestamps = { created_at: Timestamp, updated_at: Timestamp };
 /** Integer limits PostgreSQL's `integer` can hold, so no value a client sends overflows a column. */
 export const Count = (options: { maximum?: number; description?: string } = {}) =>
   Type.Integer({ minimum: 0, maximum: options.maximum ?? 1_000_000_000, ...options });
+
+/** A row id or feed sequence (a PostgreSQL bigint), up to the largest integer JSON carries exactly. */
+export const Id = (options: { minimum?: number; default?: number; description?: string } = {}) =>
+  Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ...options });
+
+/** An amount in minor units (cents), as orders take it: up to a billion in major units. */
+export const maxMoney = 100_000_000_000;

@@ -62,7 +62,10 @@ function conventionalProblems(schema: FastifySchema, route: RouteOptions): Respo
     responses['502'] = problem('A service Ordo called (a carrier) failed or could not be reached');
   }
   responses['500'] = problem('An unexpected error; the details are in the server log');
-  responses['503'] = problem('The database is unavailable or busy', retryAfter);
+  responses['503'] = problem(
+    'The database is unavailable or busy, or the server is shedding load: retry after `Retry-After`',
+    retryAfter,
+  );
   return responses;
 }
 
@@ -151,10 +154,15 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       const isPublic = !isApiRoute(url);
       const scope = route.config?.scope;
       const anyScope = route.config?.anyScope;
+      const cap = route.config?.maxPageItems;
+      const capped = cap
+        ? `A page holds at most ${cap} items, whatever \`limit\` asks: follow \`next_cursor\`.`
+        : undefined;
       return {
         url,
         schema: {
           ...schema,
+          ...(capped ? { description: schema.description ? `${schema.description} ${capped}` : capped } : {}),
           ...(route.method === 'POST' && !isPublic ? { headers: withIdempotencyKey(schema.headers) } : {}),
           ...(isPublic ? { security: [] } : { security: [{ apiKey: [] }] }),
           ...(scope ? { 'x-required-scope': scope } : {}),

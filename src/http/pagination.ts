@@ -1,5 +1,30 @@
+import type { FastifyInstance } from 'fastify';
 import Type, { type TSchema } from 'typebox';
 import { AppError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Most items one page of this list holds, whatever `limit` asks: for resources whose items are
+     * large (an order with its lines), so one request's work stays bounded. Follow `next_cursor`.
+     */
+    maxPageItems?: number;
+  }
+}
+
+/** The page cap of lists whose items carry their lines (orders, shipments, returns). */
+export const heavyPageItems = 100;
+
+/** Applies each route's `maxPageItems` to the validated `limit`, before the handler reads it. */
+export function registerPageCaps(app: FastifyInstance): void {
+  app.addHook('preHandler', async (request) => {
+    const cap = request.routeOptions.config.maxPageItems;
+    const query = request.query as { limit?: unknown } | undefined;
+    if (cap !== undefined && query && typeof query.limit === 'number' && query.limit > cap) {
+      query.limit = cap;
+    }
+  });
+}
 
 /** Query fields every list accepts; spread into the list's own query schema. */
 export const pageQuery = {

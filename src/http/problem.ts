@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { translateDatabaseError } from '../db/pg-errors.js';
+import { describeFailure, isConnectionFailure, translateDatabaseError } from '../db/pg-errors.js';
 import { AppError, type ErrorCode, type FieldError } from '../errors.js';
 
 const problems: Record<ErrorCode, { status: number; title: string }> = {
@@ -14,6 +14,8 @@ const problems: Record<ErrorCode, { status: number; title: string }> = {
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  request_timeout: { status: 408, title: 'Request timeout' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal server error' },
   upstream_failed: { status: 502, title: 'Upstream service failed' },
@@ -64,21 +66,27 @@ export const ProblemSchema = Type.Object(
 
 export type Problem = Static<typeof ProblemSchema>;
 
-function problemBody(request: FastifyRequest, error: AppError): Problem {
+/** The problem document for `error`, about the request to `path` with this request id. */
+export function problemDocument(error: AppError, path: string, requestId: string): Problem {
   const { status, title } = problems[error.code];
   return {
     type: `${problemTypeBase}${error.code}`,
     title,
     status,
     detail: error.message,
-    instance: request.url.split('?')[0] ?? request.url,
+    instance: path,
     code: error.code,
-    request_id: request.id,
+    request_id: requestId,
     ...(error.errors ? { errors: error.errors } : {}),
   };
 }
 
+const problemBody = (request: FastifyRequest, error: AppError): Problem =>
+  problemDocument(error, request.url.split('?')[0] ?? request.url, request.id);
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  // Also for errors raised before the onRequest hooks ran (a malformed URL): the body names the id too.
+  reply.header('x-request-id', request.id);
   if (error.retryAfterSeconds !== undefined) {
     reply.header('retry-after', String(error.retryAfterSeconds));
   }
@@ -163,7 +171,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const error = toAppError(err);
     const status = statusOf(error.code);
-    if (status >= 500) {
+    if (status >= 500 && isConnectionFailure(err)) {
+      // Every request fails so while the database is away: a line each, without SQL, parameters or stack.
+      request.log.warn(describeFailure(err), 'request failed: the database is unreachable');
+    } else if (status >= 500) {
       request.log.error({ err }, 'request failed');
     } else if (error.cause !== undefined) {
       request.log.info({ err: error.cause }, error.message);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import type { Registry } from 'prom-client';
 import Type from 'typebox';
 import { sqlState } from '../db/pg-errors.js';
@@ -10,6 +10,64 @@ export interface SystemRoutesOptions {
   metrics: Registry;
   /** Journal time of the newest committed migration; readiness requires it to be applied. */
   latestMigrationMillis: number;
+  /** How long readiness waits for the database (a connection and the answer) before saying not ready. */
+  readinessTimeoutMs?: number;
+}
+
+/** Well under the timeout of an orchestrator's probe, well over a healthy database's answer. */
+const defaultReadinessTimeoutMs = 2000;
+
+const notAnswering = 'the database did not answer in time';
+
+/**
+ * The newest applied migration's journal time. Bounded as a whole: a paused or unreachable server
+ * would otherwise hold the probe for as long as it is paused (a query waits for its answer) or for the
+ * pool's connect timeout. The query gives up on its own too, so an abandoned one does not linger.
+ */
+async function appliedMigrationMillis(pool: Pool, timeoutMs: number): Promise<number> {
+  // pg honours a per-query `query_timeout`; its types only know the pool-wide one.
+  const config: QueryConfig & { query_timeout: number } = {
+    text: 'SELECT max(created_at)::text AS applied FROM drizzle.__drizzle_migrations',
+    query_timeout: timeoutMs,
+  };
+  const query = pool.query<{ applied: string | null }>(config);
+  // The query may still fail after the deadline answered the probe.
+  query.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(notAnswering)), timeoutMs);
+  });
+  try {
+    const result = await Promise.race([query, deadline]);
+    return Number(result.rows[0]?.applied ?? 0);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Ready when the database answers in time and has every migration applied; else a 503 saying which. */
+async function checkReadiness(pool: Pool, latestMigrationMillis: number, timeoutMs: number) {
+  let applied: number;
+  try {
+    applied = await appliedMigrationMillis(pool, timeoutMs);
+  } catch (err) {
+    if (sqlState(err) === '42P01') {
+      throw new AppError('service_unavailable', 'The database has not been migrated', {
+        retryAfterSeconds: 5,
+      });
+    }
+    const detail =
+      err instanceof Error && err.message === notAnswering
+        ? 'The database is not answering'
+        : 'The database is not reachable';
+    throw new AppError('service_unavailable', detail, { retryAfterSeconds: 5, cause: err });
+  }
+  if (applied < latestMigrationMillis) {
+    throw new AppError('service_unavailable', 'The database is missing migrations', {
+      retryAfterSeconds: 5,
+    });
+  }
+  return { status: 'ready' as const, database: 'reachable' as const, migrations: 'current' as const };
 }
 
 const HealthSchema = Type.Object(
@@ -31,7 +89,12 @@ const ReadySchema = Type.Object(
 
 export async function systemRoutes(
   app: FastifyInstance,
-  { pool, metrics, latestMigrationMillis }: SystemRoutesOptions,
+  {
+    pool,
+    metrics,
+    latestMigrationMillis,
+    readinessTimeoutMs = defaultReadinessTimeoutMs,
+  }: SystemRoutesOptions,
 ) {
   app.get(
     '/healthz',
@@ -56,31 +119,7 @@ export async function systemRoutes(
         response: { 200: ReadySchema },
       },
     },
-    async () => {
-      let applied: number;
-      try {
-        const result = await pool.query<{ applied: string | null }>(
-          'SELECT max(created_at)::text AS applied FROM drizzle.__drizzle_migrations',
-        );
-        applied = Number(result.rows[0]?.applied ?? 0);
-      } catch (err) {
-        if (sqlState(err) === '42P01') {
-          throw new AppError('service_unavailable', 'The database has not been migrated', {
-            retryAfterSeconds: 5,
-          });
-        }
-        throw new AppError('service_unavailable', 'The database is not reachable', {
-          retryAfterSeconds: 5,
-          cause: err,
-        });
-      }
-      if (applied < latestMigrationMillis) {
-        throw new AppError('service_unavailable', 'The database is missing migrations', {
-          retryAfterSeconds: 5,
-        });
-      }
-      return { status: 'ready' as const, database: 'reachable' as const, migrations: 'current' as const };
-    },
+    () => checkReadiness(pool, latestMigrationMillis, readinessTimeoutMs),
   );
 
   app.get(

@@ -1,44 +1,69 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-/** Addresses a webhook may not reach unless the operator allows private targets. */
-const forbidden = new net.BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // "this" network
-  ['10.0.0.0', 8], // private
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8], // loopback
-  ['169.254.0.0', 16], // link-local (cloud metadata services live here)
-  ['172.16.0.0', 12], // private
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.168.0.0', 16], // private
-  ['198.18.0.0', 15], // benchmarking
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
-] as const) {
-  forbidden.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-] as const) {
-  forbidden.addSubnet(network, prefix, 'ipv6');
+/**
+ * IPv6 ranges whose last 32 bits (or, for 6to4 and Teredo, other bits) are an IPv4 address the
+ * packets end up at: such an address is as forbidden as the IPv4 address it carries.
+ */
+const carriers = {
+  mapped: ipaddr.IPv6.parseCIDR('::ffff:0:0/96'), // IPv4-mapped, in any spelling
+  translated: ipaddr.IPv6.parseCIDR('::ffff:0:0:0/96'), // RFC 6145 IPv4-translated
+  compatible: ipaddr.IPv6.parseCIDR('::/96'), // IPv4-compatible (deprecated), `::a.b.c.d`
+  nat64: ipaddr.IPv6.parseCIDR('64:ff9b::/96'), // RFC 6052 well-known NAT64 prefix
+  sixToFour: ipaddr.IPv6.parseCIDR('2002::/16'), // 6to4: 2002:AABB:CCDD::/48
+  teredo: ipaddr.IPv6.parseCIDR('2001::/32'), // Teredo: server in bits 32-63, client (inverted) in the last 32
+};
+
+const ipv4 = (high: number, low: number) =>
+  new ipaddr.IPv4([(high >> 8) & 0xff, high & 0xff, (low >> 8) & 0xff, low & 0xff]);
+
+/** The IPv4 addresses an IPv6 address leads to, or undefined when it embeds none. */
+function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4[] | undefined {
+  const [, p1 = 0, p2 = 0, p3 = 0, , , p6 = 0, p7 = 0] = address.parts;
+  if (
+    address.match(carriers.mapped) ||
+    address.match(carriers.translated) ||
+    address.match(carriers.compatible) ||
+    address.match(carriers.nat64)
+  ) {
+    return [ipv4(p6, p7)];
+  }
+  if (address.match(carriers.sixToFour)) {
+    return [ipv4(p1, p2)];
+  }
+  if (address.match(carriers.teredo)) {
+    return [ipv4(p2, p3), ipv4(~p6, ~p7)];
+  }
+  return undefined;
 }
 
-/** True for private, loopback, link-local and other non-public addresses (IPv4-mapped IPv6 included). */
+/**
+ * True for every address that is not plain public unicast: private, loopback, link-local (cloud
+ * metadata services live at 169.254.169.254), carrier-grade NAT, multicast, reserved and
+ * documentation ranges, by ipaddr.js's special-purpose registry. An IPv6 address that embeds an
+ * IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) is judged by the IPv4 address it leads to.
+ * Anything that does not parse as an address is forbidden too.
+ */
 export function isForbiddenAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) {
-    return forbidden.check(address, 'ipv4');
+  if (net.isIP(address) === 0) {
+    return true;
   }
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    return mapped ? forbidden.check(mapped, 'ipv4') : forbidden.check(address, 'ipv6');
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address);
+  } catch {
+    return true;
   }
-  return true;
+  if (parsed.kind() === 'ipv4') {
+    return parsed.range() !== 'unicast';
+  }
+  const v6 = parsed as ipaddr.IPv6;
+  const embedded = embeddedIPv4(v6);
+  if (embedded) {
+    return embedded.some((v4) => v4.range() !== 'unicast');
+  }
+  return v6.range() !== 'unicast';
 }
 
 /** The host of a URL as `net` understands it (IPv6 literals lose their brackets). */

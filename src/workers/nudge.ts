@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { failureLog } from './failures.js';
 
 export interface Nudged<T> {
   /** Asks for a run soon; runs never overlap in one process, and a nudge during a run queues one more. */
@@ -9,6 +10,8 @@ export interface Nudged<T> {
 
 /** Wraps a task so callers can ask for it after a commit without waiting for it or running it twice at once. */
 export function nudged<T>(name: string, run: () => Promise<T>, log: FastifyBaseLogger): Nudged<T> {
+  // Named apart from the periodic pass of the same task, which counts its failures on its own.
+  const failures = failureLog(`${name} (nudged)`, log);
   let pending: Promise<T | undefined> | undefined;
   let again = false;
   const nudge = (): void => {
@@ -17,10 +20,16 @@ export function nudged<T>(name: string, run: () => Promise<T>, log: FastifyBaseL
       return;
     }
     pending = run()
-      .catch((err: unknown) => {
-        log.error({ err, worker: name }, 'nudged run failed');
-        return undefined;
-      })
+      .then(
+        (result) => {
+          failures.succeeded();
+          return result;
+        },
+        (err: unknown) => {
+          failures.failed(err);
+          return undefined;
+        },
+      )
       .finally(() => {
         pending = undefined;
         if (again) {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { failureLog } from './failures.js';
 
 export interface Worker {
   /** Stops scheduling and waits for the run in progress, if any. */
@@ -6,8 +7,9 @@ export interface Worker {
 }
 
 /**
- * Runs `task` every `intervalMs`, never two runs at once; a failing run is logged and retried at the
- * next tick. Safe with many replicas as long as the task itself is (claims rows, idempotent deletes).
+ * Runs `task` every `intervalMs`, never two runs at once; a failing run is retried at the next tick
+ * and logged as `failureLog` says (not once per tick while the database is down). Safe with many
+ * replicas as long as the task itself is (claims rows, idempotent deletes).
  */
 export function startPeriodic(
   name: string,
@@ -15,6 +17,7 @@ export function startPeriodic(
   task: () => Promise<unknown>,
   log: Logger,
 ): Worker {
+  const failures = failureLog(name, log);
   let running: Promise<void> | undefined;
   const tick = () => {
     if (running) {
@@ -22,8 +25,11 @@ export function startPeriodic(
     }
     running = task()
       .then(
-        (result) => log.debug({ worker: name, result }, 'worker run finished'),
-        (err: unknown) => log.error({ err, worker: name }, 'worker run failed'),
+        (result) => {
+          failures.succeeded();
+          log.debug({ worker: name, result }, 'worker run finished');
+        },
+        (err: unknown) => failures.failed(err),
       )
       .finally(() => {
         running = undefined;

@@ -51,10 +51,23 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  options: { config?: Partial<Config>; clock?: Clock; poolSize?: number } = {},
+  options: {
+    config?: Partial<Config>;
+    clock?: Clock;
+    poolSize?: number;
+    /** A migrated database to use (and `drop` on close) instead of a new one on the test server. */
+    database?: { url: string; drop(): Promise<void> };
+  } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const config: Config = { ...loadConfig({}), webhookAllowPrivate: true, ...options.config };
+  const database = options.database ?? (await createTestDatabase());
+  // Event-loop shedding off: building an app blocks the loop for seconds, and tests do heavy work in
+  // the same process between requests; the load-shedding tests turn it on.
+  const config: Config = {
+    ...loadConfig({}),
+    webhookAllowPrivate: true,
+    maxEventLoopDelayMs: 0,
+    ...options.config,
+  };
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const { pool, db } = createDatabase({
     url: database.url,

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -56,6 +57,36 @@ describe('system routes', () => {
       expect(res.json().detail).toMatch(/not reachable/);
     } finally {
       await app.close();
+      await pool.end();
+    }
+  });
+
+  it('is not ready, without waiting for it, when the database does not answer', async () => {
+    // A server that takes the connection and never answers, as a paused PostgreSQL does. The pool
+    // would wait 10 s to connect and the statement timeout is a minute: readiness gives up first.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const log = pino({ level: 'silent' });
+    const { db, pool } = createDatabase({
+      url: `postgresql://nobody:secret@127.0.0.1:${port}/none`,
+      poolSize: 1,
+      statementTimeoutMs: 60_000,
+      log,
+    });
+    const app = await buildApp({ db, pool, config: loadConfig({}), clock: { now: () => new Date() }, log });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/readyz' });
+      const problem = expectProblem(res, 503, 'service_unavailable', { instance: '/readyz' });
+      expect(problem.detail).toMatch(/not answering/);
+      expect(res.headers['retry-after']).toBe('5');
+    } finally {
+      await app.close();
+      for (const socket of sockets) {
+        socket.destroy();
+      }
+      silent.close();
       await pool.end();
     }
   });

@@ -46,7 +46,8 @@ describe('API keys', () => {
       [{ name: 'x', scopes: [] }, '/scopes'],
       [{ name: 'x', scopes: ['superuser'] }, '/scopes/0'],
       [{ name: 'x', scopes: ['admin', 'admin'] }, '/scopes'],
-      [{ name: 'x', scopes: ['admin'], channel: 'nowhere' }, '/channel'],
+      [{ name: 'x', scopes: ['orders:read'], channel: 'nowhere' }, '/channel'],
+      [{ name: 'x', scopes: ['admin'], channel: 'web' }, '/scopes'],
       [{ name: 'x', scopes: ['admin'], rate_limit: 0 }, '/rate_limit'],
       [{ name: 'x', scopes: ['admin'], secret: 'mine' }, '/secret'],
     ];

@@ -11,7 +11,11 @@ const keyFields = {
     Type.Null(),
   ]),
   rate_limit: Type.Union([
-    Type.Integer({ minimum: 1, description: 'Requests per rate-limit window; null uses the server default' }),
+    Type.Integer({
+      minimum: 1,
+      maximum: 100_000_000,
+      description: 'Requests per rate-limit window; null uses the server default',
+    }),
     Type.Null(),
   ]),
 };

@@ -65,8 +65,22 @@ async function insertKey(db: Db, input: CreateApiKey, secret: string): Promise<A
   }
 }
 
-/** Creates a key; the returned secret is the only time it is ever shown. */
+/**
+ * Creates a key; the returned secret is the only time it is ever shown. A channel-bound key cannot be
+ * `admin`: admin manages keys, so it could make itself an unbound one and escape its channel.
+ */
 async function createKey(db: Db, input: CreateApiKey): Promise<ApiKey & { secret: string }> {
+  if (input.channel && input.scopes.includes('admin')) {
+    throw new AppError('validation_failed', 'A key bound to a channel cannot have the admin scope', {
+      errors: [
+        {
+          in: 'body',
+          pointer: '/scopes',
+          detail: 'admin can create unbound keys; give a channel-bound key only the scopes it needs',
+        },
+      ],
+    });
+  }
   const secret = generateSecret();
   return { ...present(await insertKey(db, input, secret)), secret };
 }

@@ -1,5 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
-import { Timestamp } from '../../http/fields.js';
+import { Id, Timestamp } from '../../http/fields.js';
 
 export const maxFeedWaitSeconds = 30;
 
@@ -51,7 +51,7 @@ export const TypedEventSchema = (type: string, data: TSchema, summary: string) =
 const typeList = '^(\\*|[a-z_]+(\\.[a-z_]+)*(\\.\\*)?)(,(\\*|[a-z_]+(\\.[a-z_]+)*(\\.\\*)?))*$';
 
 export const FeedQuerySchema = Type.Object({
-  after: Type.Integer({
+  after: Id({
     minimum: 0,
     default: 0,
     description:

@@ -3,10 +3,9 @@ import { shipments } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { AppError } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
-import { productFactsBySku } from '../catalog/index.js';
 import { appendEvents } from '../events/index.js';
+import { planParcel } from './carrier-choice.js';
 import type { FulfillmentDeps } from './deps.js';
-import { planShipment } from './shipment-plan.js';
 import { assertShipmentTransition } from './shipment-state.js';
 import { assertOwnFlow, findShipment, reloadShipment, type ShipmentState } from './shipment-store.js';
 import { presentShipment, shipmentEvent } from './shipment-view.js';
@@ -33,7 +32,9 @@ function assertScanned(state: ShipmentState, input: PackInput, caller: Caller): 
 
 /**
  * Packs a shipment: every unit scanned (or a supervisor's override with a reason), then the carrier
- * service chosen by rate shopping and the packing rules applied to the final parcel.
+ * service chosen by rate shopping and the packing rules applied to the final parcel. When no carrier
+ * service can ship the parcel it is a 409 that names the service level, and nothing changes: the
+ * shipment stays where it was and packs once a carrier service for it exists.
  */
 export async function pack(
   deps: Pick<FulfillmentDeps, 'db' | 'clock' | 'carriers' | 'packing'>,
@@ -48,29 +49,11 @@ export async function pack(
     assertOwnFlow(state, 'pack');
     assertShipmentTransition(state.shipment.status, 'packed');
     assertScanned(state, input, caller);
-    const products = await productFactsBySku(
-      tx,
-      state.lines.map((line) => line.sku),
-    );
     const now = deps.clock.now();
-    const plan = planShipment(
-      { ...context, now },
-      {
-        location: state.location,
-        destination: state.order.destination,
-        shipTo: state.order.shipTo,
-        serviceLevel: state.shipment.serviceLevel,
-        promisedDeliveryDate: state.shipment.promisedDeliveryDate,
-        orderTags: state.order.tags,
-        items: state.lines.map((line) => ({
-          tags: products.get(line.sku)?.tags ?? [],
-          weightGrams: products.get(line.sku)?.weightGrams ?? 0,
-          quantity: line.quantity,
-        })),
-        processingDays: 0,
-        ...(input.weight_grams === undefined ? {} : { weightGrams: input.weight_grams }),
-      },
-    );
+    const plan = await planParcel(tx, { ...context, now }, state, {
+      ...(input.weight_grams === undefined ? {} : { weightGrams: input.weight_grams }),
+      retry: 'pack it again',
+    });
     await tx
       .update(shipments)
       .set({

@@ -97,7 +97,7 @@ export async function confirmPickList(
   caller: Caller,
 ): Promise<PickListView> {
   const { view, short } = await inTransaction(deps.db, async (tx) => {
-    const row = await findPickList(tx, id, true);
+    const row = await findPickList(tx, id, caller, true);
     if (row.status !== 'open') {
       throw new AppError('conflict', `Pick list ${id} is already ${row.status}`);
     }

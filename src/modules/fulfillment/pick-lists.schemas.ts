@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { serviceLevels } from '../../db/schema/orders.js';
-import { Count, Timestamp } from '../../http/fields.js';
+import { Count, Id, Timestamp } from '../../http/fields.js';
 import { PackingSchema } from './shipments.schemas.js';
 
 const nullable = <T extends Parameters<typeof Type.Optional>[0]>(schema: T) =>
@@ -69,7 +69,11 @@ export const CreatePickListSchema = Type.Object(
       }),
     ),
     min_priority: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Only shipments of orders at least this urgent' }),
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000,
+        description: 'Only shipments of orders at least this urgent',
+      }),
     ),
   },
   {
@@ -160,7 +164,7 @@ export const PickListSchema = Type.Object(
 );
 export type PickListView = Static<typeof PickListSchema>;
 
-export const PickListParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const PickListParamsSchema = Type.Object({ id: Id() });
 
 export const ConfirmPickListSchema = Type.Object(
   {

@@ -1,4 +1,3 @@
-import { notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { bins, replaceBins } from './bins.js';
 import type { FulfillmentDeps } from './deps.js';
@@ -16,13 +15,9 @@ export function createPickListService(deps: FulfillmentDeps) {
     bins: (code: string) => bins(deps.db, code),
     create: (code: string, input: CreatePickList, caller: Caller) =>
       createPickList(deps, code, input, caller),
-    /** A pick list belongs to a location, not a channel: a channel-bound key sees none. */
-    async get(id: number, caller: Caller) {
-      if (caller.channel !== null) {
-        throw notFound(`Pick list ${id}`);
-      }
-      return presentPickList(deps.db, await findPickList(deps.db, id));
-    },
+    /** A channel-bound key sees only pick lists of its own channel's shipments. */
+    get: async (id: number, caller: Caller) =>
+      presentPickList(deps.db, await findPickList(deps.db, id, caller)),
     confirm: (id: number, input: ConfirmPickList, caller: Caller) => confirmPickList(deps, id, input, caller),
   };
 }

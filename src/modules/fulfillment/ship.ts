@@ -142,6 +142,32 @@ async function adapterFor(
 }
 
 /**
+ * The carrier service a packed shipment ships with: the one chosen at pack time, while it is still an
+ * active service. Otherwise a 409 that says how to go on: rate the shipment again.
+ */
+async function activeCarrierService(
+  deps: Pick<FulfillmentDeps, 'carriers'>,
+  state: ShipmentState,
+): Promise<{ carrier: string; service: string }> {
+  const { carrier, service, number, serviceLevel, id } = state.shipment;
+  const rate = `choose one with POST /v1/shipments/${id}/rate, then ship`;
+  if (!carrier || !service) {
+    throw new AppError(
+      'conflict',
+      `Shipment ${number} has no carrier service: make sure one serves ${serviceLevel} (POST /v1/carriers), ${rate}`,
+    );
+  }
+  const active = await deps.carriers.activeServices();
+  if (!active.some((s) => s.carrier === carrier && s.service === service)) {
+    throw new AppError(
+      'conflict',
+      `${carrier} ${service}, chosen when shipment ${number} was packed, is no longer an active carrier service: ${rate}`,
+    );
+  }
+  return { carrier, service };
+}
+
+/**
  * Ships a packed shipment: the carrier adapter makes the label (outside any transaction; the
  * shipment id is its idempotency key, so a retry never buys two), then the units are consumed.
  */
@@ -152,13 +178,7 @@ export async function ship(deps: FulfillmentDeps, id: string, caller: Caller): P
     assertShipmentTransition(before.shipment.status, 'shipped');
     throw new AppError('conflict', `Shipment ${before.shipment.number} must be packed before it ships`);
   }
-  const { carrier, service } = before.shipment;
-  if (!carrier || !service) {
-    throw new AppError(
-      'conflict',
-      `No carrier service could be chosen for shipment ${before.shipment.number}: add a carrier service for ${before.shipment.serviceLevel} that reaches the destination`,
-    );
-  }
+  const { carrier, service } = await activeCarrierService(deps, before);
   const label = await (await adapterFor(deps, carrier)).createLabel({
     shipment_id: before.shipment.id,
     shipment_number: before.shipment.number,

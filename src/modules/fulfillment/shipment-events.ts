@@ -25,9 +25,12 @@ export const shipmentEvents = {
   'shipment.exception': shipment('The carrier reports a problem with the parcel', {
     tracking: Type.Unknown(),
   }),
-  'shipment.updated': shipment('Units left a shipment still in the building (see `change`)', {
-    change: Type.String(),
-    reason: Reason,
-  }),
+  'shipment.updated': shipment(
+    'A shipment still in the building changed (see `change`): units left it (`lines_cancelled`, `lines_given_back`) or its carrier service was chosen again (`rated`)',
+    {
+      change: Type.String(),
+      reason: Reason,
+    },
+  ),
   'shipment.cancelled': shipment('A shipment was cancelled: nothing was left in it', { reason: Reason }),
 } satisfies EventTypeDefinitions;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { callerOf } from '../../http/auth.js';
-import { Page, pageQuery } from '../../http/pagination.js';
+import { heavyPageItems, Page, pageQuery } from '../../http/pagination.js';
 import {
   ConfirmShipmentSchema,
   PackSchema,
@@ -21,7 +21,7 @@ const write = { scope: 'fulfillment:write' as const };
 const shipment = (description: string) => ({ ...ShipmentSchema, description });
 
 const listShipments = {
-  config: read,
+  config: { ...read, maxPageItems: heavyPageItems },
   schema: {
     operationId: 'listShipments',
     tags,
@@ -56,6 +56,18 @@ const scanShipmentItem = {
   },
 };
 
+/** A 409 problem this operation answers, described for the OpenAPI document. */
+const conflict = (description: string) => ({
+  description: `${description}; or a request with the same Idempotency-Key is still in flight`,
+  headers: {
+    'retry-after': {
+      type: 'integer',
+      description: 'Seconds to wait before retrying (an Idempotency-Key in flight)',
+    },
+  },
+  content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
+});
+
 const packShipment = {
   config: write,
   schema: {
@@ -63,10 +75,33 @@ const packShipment = {
     tags,
     summary: 'Pack: every unit scanned, carrier service chosen by rate shopping, packing rules applied',
     description:
-      'Succeeds only when every unit was scanned, unless an admin key gives an override with a reason (recorded on the shipment). Rate shopping picks the cheapest service that still meets the promised date, or a preferred carrier within its tolerance; every option considered is stored.',
+      'Succeeds only when every unit was scanned, unless an admin key gives an override with a reason (recorded on the shipment). Rate shopping picks the cheapest service that still meets the promised date, or a preferred carrier within its tolerance; every option considered is stored. When no active carrier service can ship the parcel (none serves its service level, or no rate card covers its distance and weight) the answer is a 409 naming the service level, and nothing changes: add a carrier service for it and pack again.',
     params: ShipmentParamsSchema,
     body: PackSchema,
-    response: { 200: shipment('The packed shipment') },
+    response: {
+      200: shipment('The packed shipment'),
+      409: conflict(
+        'Not every unit is scanned, the shipment is not pending or picking, or no active carrier service can ship the parcel (the detail names the service level to add a carrier service for); nothing changed',
+      ),
+    },
+  },
+};
+
+const rateShipment = {
+  config: write,
+  schema: {
+    operationId: 'rateShipment',
+    tags,
+    summary: 'Choose the carrier service of a packed shipment again (rate shopping on the packed parcel)',
+    description:
+      'For a packed shipment that cannot ship as it is: its carrier service was removed or deactivated after packing, or none was chosen. Rate shopping runs again over the active carrier services, with the weight recorded at packing; the packing itself is kept. The carrier, service, cost and the options considered are replaced, with a `shipment.updated` event (`change`: `rated`). Then ship it.',
+    params: ShipmentParamsSchema,
+    response: {
+      200: shipment('The packed shipment with the carrier service chosen now'),
+      409: conflict(
+        'The shipment is not packed, or no active carrier service can ship the parcel (the detail names the service level to add a carrier service for); nothing changed',
+      ),
+    },
   },
 };
 
@@ -79,7 +114,12 @@ const shipShipment = {
     description:
       'Rate-card carriers issue UPU S10 tracking numbers; carriers with an HTTP adapter are asked for a label (the shipment id is the idempotency key). On-hand and reserved both drop, with a sale in the ledger.',
     params: ShipmentParamsSchema,
-    response: { 200: shipment('The shipped shipment') },
+    response: {
+      200: shipment('The shipped shipment'),
+      409: conflict(
+        'The shipment is not packed, or its carrier service is missing or no longer active (choose one with POST /v1/shipments/{id}/rate); nothing changed',
+      ),
+    },
   },
 };
 
@@ -136,6 +176,9 @@ export const shipmentRoutes: FastifyPluginAsyncTypebox<{ shipments: ShipmentServ
   );
   app.post('/shipments/:id/pack', packShipment, async (request) =>
     shipments.pack(request.params.id, request.body, callerOf(request)),
+  );
+  app.post('/shipments/:id/rate', rateShipment, async (request) =>
+    shipments.rate(request.params.id, callerOf(request)),
   );
   app.post('/shipments/:id/ship', shipShipment, async (request) =>
     shipments.ship(request.params.id, callerOf(request)),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { callerOf } from '../../http/auth.js';
-import { Page, pageQuery } from '../../http/pagination.js';
+import { heavyPageItems, Page, pageQuery } from '../../http/pagination.js';
 import { OrderRoutingSchema } from '../routing/index.js';
 import {
   CancelOrderSchema,
@@ -36,7 +36,7 @@ const captureOrder = {
 };
 
 const listOrders = {
-  config: read,
+  config: { ...read, maxPageItems: heavyPageItems },
   schema: {
     operationId: 'listOrders',
     tags,

@@ -1,12 +1,12 @@
 import Type, { type Static } from 'typebox';
 import { orderStatuses, serviceLevels } from '../../db/schema/orders.js';
-import { Tags, Text, Timestamp } from '../../http/fields.js';
+import { Id, maxMoney, Tags, Text, Timestamp } from '../../http/fields.js';
 import { AddressSchema } from '../addresses/index.js';
 
 const Money = (description: string) =>
   Type.Integer({
     minimum: 0,
-    maximum: 100_000_000_000,
+    maximum: maxMoney,
     description: `${description}, in minor units (cents)`,
   });
 
@@ -163,7 +163,7 @@ export const CancelOrderSchema = Type.Object(
     lines: Type.Optional(
       Type.Array(
         Type.Object(
-          { line_id: Type.Integer({ minimum: 1 }), quantity: Type.Integer({ minimum: 1, maximum: 100_000 }) },
+          { line_id: Id(), quantity: Type.Integer({ minimum: 1, maximum: 100_000 }) },
           { additionalProperties: false },
         ),
         {
@@ -353,7 +353,7 @@ export const HoldListQuerySchema = Type.Object({
   status: Type.Optional(Type.Enum(['open', 'released', 'cancelled'])),
   assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   older_than_minutes: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'Only holds open at least this long' }),
+    Type.Integer({ minimum: 0, maximum: 5_256_000, description: 'Only holds open at least this long' }),
   ),
 });
 
@@ -384,7 +384,7 @@ export const HoldSchema = Type.Object(
 );
 export type Hold = Static<typeof HoldSchema>;
 
-export const HoldParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const HoldParamsSchema = Type.Object({ id: Id() });
 
 export const AssignHoldSchema = Type.Object(
   { assignee: Type.Union([Text(200), Type.Null()], { description: 'Who works the hold; null unassigns' }) },

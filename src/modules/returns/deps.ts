@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import type { OrderService, OrderTransitions } from '../orders/index.js';
@@ -6,6 +7,8 @@ import type { OrderService, OrderTransitions } from '../orders/index.js';
 export interface ReturnDeps {
   db: Db;
   clock: Clock;
+  /** Where an exchange that could not be created yet (and is retried) is reported. */
+  log: FastifyBaseLogger;
   /** The order changes a return causes: its review hold, returned and refunded units, a waiting exchange. */
   orders: Pick<
     OrderTransitions,

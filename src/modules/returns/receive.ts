@@ -8,7 +8,7 @@ import { locationIdsByCode } from '../catalog/index.js';
 import { appendEvents } from '../events/index.js';
 import { restock } from '../inventory/index.js';
 import type { ReturnDeps } from './deps.js';
-import { ensureExchange } from './exchange.js';
+import { tryExchange } from './exchange.js';
 import { assertReturnTransition } from './return-state.js';
 import {
   lockWithOrder,
@@ -99,7 +99,7 @@ function unitsByOrderLine(receipts: Receipt[]): Map<number, number> {
  * are fine. The order becomes partially_returned or returned; a waiting exchange is released.
  */
 export async function receive(
-  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering' | 'released' | 'stockAdded'>,
+  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering' | 'released' | 'stockAdded' | 'log'>,
   id: string,
   input: ReceiveReturn,
   caller: Caller,
@@ -141,6 +141,7 @@ export async function receive(
     deps.stockAdded?.();
   }
   deps.released?.();
-  await ensureExchange(deps, id, caller);
+  // An exchange still pending (its capture failed or never ran) is created now, released at once.
+  await tryExchange(deps, id, caller);
   return presentReturn(state.ret.replacementOrderId ? state : await reload(deps.db, id));
 }

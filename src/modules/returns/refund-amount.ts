@@ -82,3 +82,77 @@ export function computeRefund(input: RefundInput): RefundComputation {
     restocking_fee: lines.reduce((sum, line) => sum + line.restocking_fee, 0),
   };
 }
+
+/** A return line as the refund sees it: what was asked back, what arrived, what was refunded. */
+export interface ReturnedLine {
+  id: number;
+  sku: string;
+  quantity: number;
+  /** Units received back (sellable or not). */
+  received: number;
+  /** Units refunded so far. */
+  refunded: number;
+}
+
+/**
+ * Which returned units an exchange replaces, per return line id: each replacement unit stands for one
+ * returned unit, like for like first (a replacement of the same SKU), then in the order the return
+ * lists its lines. Never more than a line asks back, and no more in all than the replacement units.
+ */
+export function exchangedUnits(
+  lines: ReadonlyArray<Pick<ReturnedLine, 'id' | 'sku' | 'quantity'>>,
+  replacement: ReadonlyArray<{ sku: string; quantity: number }>,
+): Map<number, number> {
+  const exchanged = new Map<number, number>(lines.map((line) => [line.id, 0]));
+  const left = (line: Pick<ReturnedLine, 'id' | 'quantity'>) => line.quantity - (exchanged.get(line.id) ?? 0);
+  let unmatched = 0;
+  for (const wanted of replacement) {
+    let units = Math.max(0, wanted.quantity);
+    for (const line of lines.filter((l) => l.sku === wanted.sku)) {
+      const take = Math.min(units, left(line));
+      exchanged.set(line.id, (exchanged.get(line.id) ?? 0) + take);
+      units -= take;
+    }
+    unmatched += units;
+  }
+  for (const line of lines) {
+    const take = Math.min(unmatched, left(line));
+    exchanged.set(line.id, (exchanged.get(line.id) ?? 0) + take);
+    unmatched -= take;
+  }
+  return exchanged;
+}
+
+/**
+ * Units of each return line a refund may cover now: those received and not refunded yet, less the
+ * line's exchanged units, which are never refunded (the customer gets the replacement instead). The
+ * first units to arrive are the exchanged ones, so a partly received exchange refunds nothing until
+ * more than the exchanged units are back.
+ */
+export function refundableUnits(
+  lines: readonly ReturnedLine[],
+  replacement: ReadonlyArray<{ sku: string; quantity: number }>,
+): Map<number, number> {
+  const exchanged = exchangedUnits(lines, replacement);
+  return new Map(
+    lines.map((line) => [
+      line.id,
+      Math.max(0, line.received - (exchanged.get(line.id) ?? 0) - line.refunded),
+    ]),
+  );
+}
+
+/**
+ * Whether a refund gives the shipping charge back, by the channel's policy: `always` with any refund
+ * of units, `full_return` with the refund after which every shipped unit of the order is refunded.
+ * Exchanged units are never refunded, so an order with an exchange is never a full return.
+ */
+export function refundsShipping(
+  policy: 'never' | 'full_return' | 'always',
+  facts: { shippedUnits: number; refundedUnitsAfter: number; unitsNow: number },
+): boolean {
+  if (policy === 'never' || facts.unitsNow <= 0) {
+    return false;
+  }
+  return policy === 'always' || facts.refundedUnitsAfter >= facts.shippedUnits;
+}

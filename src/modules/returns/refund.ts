@@ -8,7 +8,13 @@ import type { Caller } from '../../http/caller.js';
 import { appendEvents } from '../events/index.js';
 import type { OrderState } from '../orders/index.js';
 import type { ReturnDeps } from './deps.js';
-import { computeRefund, type RefundComputation } from './refund-amount.js';
+import {
+  computeRefund,
+  type RefundComputation,
+  type ReturnedLine,
+  refundableUnits,
+  refundsShipping,
+} from './refund-amount.js';
 import {
   lockWithOrder,
   policyOf,
@@ -55,8 +61,8 @@ function refundOf(
   before: Awaited<ReturnType<typeof refundedBefore>>,
 ): RefundComputation {
   const shippedUnits = order.lines.reduce((sum, line) => sum + line.quantityShipped, 0);
-  const afterUnits =
-    [...before.units.values()].reduce((a, b) => a + b, 0) + units.reduce((sum, u) => sum + u.units, 0);
+  const unitsNow = units.reduce((sum, u) => sum + u.units, 0);
+  const refundedUnitsAfter = [...before.units.values()].reduce((a, b) => a + b, 0) + unitsNow;
   const payment = order.order.payment;
   return computeRefund({
     order: {
@@ -80,13 +86,24 @@ function refundOf(
     }),
     refundedSoFar: before.amount,
     shippingRefundedSoFar: before.shipping,
-    refundShipping:
-      policy.refund_shipping === 'always' ||
-      (policy.refund_shipping === 'full_return' && afterUnits >= shippedUnits),
+    refundShipping: refundsShipping(policy.refund_shipping, { shippedUnits, refundedUnitsAfter, unitsNow }),
   });
 }
 
-/** Received units of each line not refunded yet; a 409 unless the return is received with some. */
+/** The return's lines as the refund arithmetic sees them. */
+const returnedLines = (state: ReturnState): ReturnedLine[] =>
+  state.lines.map((line) => ({
+    id: line.id,
+    sku: line.sku,
+    quantity: line.quantity,
+    received: line.quantityRestocked + line.quantityUnsellable,
+    refunded: line.quantityRefunded,
+  }));
+
+/**
+ * Received units of each line not refunded yet, less the units the exchange replaces; a 409 unless
+ * the return is received with some.
+ */
 function unitsToRefund(state: ReturnState): Array<{ line: ReturnLineRow; units: number }> {
   if (state.ret.status !== 'received') {
     throw new AppError(
@@ -94,20 +111,30 @@ function unitsToRefund(state: ReturnState): Array<{ line: ReturnLineRow; units: 
       `A return that is ${state.ret.status} cannot be refunded; it must be received first`,
     );
   }
-  const units = state.lines.map((line) => ({
-    line,
-    units: line.quantityRestocked + line.quantityUnsellable - line.quantityRefunded,
-  }));
+  const refundable = refundableUnits(returnedLines(state), state.ret.replacementLines);
+  const units = state.lines.map((line) => ({ line, units: refundable.get(line.id) ?? 0 }));
   if (units.every((u) => u.units === 0)) {
-    throw new AppError('conflict', `Every received unit of return ${state.ret.number} is already refunded`);
+    throw new AppError(
+      'conflict',
+      state.ret.replacementLines.length > 0
+        ? `Every received unit of return ${state.ret.number} is refunded or replaced by its exchange: nothing is left to refund (close the return when nothing more is coming back)`
+        : `Every received unit of return ${state.ret.number} is already refunded`,
+    );
   }
   return units;
 }
 
+/** Every unit asked back arrived, and every one the exchange does not replace is refunded. */
+function fullyRefunded(state: ReturnState): boolean {
+  const lines = returnedLines(state);
+  const refundable = refundableUnits(lines, state.ret.replacementLines);
+  return lines.every((line) => line.received === line.quantity && refundable.get(line.id) === 0);
+}
+
 /**
- * Records the refund for received units not yet refunded: what was paid for them (price, less
- * prorated discounts, plus tax), less the restocking fee for their reason, plus shipping by policy,
- * never more than was paid. The payment system is told by a `refund.requested` event.
+ * Records the refund for received units not yet refunded and not replaced by the return's exchange:
+ * what was paid for them (price, less prorated discounts, plus tax), less the restocking fee for their
+ * reason, plus shipping by policy, never more than was paid. The payment system is told by a `refund.requested` event.
  */
 export function refund(
   deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders'>,
@@ -192,14 +219,8 @@ export function confirmRefund(
       })),
       amount: paid.amount,
     });
-    const done = state.lines.every(
-      (line) => line.quantityRefunded === line.quantityRestocked + line.quantityUnsellable,
-    );
-    const everything = state.lines.every(
-      (line) => line.quantityRestocked + line.quantityUnsellable === line.quantity,
-    );
     const next =
-      state.ret.status === 'received' && done && everything
+      state.ret.status === 'received' && fullyRefunded(state)
         ? await setStatus(deps, tx, state, 'refunded')
         : await reload(tx, state.ret.id);
     await appendEvents(tx, [

@@ -9,9 +9,16 @@ import { productFactsBySku } from '../catalog/index.js';
 import { appendEvents } from '../events/index.js';
 import { type OrderState, returnable } from '../orders/index.js';
 import type { ReturnDeps } from './deps.js';
-import { ensureExchange } from './exchange.js';
+import { tryExchange } from './exchange.js';
 import { openReturnStatuses } from './return-state.js';
-import { policyOf, presentReturn, type ReturnRow, reload, returnEvent } from './return-store.js';
+import {
+  policyOf,
+  presentReturn,
+  type ReturnRow,
+  type ReturnState,
+  reload,
+  returnEvent,
+} from './return-store.js';
 import type { CreateReturn, ReturnView } from './returns.schemas.js';
 
 const dayMs = 86_400_000;
@@ -199,16 +206,17 @@ async function insertReturn(
 }
 
 /**
- * Opens a return for shipped units. The channel's policy decides: authorized at once, a
- * return_review hold for reasons that need a person, or a 422 saying why not.
+ * The first step of a return, in one transaction: checked against the order and its channel's policy,
+ * written with its lines and events, authorized or held for review. Replacement lines are stored on
+ * it: until the replacement order exists, they are the exchange's durable pending marker.
  */
-export async function request(
-  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering'>,
+export function openReturn(
+  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders'>,
   orderRef: string,
   input: CreateReturn,
   caller: Caller,
-): Promise<ReturnView> {
-  const state = await inTransaction(deps.db, async (tx) => {
+): Promise<ReturnState> {
+  return inTransaction(deps.db, async (tx) => {
     const order = await deps.orders.find(tx, orderRef, caller, true);
     const { policy, now } = await checkRequest(deps, tx, order, input);
     const review = [...new Set(input.lines.map((l) => l.reason))].filter((reason) =>
@@ -231,8 +239,23 @@ export async function request(
     }
     return requested;
   });
+}
+
+/**
+ * Opens a return for shipped units. The channel's policy decides: authorized at once, a
+ * return_review hold for reasons that need a person, or a 422 saying why not. An authorized exchange
+ * gets its replacement order right after the return commits; should that fail (or the process die),
+ * the exchange worker creates it.
+ */
+export async function request(
+  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering' | 'released' | 'log'>,
+  orderRef: string,
+  input: CreateReturn,
+  caller: Caller,
+): Promise<ReturnView> {
+  const state = await openReturn(deps, orderRef, input, caller);
   if (state.ret.status === 'authorized') {
-    await ensureExchange(deps, state.ret.id, caller);
+    await tryExchange(deps, state.ret.id, caller);
   }
   return presentReturn(await reload(deps.db, state.ret.id));
 }

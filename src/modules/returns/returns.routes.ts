@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { callerOf } from '../../http/auth.js';
-import { Page, pageQuery } from '../../http/pagination.js';
+import { heavyPageItems, Page, pageQuery } from '../../http/pagination.js';
 import { OrderParamsSchema } from '../orders/index.js';
 import {
   ConfirmRefundSchema,
@@ -36,7 +36,7 @@ const createReturnRoute = {
 };
 
 const listReturnsRoute = {
-  config: read,
+  config: { ...read, maxPageItems: heavyPageItems },
   schema: {
     operationId: 'listReturns',
     tags,
@@ -58,12 +58,13 @@ const getReturnRoute = {
 };
 
 /** Authorize, reject and close take the same body: an optional reason. */
-const decisionRoute = (operationId: string, summary: string) => ({
+const decisionRoute = (operationId: string, summary: string, description: string) => ({
   config: write,
   schema: {
     operationId,
     tags,
     summary,
+    description,
     params: ReturnParamsSchema,
     body: DecisionSchema,
     response: { 200: ret('The return after the decision') },
@@ -73,14 +74,17 @@ const decisionRoute = (operationId: string, summary: string) => ({
 const authorizeReturnRoute = decisionRoute(
   'authorizeReturn',
   'Authorize a return that waits for review (resolves its hold)',
+  'Only a `requested` return (409 otherwise). Its `return_review` hold is released and its exchange, if it asks for one, is created right after; should that fail, the exchange worker creates it.',
 );
 const rejectReturnRoute = decisionRoute(
   'rejectReturn',
   'Reject a return (resolves its hold; cancels an exchange not yet shipped)',
+  'A `requested` or `authorized` return (409 otherwise). Its hold is cancelled; the units may be asked for again in a new return.',
 );
 const closeReturnRoute = decisionRoute(
   'closeReturn',
   'Close a return: nothing more is coming back or being refunded',
+  'Any return not yet refunded, closed or rejected (409 otherwise). A `requested` return is withdrawn (its hold cancelled). Closed before any unit arrived, its exchange is cancelled unless the replacement already left; closed after, the exchange stands. Also how a return whose units were all exchanged (nothing to refund) ends.',
 );
 
 const markReturnInTransitRoute = {
@@ -116,7 +120,7 @@ const refundReturnRoute = {
     tags,
     summary: 'Record the refund for received units not yet refunded',
     description:
-      'What the customer paid for those units (price, less prorated order discounts, plus tax), less the restocking fee for their reason, plus shipping by the channel’s policy; never more than was paid. A `refund.requested` event tells the payment system; confirm with POST /v1/refunds/{id}/confirm.',
+      'What the customer paid for those units (price, less prorated order discounts, plus tax), less the restocking fee for their reason, plus shipping by the channel’s policy; never more than was paid. Units an exchange replaces are never refunded (each replacement unit stands for one returned unit, the same SKU first, then in the return’s line order), and they do not count toward a full return for the shipping policy. A `refund.requested` event tells the payment system; confirm with POST /v1/refunds/{id}/confirm. 409 when the return is not received or nothing received is left to refund.',
     params: ReturnParamsSchema,
     response: { 200: ret('The return with the new refund') },
   },

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { returnReasons, returnStatuses } from '../../db/schema/returns.js';
-import { Text, Timestamp, timestamps } from '../../http/fields.js';
+import { Id, Text, Timestamp, timestamps } from '../../http/fields.js';
 
 const nullable = <T extends Parameters<typeof Type.Optional>[0]>(schema: T, description?: string) =>
   Type.Union([schema, Type.Null()], description ? { description } : {});
@@ -11,7 +11,7 @@ export const CreateReturnSchema = Type.Object(
     lines: Type.Array(
       Type.Object(
         {
-          line_id: Type.Integer({ minimum: 1, description: 'The order line' }),
+          line_id: Id({ description: 'The order line' }),
           quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
           reason: Type.Enum(returnReasons),
         },

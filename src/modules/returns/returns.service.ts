@@ -1,5 +1,6 @@
 import type { Caller } from '../../http/caller.js';
 import type { ReturnDeps } from './deps.js';
+import { type RedriveOptions, redriveExchanges } from './exchange-worker.js';
 import { receive } from './receive.js';
 import { confirmRefund, refund } from './refund.js';
 import { request } from './request.js';
@@ -25,5 +26,7 @@ export function createReturnService(deps: ReturnDeps) {
     confirmRefund: (refundId: string, externalReference: string | undefined, caller: Caller) =>
       confirmRefund(deps, refundId, externalReference, caller),
     close: (id: string, reason: string | undefined, caller: Caller) => close(deps, id, reason, caller),
+    /** The exchange worker's pass: replacement orders owed but not created yet. */
+    redriveExchanges: (options?: RedriveOptions) => redriveExchanges(deps, options),
   };
 }

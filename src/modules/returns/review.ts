@@ -1,10 +1,9 @@
 import type { Executor } from '../../db/client.js';
 import { inTransaction } from '../../db/transaction.js';
-import { AppError } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { appendEvents } from '../events/index.js';
 import type { ReturnDeps } from './deps.js';
-import { ensureExchange } from './exchange.js';
+import { cancelExchange, tryExchange } from './exchange.js';
 import {
   lockWithOrder,
   presentReturn,
@@ -31,7 +30,7 @@ const closeReview = (
 
 /** A person approves a return that needed review: its hold is resolved and an exchange created. */
 export async function authorize(
-  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering'>,
+  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering' | 'released' | 'log'>,
   id: string,
   caller: Caller,
 ): Promise<ReturnView> {
@@ -41,13 +40,13 @@ export async function authorize(
     await closeReview(deps, tx, state, 'released', caller);
     await appendEvents(tx, [returnEvent(next, 'return.authorized')]);
   });
-  await ensureExchange(deps, id, caller);
+  await tryExchange(deps, id, caller);
   return presentReturn(await reload(deps.db, id));
 }
 
 /** A person turns the return down: its hold is resolved and its exchange cancelled, unless it already left. */
 export async function reject(
-  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering'>,
+  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering' | 'log'>,
   id: string,
   reason: string | undefined,
   caller: Caller,
@@ -61,17 +60,7 @@ export async function reject(
   });
   if (state.ret.replacementOrderId) {
     // The exchange goes too, unless it already left.
-    await deps.ordering
-      .cancel(
-        state.ret.replacementOrderId,
-        { reason: `return ${state.ret.number} rejected` },
-        { ...caller, channel: null },
-      )
-      .catch((err: unknown) => {
-        if (!(err instanceof AppError && err.code === 'conflict')) {
-          throw err;
-        }
-      });
+    await cancelExchange(deps, state.ret.replacementOrderId, `return ${state.ret.number} rejected`, caller);
   }
   return presentReturn(await reload(deps.db, id));
 }
@@ -94,17 +83,34 @@ export function shipped(
   });
 }
 
-/** Ends a return without (more) refund: nothing more is coming back. */
-export function close(
-  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders'>,
+/**
+ * Ends a return without (more) refund: nothing more is coming back. A return still waiting for review
+ * is withdrawn (its hold cancelled); one closed before any unit arrived cancels its exchange, unless
+ * the replacement already left.
+ */
+export async function close(
+  deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering' | 'log'>,
   id: string,
   reason: string | undefined,
   caller: Caller,
 ): Promise<ReturnView> {
-  return inTransaction(deps.db, async (tx) => {
+  const { next, emptyHanded } = await inTransaction(deps.db, async (tx) => {
     const { state } = await lockWithOrder(deps, tx, id, caller);
-    const next = await setStatus(deps, tx, state, 'closed', { decision: reason ?? state.ret.decision });
-    await appendEvents(tx, [returnEvent(next, 'return.closed', { reason: reason ?? null })]);
-    return presentReturn(next);
+    const closed = await setStatus(deps, tx, state, 'closed', { decision: reason ?? state.ret.decision });
+    if (state.ret.status === 'requested') {
+      await closeReview(deps, tx, state, 'cancelled', caller);
+    }
+    await appendEvents(tx, [returnEvent(closed, 'return.closed', { reason: reason ?? null })]);
+    const received = state.lines.some((line) => line.quantityRestocked + line.quantityUnsellable > 0);
+    return { next: closed, emptyHanded: !received };
   });
+  if (emptyHanded && next.ret.replacementOrderId) {
+    await cancelExchange(
+      deps,
+      next.ret.replacementOrderId,
+      `return ${next.ret.number} closed with nothing back`,
+      caller,
+    );
+  }
+  return presentReturn(emptyHanded && next.ret.replacementOrderId ? await reload(deps.db, id) : next);
 }

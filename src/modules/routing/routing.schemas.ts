@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Tags, Timestamp } from '../../http/fields.js';
+import { maxMoney, Tags, Timestamp } from '../../http/fields.js';
 import { AddressSchema } from '../addresses/index.js';
 import { strategies } from './rules.js';
 
@@ -40,7 +40,7 @@ const ActionSchema = Type.Object(
       { description: 'Whether an order may ship from several locations, and into how many shipments' },
     ),
     cost_review_threshold: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      Type.Union([Type.Integer({ minimum: 0, maximum: maxMoney }), Type.Null()], {
         description:
           'When the chosen plan costs more than the cheapest feasible plan by more than this (minor units), a routing_review hold asks a person instead',
       }),
@@ -126,7 +126,7 @@ export const SimulateSchema = Type.Object(
         {
           sku: Type.String({ minLength: 1, maxLength: 128 }),
           quantity: Type.Integer({ minimum: 1, maximum: 100_000 }),
-          unit_price: Type.Optional(Type.Integer({ minimum: 0 })),
+          unit_price: Type.Optional(Type.Integer({ minimum: 0, maximum: maxMoney })),
         },
         { additionalProperties: false },
       ),

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Timestamp, timestamps } from '../../http/fields.js';
+import { Id, Timestamp, timestamps } from '../../http/fields.js';
 
 export const limits = { patterns: 50, urlLength: 2048, replayEvents: 10_000, attemptsShown: 20 } as const;
 
@@ -115,7 +115,7 @@ export const SubscriptionWithSecretSchema = Type.Object(
 export type SubscriptionWithSecret = Static<typeof SubscriptionWithSecretSchema>;
 
 export const SubscriptionParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
-export const DeliveryParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const DeliveryParamsSchema = Type.Object({ id: Id() });
 
 export const SubscriptionListQuerySchema = Type.Object({
   active: Type.Optional(Type.Boolean()),
@@ -210,8 +210,8 @@ export type Delivery = Static<typeof DeliverySchema>;
 
 export const ReplaySchema = Type.Object(
   {
-    from_sequence: Type.Integer({ minimum: 1, description: 'First event `sequence` to send again' }),
-    to_sequence: Type.Integer({ minimum: 1, description: 'Last one (inclusive)' }),
+    from_sequence: Id({ description: 'First event `sequence` to send again' }),
+    to_sequence: Id({ description: 'Last one (inclusive)' }),
   },
   { additionalProperties: false, examples: [{ from_sequence: 4700, to_sequence: 4800 }] },
 );

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.js';
+import { failureLog } from '../../workers/failures.js';
 import type { Job } from './claim.js';
 
 export interface DispatcherWorker {
@@ -27,6 +28,7 @@ export function startWorker(
   pollMs = 250,
 ): DispatcherWorker {
   const inFlight = new Set<Promise<void>>();
+  const claimFailures = failureLog('webhook-dispatcher', log);
   let stopping = false;
   let filling: Promise<void> | undefined;
   let again = false;
@@ -66,7 +68,7 @@ export function startWorker(
       return;
     }
     filling = fill()
-      .catch((err: unknown) => log.error({ err }, 'webhook claim failed'))
+      .then(claimFailures.succeeded, claimFailures.failed)
       .finally(() => {
         filling = undefined;
       });

@@ -3,7 +3,8 @@ import type { ReturnView } from '../../../src/modules/returns/returns.schemas.js
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { testClock } from '../../helpers/clock.js';
 import { makeCarrier, makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
-import { captureReleased, eventTypes, orderOf, shipmentsOf } from '../../helpers/orders.js';
+import { eventTypes, orderOf } from '../../helpers/orders.js';
+import { deliveredOrder as delivered, lineOf, openReturn as open } from '../../helpers/returns.js';
 import { brokenInvariants, levelOf } from '../../helpers/stock.js';
 
 let t: TestApp;
@@ -36,35 +37,14 @@ const post = (url: string, payload: object = {}, key: string = t.adminKey) =>
 /** A product with 50 units received at the test's location. */
 const product = (fields: Record<string, unknown> = {}) => stocked(t, { [location]: 50 }, { product: fields });
 
-/** An order captured, released, packed (admin override), shipped and delivered, over HTTP. */
-async function deliveredOrder(
+/** An order of the test channel, delivered over HTTP. */
+const deliveredOrder = (
   lines: Array<{ sku: string; quantity: number; unit_price?: number; tax_amount?: number }>,
   fields: Record<string, unknown> = {},
-) {
-  const placed = await captureReleased(t, orderBody(channel, lines, fields));
-  const shipments = await shipmentsOf(t, placed.id);
-  for (const shipment of shipments) {
-    expect(
-      (await post(`/v1/shipments/${shipment.id}/pack`, { override: { reason: 'test' } })).statusCode,
-    ).toBe(200);
-    expect((await post(`/v1/shipments/${shipment.id}/ship`)).statusCode).toBe(200);
-    expect((await post(`/v1/shipments/${shipment.id}/tracking`, { status: 'delivered' })).statusCode).toBe(
-      200,
-    );
-  }
-  const order = await orderOf(t, placed.id);
-  expect(order.status).toBe('delivered');
-  return order;
-}
+) => delivered(t, channel, lines, fields);
 
-const lineOf = (order: { lines: Array<{ id: number; sku: string }> }, sku: string) =>
-  order.lines.find((line) => line.sku === sku)?.id as number;
-
-async function openReturn(orderId: string, payload: object, key = t.adminKey): Promise<ReturnView> {
-  const res = await post(`/v1/orders/${orderId}/returns`, payload, key);
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json();
-}
+const openReturn = (orderId: string, payload: object, key = t.adminKey): Promise<ReturnView> =>
+  open(t, orderId, payload, key);
 
 const onHand = async (sku: string) => (await levelOf(t, sku, location)).on_hand;
 
