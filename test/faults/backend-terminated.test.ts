@@ -68,9 +68,10 @@ describe('a database connection killed under a request', () => {
       params: [sku],
     });
     const responses: Outcome[] = [];
-    const requests = Array.from({ length: 4 }, async () => {
+    const requests = Array.from({ length: 4 }, async (_, request) => {
       const res = await capture();
       responses.push({
+        request,
         status: res.status,
         retryAfter: res.headers.get('retry-after'),
         contentType: res.headers.get('content-type'),

@@ -1,10 +1,11 @@
-/** What one request of a load got: a response, or no response at all (the connection failed). */
-export type Outcome =
+/** What one request of a load got (`request` is its n, as `send` saw it): a response, or none at all. */
+export type Outcome = { request: number } & (
   | { status: number; retryAfter: string | null; contentType: string | null; body: Record<string, unknown> }
-  | { status: 'no response'; error: string };
+  | { status: 'no response'; error: string }
+);
 
 export interface Load {
-  /** Every outcome so far, in the order they arrived. */
+  /** Every outcome so far, in the order they arrived (not the order they were sent). */
   outcomes: Outcome[];
   /** How many outcomes so far have this status. */
   count(status: number | 'no response', from?: number): number;
@@ -22,17 +23,19 @@ export function startLoad(send: (n: number) => Promise<Response>, concurrency: n
   let sent = 0;
   const lane = async () => {
     while (!stopped) {
+      const request = sent++;
       try {
-        const res = await send(sent++);
+        const res = await send(request);
         const text = await res.text();
         outcomes.push({
+          request,
           status: res.status,
           retryAfter: res.headers.get('retry-after'),
           contentType: res.headers.get('content-type'),
           body: text ? JSON.parse(text) : {},
         });
       } catch (err) {
-        outcomes.push({ status: 'no response', error: String(err) });
+        outcomes.push({ request, status: 'no response', error: String(err) });
       }
     }
   };
