@@ -30,8 +30,6 @@ afterAll(() => t.close());
  */
 const shared: Record<string, string> = {
   '/v1/api-keys/{id}': 'keys are administration (admin scope)',
-  '/v1/channels/{code}': 'the catalog of channels is shared',
-  '/v1/channels/{code}/deactivate': 'the catalog of channels is shared',
   '/v1/locations/{code}': 'locations serve many channels',
   '/v1/locations/{code}/deactivate': 'locations serve many channels',
   '/v1/locations/{code}/bins': 'bins are a location’s',

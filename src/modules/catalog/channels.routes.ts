@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { callerOf } from '../../http/auth.js';
 import { Page, pageQuery } from '../../http/pagination.js';
 import {
   ChannelListQuerySchema,
@@ -73,14 +74,16 @@ export const channelRoutes: FastifyPluginAsyncTypebox<{ channels: ChannelService
   { channels },
 ) => {
   app.post('/channels', createChannelRoute, async (request, reply) =>
-    reply.code(201).send(await channels.create(request.body)),
+    reply.code(201).send(await channels.create(request.body, callerOf(request))),
   );
-  app.get('/channels', listChannelsRoute, async (request) => channels.list(request.query));
-  app.get('/channels/:code', getChannelRoute, async (request) => channels.get(request.params.code));
+  app.get('/channels', listChannelsRoute, async (request) => channels.list(request.query, callerOf(request)));
+  app.get('/channels/:code', getChannelRoute, async (request) =>
+    channels.get(request.params.code, callerOf(request)),
+  );
   app.patch('/channels/:code', updateChannelRoute, async (request) =>
-    channels.update(request.params.code, request.body),
+    channels.update(request.params.code, request.body, callerOf(request)),
   );
   app.post('/channels/:code/deactivate', deactivateChannelRoute, async (request) =>
-    channels.deactivate(request.params.code),
+    channels.deactivate(request.params.code, callerOf(request)),
   );
 };

@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
 import { channels } from '../../db/schema/index.js';
-import { conflict, notFound } from '../../errors.js';
+import { AppError, conflict, notFound } from '../../errors.js';
+import type { Caller } from '../../http/caller.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import type { Channel, CreateChannel, UpdateChannel } from './channels.schemas.js';
 
@@ -73,7 +74,7 @@ interface ChannelListQuery {
   active?: boolean;
 }
 
-async function listChannels(db: Db, query: ChannelListQuery): Promise<Page<Channel>> {
+async function listChannels(db: Db, query: ChannelListQuery, caller: Caller): Promise<Page<Channel>> {
   const after = decodeCursor(query.cursor, ['number']);
   const rows = await db
     .select()
@@ -81,6 +82,7 @@ async function listChannels(db: Db, query: ChannelListQuery): Promise<Page<Chann
     .where(
       and(
         query.active === undefined ? undefined : eq(channels.active, query.active),
+        caller.channel === null ? undefined : eq(channels.code, caller.channel),
         after ? gt(channels.id, Number(after[0])) : undefined,
       ),
     )
@@ -101,15 +103,38 @@ async function resolveCodes(tx: Executor, codes: readonly string[]) {
   return { ids, unknown: codes.filter((code) => !ids.has(code)) };
 }
 
+/**
+ * A key bound to a channel sees and changes only that channel: another one does not exist for it
+ * (404), and it cannot create channels (403).
+ */
+function assertVisible(caller: Caller, code?: string): void {
+  if (caller.channel === null) {
+    return;
+  }
+  if (code === undefined) {
+    throw new AppError('forbidden', `A key bound to channel "${caller.channel}" cannot create channels`);
+  }
+  if (code !== caller.channel) {
+    throw notFound(`Channel ${code}`);
+  }
+}
+
 export type ChannelService = ReturnType<typeof createChannelService>;
 
 export function createChannelService({ db }: { db: Db }) {
   return {
-    create: (input: CreateChannel) => createChannel(db, input),
-    get: (code: string) => getChannel(db, code),
-    list: (query: ChannelListQuery) => listChannels(db, query),
-    update: (code: string, input: UpdateChannel) =>
-      updateChannel(db, code, {
+    create: (input: CreateChannel, caller: Caller) => {
+      assertVisible(caller);
+      return createChannel(db, input);
+    },
+    get: (code: string, caller: Caller) => {
+      assertVisible(caller, code);
+      return getChannel(db, code);
+    },
+    list: (query: ChannelListQuery, caller: Caller) => listChannels(db, query, caller),
+    update: (code: string, input: UpdateChannel, caller: Caller) => {
+      assertVisible(caller, code);
+      return updateChannel(db, code, {
         name: input.name,
         priority: input.priority,
         defaultSafetyStock: input.default_safety_stock,
@@ -118,8 +143,12 @@ export function createChannelService({ db }: { db: Db }) {
         releaseDelayMinutes: input.release_delay_minutes,
         returnPolicy: input.return_policy,
         active: input.active,
-      }),
-    deactivate: (code: string) => updateChannel(db, code, { active: false }),
+      });
+    },
+    deactivate: (code: string, caller: Caller) => {
+      assertVisible(caller, code);
+      return updateChannel(db, code, { active: false });
+    },
     /** Ids of the given channel codes; the codes that do not exist are returned separately. */
     resolveCodes: (codes: readonly string[], tx: Executor = db) => resolveCodes(tx, codes),
   };

@@ -476,6 +476,36 @@ describe('access', () => {
     expect(res.statusCode).toBe(201);
   });
 
+  it('lets a channel-bound key see and change only its own channel, and create none', async () => {
+    const own = await makeChannel();
+    const other = await makeChannel({ priority: 3 });
+    const bound = await t.keyWith(['catalog:write'], own.code);
+    const list = await t.request({ method: 'GET', url: '/v1/channels?limit=500', key: bound });
+    expect(list.json().data.map((c: Channel) => c.code)).toEqual([own.code]);
+    expect((await t.request({ method: 'GET', url: `/v1/channels/${own.code}`, key: bound })).statusCode).toBe(
+      200,
+    );
+    const patched = await t.request({
+      method: 'PATCH',
+      url: `/v1/channels/${own.code}`,
+      key: bound,
+      payload: { priority: 7 },
+    });
+    expect(patched.json()).toMatchObject({ code: own.code, priority: 7 });
+    for (const req of [
+      { method: 'GET' as const, url: `/v1/channels/${other.code}` },
+      { method: 'PATCH' as const, url: `/v1/channels/${other.code}`, payload: { priority: 99 } },
+      { method: 'POST' as const, url: `/v1/channels/${other.code}/deactivate` },
+    ]) {
+      expectProblem(await t.request({ ...req, key: bound }), 404, 'not_found');
+    }
+    const stored = await t.request({ method: 'GET', url: `/v1/channels/${other.code}` });
+    expect(stored.json()).toMatchObject({ priority: 3, active: true });
+    const code = uniq('ch');
+    expectProblem(await create({ code, name: 'Sneaky' }, bound), 403, 'forbidden');
+    expect(await rowCount(code)).toBe(0);
+  });
+
   it('refuses requests without a key with 401', async () => {
     const code = uniq('ch');
     for (const req of [
