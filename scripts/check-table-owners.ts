@@ -8,7 +8,13 @@ import ts from 'typescript';
 /** Who writes which table: a module under src/modules, or a folder path. */
 const owners: Record<string, string[]> = {
   orders: ['orders', 'order_lines', 'holds'],
-  inventory: ['inventory_levels', 'inventory_movements', 'inventory_feeds', 'safety_stock_overrides'],
+  inventory: [
+    'inventory_levels',
+    'inventory_movements',
+    'inventory_feeds',
+    'safety_stock_overrides',
+    'location_feeds',
+  ],
   allocation: ['reservations'],
   fulfillment: ['shipments', 'shipment_lines', 'pick_lists', 'bin_placements', 'packing_rule_sets'],
   returns: ['returns', 'return_lines', 'return_receipts', 'refunds'],
@@ -19,6 +25,7 @@ const owners: Record<string, string[]> = {
   events: ['events'],
   webhooks: ['webhook_subscriptions', 'webhook_deliveries', 'webhook_attempts'],
   'api-keys': ['api_keys'],
+  alerts: ['alert_rule_sets', 'alerts'],
   'src/http': ['idempotency_keys'],
 };
 /** Columns written by another module than the table's owner; `updated_at` goes with any write. */
@@ -33,6 +40,7 @@ const eventOwners: Record<string, string> = {
   'refund.': 'returns',
   'inventory.': 'inventory',
   'webhook.': 'webhooks',
+  'alert.': 'alerts',
 };
 /** Files that name event types without emitting them. */
 const documentsEvents = /\.(schemas|routes)\.ts$|^src\/modules\/events\//;

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { runAs } from '../actor.js';
 import { AppError } from '../errors.js';
 import type { Caller, Scope } from './caller.js';
 
@@ -53,6 +54,15 @@ export function registerAuth(
       throw new AppError('forbidden', `This API key needs one of the scopes ${config.anyScope.join(', ')}`);
     }
     request.caller = caller;
+  });
+  // The handler runs as the key that called it: every event it appends records the key and the request.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const caller = request.caller;
+    if (!caller) {
+      done();
+      return;
+    }
+    runAs({ type: 'api_key', id: caller.keyId, name: caller.keyName, request_id: request.id }, done);
   });
 }
 

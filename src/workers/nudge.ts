@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { runAs, systemActor } from '../actor.js';
 import { failureLog } from './failures.js';
 
 export interface Nudged<T> {
@@ -19,7 +20,8 @@ export function nudged<T>(name: string, run: () => Promise<T>, log: FastifyBaseL
       again = true;
       return;
     }
-    pending = run()
+    // A nudge comes from a request; the run is the worker's own, and its events say so.
+    pending = runAs(systemActor(name), run)
       .then(
         (result) => {
           failures.succeeded();

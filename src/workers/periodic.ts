@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { runAs, systemActor } from '../actor.js';
 import { failureLog } from './failures.js';
 
 export interface Worker {
@@ -23,7 +24,8 @@ export function startPeriodic(
     if (running) {
       return;
     }
-    running = task()
+    // Events the run appends name the worker as their actor.
+    running = runAs(systemActor(name), task)
       .then(
         (result) => {
           failures.succeeded();

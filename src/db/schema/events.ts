@@ -12,6 +12,17 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
+/**
+ * Who caused an event: an API key (its id and name), a channel connector, or Ordo itself (`system`,
+ * named by the worker: release, backorders, expiry, alerts…), with the request it came in on.
+ */
+export interface EventActor {
+  type: 'api_key' | 'connector' | 'system';
+  id: string | null;
+  name: string;
+  request_id: string | null;
+}
+
 /** PostgreSQL's 64-bit transaction id, as `pg_current_xact_id()` returns it. */
 const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
 
@@ -43,11 +54,19 @@ export const events = pgTable(
     xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
     /** Null until the sequencer numbers the event; only numbered events are in the feed. */
     position: bigint('position', { mode: 'number' }),
+    actor: jsonb('actor')
+      .$type<EventActor>()
+      .notNull()
+      .default(sql`'{"type":"system","id":null,"name":"unknown","request_id":null}'::jsonb`),
   },
   (t) => [
     // What the sequencer scans: small, since events are numbered within a fraction of a second.
     index('events_unnumbered_idx').on(t.sequence).where(sql`${t.position} IS NULL`),
     // Partial: an insert (position still null) does not touch it; the feed and max(position) read it.
     uniqueIndex('events_position_idx').on(t.position).where(sql`${t.position} IS NOT NULL`),
+    // An order's timeline: the events of the order and of its shipments, returns and refunds.
+    index('events_timeline_idx')
+      .on(t.resourceId, t.sequence)
+      .where(sql`${t.resourceType} IN ('order', 'shipment', 'return', 'refund')`),
   ],
 );

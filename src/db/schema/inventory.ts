@@ -34,6 +34,8 @@ export const inventoryLevels = pgTable(
     reserved: integer('reserved').notNull().default(0),
     /** Units held back from every channel; null falls back to each channel's default. */
     safetyStock: integer('safety_stock'),
+    /** Below this many units on hand the level needs reordering (an alert rule watches it); null: none. */
+    reorderPoint: integer('reorder_point'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -42,8 +44,18 @@ export const inventoryLevels = pgTable(
     check('inventory_levels_on_hand_check', sql`${t.onHand} >= 0`),
     check('inventory_levels_reserved_check', sql`${t.reserved} >= 0`),
     check('inventory_levels_safety_stock_check', sql`${t.safetyStock} >= 0`),
+    check('inventory_levels_reorder_point_check', sql`${t.reorderPoint} >= 0`),
   ],
 );
+
+/** When each location's stock was last reported by a feed (adjustment or count): stale feeds raise alerts. */
+export const locationFeeds = pgTable('location_feeds', {
+  locationId: bigint('location_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => locations.id),
+  lastFeedAt: timestamp('last_feed_at', { withTimezone: true }).notNull(),
+  lastReference: text('last_reference').notNull(),
+});
 
 /** A channel's own safety stock for one product at one location, overriding the level's. */
 export const safetyStockOverrides = pgTable(

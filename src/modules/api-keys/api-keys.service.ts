@@ -143,6 +143,7 @@ async function authenticate(db: Db, recent: AuthCache, secret: string): Promise<
   const [row] = await db
     .select({
       id: apiKeys.id,
+      name: apiKeys.name,
       scopes: apiKeys.scopes,
       channel: apiKeys.channelCode,
       rateLimit: apiKeys.rateLimit,
@@ -151,6 +152,7 @@ async function authenticate(db: Db, recent: AuthCache, secret: string): Promise<
     .where(and(eq(apiKeys.secretHash, hash), isNull(apiKeys.revokedAt)));
   const caller = row && {
     keyId: row.id,
+    keyName: row.name,
     scopes: row.scopes as Scope[],
     channel: row.channel,
     rateLimit: row.rateLimit,

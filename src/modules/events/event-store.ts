@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { type Actor, currentActor } from '../../actor.js';
 import type { Executor } from '../../db/client.js';
 import type { EventBody } from './events.schemas.js';
 
@@ -10,6 +11,8 @@ export interface NewEvent {
   resourceId: string;
   channel?: string | null;
   data: Record<string, unknown>;
+  /** Who caused it; by default whoever acts in the current context (a request's key, a worker). */
+  actor?: Actor;
 }
 
 /**
@@ -21,17 +24,19 @@ export function eventsInsert(batch: NewEvent[]): SQL | undefined {
   if (batch.length === 0) {
     return undefined;
   }
+  const actor = currentActor();
   const rows = batch.map((e) => ({
     type: e.type,
     resource_type: e.resourceType,
     resource_id: e.resourceId,
     channel: e.channel ?? null,
     data: e.data,
+    actor: e.actor ?? actor,
   }));
-  return sql`INSERT INTO events (type, resource_type, resource_id, channel, data)
-    SELECT type, resource_type, resource_id, channel, data
+  return sql`INSERT INTO events (type, resource_type, resource_id, channel, data, actor)
+    SELECT type, resource_type, resource_id, channel, data, actor
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        AS e(type text, resource_type text, resource_id text, channel text, data jsonb)`;
+        AS e(type text, resource_type text, resource_id text, channel text, data jsonb, actor jsonb)`;
 }
 
 /** Appends domain events inside the caller's transaction (the outbox): they commit with the change. */

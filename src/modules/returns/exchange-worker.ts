@@ -50,7 +50,13 @@ async function claim(deps: WorkerDeps, where: SQL, options: Required<RedriveOpti
       return [];
     }
     // On behalf of the key that opened the return, as the back office.
-    const caller: Caller = { keyId: row.created_by, scopes: ['admin'], channel: null, rateLimit: null };
+    const caller: Caller = {
+      keyId: row.created_by,
+      keyName: 'exchange repair',
+      scopes: ['admin'],
+      channel: null,
+      rateLimit: null,
+    };
     return [{ ...row, caller }];
   });
 }

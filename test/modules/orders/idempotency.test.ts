@@ -129,7 +129,13 @@ describe('one order per (channel, external_id)', () => {
     const body = orderBody(channel, [{ sku, quantity: 2 }]);
     // The first attempt commits, but its caller never sees the answer (the process died).
     const [admin] = (await t.pool.query("SELECT id FROM api_keys WHERE 'admin' = ANY(scopes) LIMIT 1")).rows;
-    const caller: Caller = { keyId: admin.id, scopes: ['admin'], channel: null, rateLimit: null };
+    const caller: Caller = {
+      keyId: admin.id,
+      keyName: 'admin',
+      scopes: ['admin'],
+      channel: null,
+      rateLimit: null,
+    };
     const lost = await t.app.services.orders.capture(body as CreateOrder, caller);
     expect(lost.created).toBe(true);
 

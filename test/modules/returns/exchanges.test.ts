@@ -36,7 +36,13 @@ beforeAll(async () => {
   location = (await makeLocation(t)).code;
   await makeCarrier(t, {}, ['standard', 'express', 'same_day']);
   const [bootstrap] = (await t.pool.query('SELECT id FROM api_keys ORDER BY created_at LIMIT 1')).rows;
-  backOffice = { keyId: bootstrap.id, scopes: ['admin'], channel: null, rateLimit: null };
+  backOffice = {
+    keyId: bootstrap.id,
+    keyName: 'bootstrap',
+    scopes: ['admin'],
+    channel: null,
+    rateLimit: null,
+  };
 });
 afterEach(() => {
   vi.restoreAllMocks();
