@@ -25,6 +25,8 @@ WORKDIR /app
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# The operator console's static files, served at /console.
+COPY console ./console
 COPY package.json ./
 USER node
 EXPOSE 3000

@@ -26,6 +26,14 @@ const owners: Record<string, string[]> = {
   webhooks: ['webhook_subscriptions', 'webhook_deliveries', 'webhook_attempts'],
   'api-keys': ['api_keys'],
   alerts: ['alert_rule_sets', 'alerts'],
+  connectors: [
+    'shopify_connectors',
+    'shopify_deliveries',
+    'shopify_orders',
+    'shopify_inbox',
+    'shopify_stock_pushes',
+    'shopify_fulfilments',
+  ],
   'src/http': ['idempotency_keys'],
 };
 /** Columns written by another module than the table's owner; `updated_at` goes with any write. */

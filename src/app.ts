@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { latestMigrationMillis } from './db/migrate.js';
 import { registerAuth } from './http/auth.js';
 import { clientErrorHandler } from './http/client-errors.js';
+import { registerConsole } from './http/console.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { registerLoadShedding } from './http/load-shedding.js';
 import { registerMetrics } from './http/metrics.js';
@@ -17,17 +18,22 @@ import { registerProblemHandlers, sendProblem, toAppError } from './http/problem
 import { registerRateLimit } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
 import { systemRoutes } from './http/system.routes.js';
+import { alertRoutes } from './modules/alerts/index.js';
 import { apiKeyRoutes } from './modules/api-keys/index.js';
 import { carrierRoutes } from './modules/carriers/index.js';
 import { channelRoutes, locationRoutes, productRoutes } from './modules/catalog/index.js';
+import { connectorRoutes, shopifyWebhookRoutes } from './modules/connectors/index.js';
 import { eventRoutes } from './modules/events/index.js';
 import { fraudRoutes } from './modules/fraud/index.js';
 import { packingRoutes, pickListRoutes, shipmentRoutes } from './modules/fulfillment/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
+import { registerBusinessMetrics } from './modules/ops/index.js';
 import { holdRoutes, orderRoutes } from './modules/orders/index.js';
 import { promiseRoutes } from './modules/promising/index.js';
+import { reportRoutes } from './modules/reports/index.js';
 import { returnRoutes } from './modules/returns/index.js';
 import { routingRoutes } from './modules/routing/index.js';
+import { timelineRoutes } from './modules/timeline/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
@@ -158,12 +164,16 @@ async function registerApi(
   await api.register(shipmentRoutes, { shipments: services.shipments });
   await api.register(pickListRoutes, { pickLists: services.pickLists });
   await api.register(returnRoutes, { returns: services.returns });
+  await api.register(timelineRoutes, { timeline: services.timeline });
+  await api.register(reportRoutes, { reports: services.reports });
+  await api.register(alertRoutes, { alerts: services.alerts });
   await api.register(eventRoutes, {
     events: services.events,
     catalog: services.eventCatalog,
     requestTimeoutMs: config.requestTimeoutMs,
   });
   await api.register(webhookRoutes, { webhooks: services.webhooks });
+  await api.register(connectorRoutes, { connectors: services.connectors });
 }
 
 /** The whole application, not listening: main.ts listens, tests inject. */
@@ -172,6 +182,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   trackInFlight(app);
   const metrics = registerMetrics(app);
+  registerBusinessMetrics(metrics, {
+    db: deps.db,
+    clock: deps.clock,
+    log: deps.log,
+    timeoutMs: deps.config.metricsTimeoutMs,
+  });
   const services = createServices(deps);
   await registerOpenApi(app, services.eventCatalog.webhookDocument());
   await app.register(systemRoutes, {
@@ -180,6 +196,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     latestMigrationMillis: latestMigrationMillis(),
   });
   app.decorate('services', services);
+  await registerConsole(app);
   await app.register((api) => registerApi(api, services, deps), { prefix: '/v1' });
+  // Shopify signs its deliveries and has no API key: outside the keyed /v1 context, raw body kept.
+  await app.register(shopifyWebhookRoutes, {
+    prefix: '/v1',
+    connectors: services.connectors,
+    bodyLimit: deps.config.bodyLimitBytes,
+  });
   return app;
 }

@@ -12,6 +12,8 @@ export interface Config {
   embeddedPgPort: number;
   databasePoolSize: number;
   statementTimeoutMs: number;
+  /** How long a /metrics scrape waits for the business metrics read from the database. */
+  metricsTimeoutMs: number;
   bootstrapApiKey: string | undefined;
   logLevel: LogLevel;
   logPretty: boolean;
@@ -44,6 +46,12 @@ export interface Config {
   webhookRetentionDays: number;
   /** How often each process numbers new events (and fans them out to subscriptions). */
   eventSequencerIntervalMs: number;
+  /** How often each process evaluates the exception alert rules. */
+  alertsIntervalMs: number;
+  /** Where Shopify Admin API calls go instead of `https://<shop domain>` (a local fake in tests). */
+  shopifyAdminOrigin: string | undefined;
+  /** How often each process turns availability changes into Shopify stock pushes and sends them. */
+  shopifyIntervalMs: number;
 }
 
 /** A bad setting: main prints `message` as the one line the operator sees, then exits. */
@@ -84,6 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedPgPort: read.int('ORDO_EMBEDDED_PG_PORT', 0, 0, 65535),
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
     statementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    metricsTimeoutMs: read.int('ORDO_METRICS_TIMEOUT_MS', 5000, 100, 60_000),
     bootstrapApiKey,
     logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
     logPretty: read.bool('LOG_PRETTY', false),
@@ -105,6 +114,9 @@ export function loadConfig(env: Env = process.env): Config {
     webhookDisableAfterHours: read.int('ORDO_WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 8760),
     webhookRetentionDays: read.int('ORDO_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
     eventSequencerIntervalMs: read.int('ORDO_EVENT_SEQUENCER_INTERVAL_MS', 100, 10, 60_000),
+    alertsIntervalMs: read.int('ORDO_ALERTS_INTERVAL_MS', 30_000, 50, 3_600_000),
+    shopifyAdminOrigin: read.string('ORDO_SHOPIFY_ADMIN_ORIGIN'),
+    shopifyIntervalMs: read.int('ORDO_SHOPIFY_INTERVAL_MS', 1000, 50, 3_600_000),
   };
 }
 

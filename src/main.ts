@@ -99,6 +99,15 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger) {
     // Exchanges are created right after their return commits; this pass creates any a crash left owed.
     startPeriodic('exchanges', 15_000, () => services.returns.redriveExchanges(), log),
     startPeriodic('webhook-retention', 10 * 60_000, () => services.webhooks.purgeFinished(), log),
+    // Evaluates the exception alert rules; replicas may overlap (one unresolved alert per rule and subject).
+    startPeriodic('alerts', config.alertsIntervalMs, () => services.alerts.evaluate(), log),
+    startPeriodic('shopify-stock', config.shopifyIntervalMs, () => services.connectors.syncStock(), log),
+    startPeriodic(
+      'shopify-fulfilments',
+      config.shopifyIntervalMs,
+      () => services.connectors.syncFulfilments(),
+      log,
+    ),
     // Numbers committed events and fans them out to webhook subscriptions (one process at a time).
     startPeriodic('event-sequencer', config.eventSequencerIntervalMs, () => services.events.sequence(), log),
   ];

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import { alertEvents, createAlertService } from './modules/alerts/index.js';
 import { createApiKeyService } from './modules/api-keys/index.js';
 import { createCarrierService } from './modules/carriers/index.js';
 import {
@@ -9,6 +10,7 @@ import {
   createLocationService,
   createProductService,
 } from './modules/catalog/index.js';
+import { createConnectorService } from './modules/connectors/index.js';
 import { createEventCatalog, createEventService } from './modules/events/index.js';
 import { createFraudService } from './modules/fraud/index.js';
 import {
@@ -31,8 +33,10 @@ import {
   orderEvents,
 } from './modules/orders/index.js';
 import { createPromiseService } from './modules/promising/index.js';
+import { createReportService } from './modules/reports/index.js';
 import { createReturnService, returnEvents } from './modules/returns/index.js';
 import { createRoutingService } from './modules/routing/index.js';
+import { createTimelineService } from './modules/timeline/index.js';
 import {
   createDispatcher,
   createWebhookService,
@@ -55,7 +59,7 @@ export type Services = ReturnType<typeof createServices>;
  */
 export const createAppEventCatalog = () =>
   createEventCatalog(
-    [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents],
+    [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents, alertEvents],
     orderEventSchemas,
   );
 
@@ -76,7 +80,7 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
     routing,
     promising: createPromiseService({ db, clock, carriers }),
     // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
-    inventory: createInventoryService({ db, stockAdded }),
+    inventory: createInventoryService({ db, clock, stockAdded }),
     fraud: createFraudService({ db }),
     packing: createPackingRuleService({ db }),
   };
@@ -134,9 +138,25 @@ export function createServices(deps: ServiceDeps) {
       released: () => releaser.nudge(),
       stockAdded: () => backorders.nudge(),
     }),
+    // An order's history; it only reads, and finds the order as every order route does.
+    timeline: createTimelineService({ db, orders: transitions, catalog: eventCatalog }),
+    // Operational reports; they only read, each in one snapshot.
+    reports: createReportService({ db, clock }),
+    // Exception alerts: reads other modules' tables, writes only its own (the `alerts` worker runs it).
+    alerts: createAlertService({ db, clock, log }),
     // Events are numbered and fanned out to webhook subscriptions in one transaction.
     events: createEventService({ db, fanOut: webhookFanOut }),
     webhooks: createWebhookService({ db, config, eventCatalog }),
     dispatcher: createDispatcher({ db, config, clock, log }),
+    // Shopify: orders in through the capture path (as the connector's own key), stock out.
+    connectors: createConnectorService({
+      db,
+      clock,
+      log,
+      apiKeys: base.apiKeys,
+      orders,
+      adminOrigin: (shop) => config.shopifyAdminOrigin ?? `https://${shop}`,
+      timeoutMs: config.webhookTimeoutMs,
+    }),
   };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +42,11 @@ function storyBlocks(readme: string): StoryBlock[] {
 
 /** The `NAME=value` assignments of the server block's `npm start` line (values computed by the shell left out). */
 function serverEnvironment(block: StoryBlock): Record<string, string> {
-  const start = block.code.split('\n').find((line) => /\bnpm start\b/.test(line));
+  // A command continued over several lines (`\` at a line's end) is one line to the shell.
+  const start = block.code
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .find((line) => /\bnpm start\b/.test(line));
   if (!start) {
     throw new Error(`README.md:${block.line}: the server block has no \`npm start\` line`);
   }
@@ -145,7 +149,7 @@ afterAll(async () => {
 });
 
 describe('the README walk-through', () => {
-  it('is one story: it starts Ordo, then sets up, promises, captures, picks, packs, ships, tracks, hears webhooks, returns, refunds and cancels', () => {
+  it('is one story: it starts Ordo, then sets up, promises, captures, picks, packs, ships, tracks, hears webhooks, returns, refunds, cancels, and runs operations', () => {
     expect(blocks.filter((block) => block.kind === 'server')).toHaveLength(1);
     expect(blocks[0]?.kind).toBe('server');
     const text = story.map((block) => block.code).join('\n');
@@ -167,6 +171,14 @@ describe('the README walk-through', () => {
       ['refund', /^REFUND=\$\(curl .*\/v1\/returns\/\$RETURN\/refund /m],
       ['refund confirmed', /\/v1\/refunds\/\$REFUND\/confirm /],
       ['second order cancelled', /\/v1\/orders\/\$SECOND\/cancel /],
+      ['timeline', /\/v1\/orders\/\$ORDER\/timeline/],
+      ...['orders', 'fulfillment', 'backlog', 'inventory', 'returns', 'holds'].map(
+        (report): [string, RegExp] => [`${report} report`, new RegExp(`/v1/reports/${report}\\b`)],
+      ),
+      ['report as CSV', /Accept: text\/csv/],
+      ['alert rules', /-X PUT localhost:3000\/v1\/alerts\/rules /],
+      ['acknowledge an alert', /\/v1\/alerts\/\$ALERT\/acknowledge /],
+      ['business metrics', /localhost:3000\/metrics/],
     ];
     const missing = steps.filter(([, pattern]) => !pattern.test(text)).map(([step]) => step);
     expect(missing).toEqual([]);
@@ -205,6 +217,10 @@ describe('the README walk-through', () => {
         /at story line (\d+)/g,
         (_, line: string) => `at README.md:${origins[Number(line) - 1] ?? '?'}`,
       );
+      if (process.env.README_STORY_LOG) {
+        // What the story printed, to keep the README's `# ->` lines true when they are edited.
+        await writeFile(process.env.README_STORY_LOG, run.output);
+      }
       expect(run.code, `the README story failed:\n${readmeLines.slice(-8000)}`).toBe(0);
     } finally {
       await ordo.stop();

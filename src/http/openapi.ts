@@ -6,8 +6,19 @@ import { ProblemSchema, problemTypeBase } from './problem.js';
 
 type ResponseMap = Record<string, unknown>;
 
-/** Routes under /v1 need an API key; the system routes (health, metrics, documents) do not. */
-const isApiRoute = (url: string) => url.startsWith('/v1/');
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A /v1 route a channel calls with no API key, authenticated by its signature instead. */
+    signedBy?: 'shopifyHmac';
+  }
+}
+
+/**
+ * Routes under /v1 need an API key, except those a channel signs (Shopify's webhooks); the system
+ * routes (health, metrics, documents) need neither.
+ */
+const isApiRoute = (url: string, route?: { config?: { signedBy?: string } }) =>
+  url.startsWith('/v1/') && route?.config?.signedBy === undefined;
 
 const problem = (description: string, headers?: Record<string, unknown>) => ({
   description,
@@ -28,7 +39,7 @@ const rateLimitHeaders = {
  */
 function conventionalProblems(schema: FastifySchema, route: RouteOptions): ResponseMap {
   const responses: ResponseMap = {};
-  const isPublic = !isApiRoute(route.url);
+  const isPublic = !isApiRoute(route.url, route);
   const hasInput = Boolean(schema.body || schema.querystring || schema.params || schema.headers);
   if (schema.body) {
     responses['400'] = problem('The body is not valid JSON');
@@ -38,6 +49,9 @@ function conventionalProblems(schema: FastifySchema, route: RouteOptions): Respo
   if (!isPublic) {
     responses['401'] = problem('No API key, or an unknown or revoked one');
     responses['429'] = problem('The API key exceeded its rate limit', { ...rateLimitHeaders, ...retryAfter });
+  }
+  if (route.config?.signedBy) {
+    responses['401'] = problem('The signature header is missing or does not match the body');
   }
   if (route.config?.scope) {
     responses['403'] = problem(`The API key lacks the \`${route.config.scope}\` scope`);
@@ -94,6 +108,49 @@ export interface OpenApiOptions {
   schemas?: Record<string, OpenAPIV3_1.SchemaObject>;
 }
 
+/** An API key for /v1, or the channel's own signature on the routes a channel calls (Shopify's webhooks). */
+const securitySchemes: Record<string, OpenAPIV3_1.SecuritySchemeObject> = {
+  apiKey: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An Ordo API key: `Authorization: Bearer <key>`',
+  },
+  shopifyHmac: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Shopify-Hmac-Sha256',
+    description: 'Shopify webhooks: base64 HMAC-SHA256 of the raw body, keyed with the webhook secret',
+  },
+};
+
+/** The document's tags, in the order its readers meet them. */
+const tags: OpenAPIV3_1.TagObject[] = [
+  { name: 'System', description: 'Health, readiness and metrics' },
+  { name: 'API keys', description: 'Keys, scopes and channel binding' },
+  { name: 'Catalog', description: 'Products, locations and channels' },
+  { name: 'Carriers', description: 'Carriers, their services and rate cards' },
+  { name: 'Orders', description: 'Order capture, changes, cancellation and payment updates' },
+  { name: 'Routing', description: 'Routing rules, simulations and the decisions recorded on orders' },
+  { name: 'Holds', description: 'Exception queues: orders held for payment, address, fraud or stock' },
+  { name: 'Inventory', description: 'Stock levels, the ledger, feeds, safety stock and availability' },
+  { name: 'Rules', description: 'Fraud rules (and later routing and packing rules) as data' },
+  { name: 'Promising', description: 'Delivery promises at checkout' },
+  { name: 'Fulfillment', description: 'Shipments, bins, pick lists, packing, labels and tracking' },
+  { name: 'Returns', description: 'Returns (RMAs), receipts, refunds and exchanges' },
+  { name: 'Reports', description: 'Operational reports and KPIs, as JSON or CSV' },
+  { name: 'Alerts', description: 'Exception alerts: rules as data, alerts raised and resolved by a worker' },
+  { name: 'Events', description: 'The event feed: every change, in order, with long-polling' },
+  {
+    name: 'Webhooks',
+    description:
+      'Signed (Standard Webhooks) pushes of events to subscribed URLs, with a delivery log and replay',
+  },
+  {
+    name: 'Connectors',
+    description: 'Native channel connections (Shopify): orders in by signed webhooks, stock out',
+  },
+];
+
 /** The OpenAPI 3.1 document, generated from the route schemas, at /openapi.json and /docs. */
 export async function registerOpenApi(app: FastifyInstance, options: OpenApiOptions = {}): Promise<void> {
   app.addSchema(ProblemSchema);
@@ -114,33 +171,10 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       },
       servers: [{ url: 'http://127.0.0.1:3000', description: 'Local development' }],
       components: {
-        securitySchemes: {
-          apiKey: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'An Ordo API key: `Authorization: Bearer <key>`',
-          },
-        },
+        securitySchemes,
         ...(options.schemas ? { schemas: options.schemas } : {}),
       },
-      tags: [
-        { name: 'System', description: 'Health, readiness and metrics' },
-        { name: 'API keys', description: 'Keys, scopes and channel binding' },
-        { name: 'Catalog', description: 'Products, locations and channels' },
-        { name: 'Carriers', description: 'Carriers, their services and rate cards' },
-        { name: 'Orders', description: 'Order capture, changes, cancellation and payment updates' },
-        { name: 'Routing', description: 'Routing rules, simulations and the decisions recorded on orders' },
-        { name: 'Holds', description: 'Exception queues: orders held for payment, address, fraud or stock' },
-        { name: 'Inventory', description: 'Stock levels, the ledger, feeds, safety stock and availability' },
-        { name: 'Rules', description: 'Fraud rules (and later routing and packing rules) as data' },
-        { name: 'Promising', description: 'Delivery promises at checkout' },
-        { name: 'Events', description: 'The event feed: every change, in order, with long-polling' },
-        {
-          name: 'Webhooks',
-          description:
-            'Signed (Standard Webhooks) pushes of events to subscribed URLs, with a delivery log and replay',
-        },
-      ],
+      tags,
       webhooks: options.webhooks ?? {},
     },
     refResolver: {
@@ -151,7 +185,8 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       if (!schema || schema.hide) {
         return { schema, url };
       }
-      const isPublic = !isApiRoute(url);
+      const isPublic = !isApiRoute(url, route);
+      const signedBy = route.config?.signedBy;
       const scope = route.config?.scope;
       const anyScope = route.config?.anyScope;
       const cap = route.config?.maxPageItems;
@@ -164,7 +199,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
           ...schema,
           ...(capped ? { description: schema.description ? `${schema.description} ${capped}` : capped } : {}),
           ...(route.method === 'POST' && !isPublic ? { headers: withIdempotencyKey(schema.headers) } : {}),
-          ...(isPublic ? { security: [] } : { security: [{ apiKey: [] }] }),
+          ...(isPublic ? { security: signedBy ? [{ [signedBy]: [] }] : [] } : { security: [{ apiKey: [] }] }),
           ...(scope ? { 'x-required-scope': scope } : {}),
           ...(anyScope ? { 'x-required-any-scope': anyScope } : {}),
           response: { ...conventionalProblems(schema, route), ...(schema.response as ResponseMap) },

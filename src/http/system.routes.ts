@@ -128,7 +128,10 @@ export async function systemRoutes(
       schema: {
         operationId: 'getMetrics',
         tags: ['System'],
-        summary: 'Prometheus metrics: request counts and latency histograms by route, process metrics',
+        summary:
+          'Prometheus metrics: HTTP, process and business (orders, holds, alerts, webhooks, late shipments)',
+        description:
+          'Request counts and latency histograms by route and process metrics, plus business gauges read from the database at scrape time (the same on every replica): `ordo_orders{channel,status}`, `ordo_holds_open{queue}`, `ordo_holds_oldest_age_seconds{queue}`, `ordo_alerts_open{rule,status}`, `ordo_shipments_late{location}`, `ordo_webhook_deliveries{status}`, `ordo_webhook_backlog`, `ordo_webhook_backlog_oldest_age_seconds`, `ordo_events_unnumbered`. `ordo_business_metrics_up` is 0 when the database did not answer within `ORDO_METRICS_TIMEOUT_MS`; the other metrics are served all the same.',
         produces: ['text/plain'],
         response: {
           200: {

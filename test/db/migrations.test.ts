@@ -101,3 +101,73 @@ describe('migration 0006: reservations point to their order line by a foreign ke
     ).rejects.toMatchObject({ code: '23503' });
   });
 });
+
+describe('migration 0011: report facts on shipments and orders', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let client: pg.Client;
+  beforeAll(async () => {
+    database = await createTestDatabase({ template: null });
+    await migrateUpTo(database.url, '0010_shopify_fulfilments');
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await database.drop();
+  });
+
+  it('copies each shipment’s channel and capture time, and counts shipped orders’ shipments and filled lines', async () => {
+    const one = async (text: string, values: unknown[] = []) => (await client.query(text, values)).rows[0];
+    const channel = await one(`INSERT INTO channels (code, name) VALUES ('web', 'Web') RETURNING id`);
+    const product = await one(`INSERT INTO products (sku, name) VALUES ('SKU-1', 'Thing') RETURNING id`);
+    const location = await one(
+      `INSERT INTO locations (code, name, kind, address) VALUES ('DC', 'DC', 'warehouse', '{"country":"US"}') RETURNING id`,
+    );
+    const order = async (external: string, status: string) =>
+      one(
+        `INSERT INTO orders (channel_id, external_id, status, customer, customer_email, ship_to, address_key,
+                             currency, service_level, shipping_amount, discounts, subtotal, discount_total,
+                             tax_total, total, payment, priority, tags, metadata, placed_at, created_at)
+         VALUES ($1, $2, $3, '{"email":"a@example.com"}', 'a@example.com', '{"country":"US"}', 'k',
+                 'USD', 'standard', 0, '[]', 0, 0, 0, 0, '{"status":"captured","amount":0}', 0, '{}', '{}',
+                 now(), '2026-11-02T10:00:00Z')
+         RETURNING id`,
+        [channel.id, external, status],
+      );
+    const shippedOrder = await order('EXT-1', 'partially_shipped');
+    const openOrder = await order('EXT-2', 'released');
+    const line = (orderId: string, n: number, quantity: number, shipped: number) =>
+      client.query(
+        `INSERT INTO order_lines (order_id, line_number, product_id, sku, quantity, unit_price, quantity_shipped)
+         VALUES ($1, $2, $3, 'SKU-1', $4, 100, $5)`,
+        [orderId, n, product.id, quantity, shipped],
+      );
+    await line(shippedOrder.id, 1, 2, 2);
+    await line(shippedOrder.id, 2, 3, 1);
+    await line(openOrder.id, 1, 1, 0);
+    const shipment = (orderId: string, number: string, status: string) =>
+      client.query(
+        `INSERT INTO shipments (number, order_id, location_id, status, service_level, ship_by)
+         VALUES ($1, $2, $3, $4, 'standard', '2026-11-03')`,
+        [number, orderId, location.id, status],
+      );
+    await shipment(shippedOrder.id, 'S-1', 'shipped');
+    await shipment(shippedOrder.id, 'S-2', 'pending');
+    await shipment(shippedOrder.id, 'S-3', 'cancelled');
+    await shipment(openOrder.id, 'S-4', 'pending');
+
+    await runMigrations(database.url);
+
+    const shipments = await client.query('SELECT DISTINCT channel_id, order_created_at FROM shipments');
+    expect(shipments.rows).toEqual([
+      { channel_id: String(channel.id), order_created_at: new Date('2026-11-02T10:00:00Z') },
+    ]);
+    const facts = await client.query(
+      'SELECT external_id, shipment_count, line_count, lines_filled FROM orders ORDER BY external_id',
+    );
+    expect(facts.rows).toEqual([
+      { external_id: 'EXT-1', shipment_count: 2, line_count: 2, lines_filled: 1 },
+      { external_id: 'EXT-2', shipment_count: 0, line_count: 0, lines_filled: 0 },
+    ]);
+  });
+});

@@ -57,6 +57,8 @@ export async function createTestApp(
     poolSize?: number;
     /** A migrated database to use (and `drop` on close) instead of a new one on the test server. */
     database?: { url: string; drop(): Promise<void> };
+    /** The app's logger, for a test that reads what Ordo logs (default: silent unless TEST_LOG_LEVEL). */
+    log?: pino.Logger;
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
@@ -68,7 +70,7 @@ export async function createTestApp(
     maxEventLoopDelayMs: 0,
     ...options.config,
   };
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const { pool, db } = createDatabase({
     url: database.url,
     poolSize: options.poolSize ?? 10,

@@ -51,6 +51,8 @@ export interface Operation {
   /** The scope the key needs (`x-required-scope`), or the scopes of which it needs one. */
   scope?: string;
   anyScope?: string[];
+  /** Called with a signature instead of an API key (a channel's own deliveries: Shopify webhooks). */
+  signed: boolean;
 }
 
 interface RawOperation {
@@ -64,6 +66,7 @@ interface RawOperation {
   };
   'x-required-scope'?: string;
   'x-required-any-scope'?: string[];
+  security?: Array<Record<string, unknown>>;
 }
 
 export interface OpenApiDocument {
@@ -93,6 +96,9 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
         bodyExamples: examples,
         ...(raw['x-required-scope'] ? { scope: raw['x-required-scope'] } : {}),
         ...(raw['x-required-any-scope'] ? { anyScope: raw['x-required-any-scope'] } : {}),
+        signed: (raw.security ?? []).some(
+          (scheme) => scheme.apiKey === undefined && Object.keys(scheme).length > 0,
+        ),
       };
     }),
   );

@@ -30,6 +30,8 @@ export interface Side {
   pickList: number;
   webhook: string;
   delivery: number;
+  /** An open alert about its held order's hold (the world's `world-holds` alert rule). */
+  alert: number;
 }
 
 export interface World {
@@ -134,7 +136,21 @@ async function side(t: TestApp, channel: string, world: { location: string; sku:
     ...(await returnsAndRefund(t, channel, sku, location)),
     pickList: 0,
     ...(await webhookAndDelivery(t, key)),
+    alert: 0,
   };
+}
+
+/** An alert about each side's held order's hold: a rule watching every hold, and one evaluation pass. */
+async function holdAlerts(t: TestApp, sides: Side[]): Promise<void> {
+  const rules = [{ id: 'world-holds', kind: 'hold_age', hours: 0 }];
+  const saved = await t.request({ method: 'PUT', url: '/v1/alerts/rules', payload: { rules } });
+  expect(saved.statusCode, saved.body).toBe(200);
+  await t.app.services.alerts.evaluate();
+  for (const side of sides) {
+    const found = await ok(t, 'GET', `/v1/alerts?rule=world-holds&subject_id=${side.held.hold}`);
+    expect(found.data, `an alert about the hold of ${side.channel}`).toHaveLength(1);
+    side.alert = found.data[0].id;
+  }
 }
 
 /** Builds the world over HTTP (and the event sequencer), then waits for background work to settle. */
@@ -165,6 +181,7 @@ export async function buildWorld(t: TestApp): Promise<World> {
   ];
   a.pickList = own[0] as number;
   b.pickList = own[1] as number;
+  await holdAlerts(t, [a, b]);
   const apiKey = (await ok(t, 'POST', '/v1/api-keys', { name: 'spare', scopes: ['orders:read'] })).id;
   await t.app.services.releaser.idle();
   await t.app.services.backorders.idle();
@@ -194,6 +211,8 @@ export function realId(world: World, side: Side, path: string): string | number 
     products: world.sku,
     routing: side.channel,
     'api-keys': world.apiKey,
+    alerts: side.alert,
+    connectors: side.channel,
   };
   const id = resource === undefined ? undefined : ids[resource];
   if (id === undefined) {

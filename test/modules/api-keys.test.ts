@@ -146,3 +146,34 @@ describe('the bootstrap key', () => {
     expect(await service.createFirstAdminKey()).toBeUndefined();
   });
 });
+
+describe('GET /v1/api-keys/current', () => {
+  it('tells any key its own name, scopes and channel, never its secret', async () => {
+    const created = (
+      await create({ name: 'console reader', scopes: ['orders:read', 'inventory:read'], channel: 'web' })
+    ).json();
+    const res = await t.request({ method: 'GET', url: '/v1/api-keys/current', key: created.secret });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      id: created.id,
+      name: 'console reader',
+      prefix: created.prefix,
+      scopes: ['orders:read', 'inventory:read'],
+      channel: 'web',
+      rate_limit: null,
+      created_at: created.created_at,
+      revoked_at: null,
+    });
+    expect(res.body).not.toContain(created.secret);
+    const admin = await t.request({ method: 'GET', url: '/v1/api-keys/current' });
+    expect(admin.json()).toMatchObject({ name: 'bootstrap', scopes: ['admin'], channel: null });
+  });
+
+  it('needs a valid key', async () => {
+    expect((await t.request({ method: 'GET', url: '/v1/api-keys/current', key: null })).statusCode).toBe(401);
+    const revoked = (await create({ name: 'gone', scopes: ['orders:read'] })).json();
+    await t.request({ method: 'DELETE', url: `/v1/api-keys/${revoked.id}` });
+    const res = await t.request({ method: 'GET', url: '/v1/api-keys/current', key: revoked.secret });
+    expect(res.statusCode).toBe(401);
+  });
+});

@@ -15,7 +15,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { apiKeys } from './auth.js';
-import { locations, products } from './catalog.js';
+import { channels, locations, products } from './catalog.js';
 import { orderLines, orders, serviceLevel } from './orders.js';
 
 export const shipmentStatuses = [
@@ -68,6 +68,11 @@ export const shipments = pgTable(
     orderId: uuid('order_id')
       .notNull()
       .references(() => orders.id, { onDelete: 'cascade' }),
+    /** The order's channel and capture time, copied at release: reports read shipments alone. */
+    channelId: bigint('channel_id', { mode: 'number' })
+      .notNull()
+      .references(() => channels.id),
+    orderCreatedAt: timestamp('order_created_at', { withTimezone: true }).notNull(),
     locationId: bigint('location_id', { mode: 'number' })
       .notNull()
       .references(() => locations.id),
@@ -102,6 +107,15 @@ export const shipments = pgTable(
     index('shipments_order_idx').on(t.orderId),
     index('shipments_location_status_idx').on(t.locationId, t.status, t.shipBy),
     index('shipments_pick_list_idx').on(t.pickListId).where(sql`${t.pickListId} IS NOT NULL`),
+    // Reports: shipments shipped or delivered in a window, read from the index alone; shipments per
+    // order (split shipments) likewise.
+    index('shipments_report_shipped_idx')
+      .on(t.shippedAt, t.locationId, t.channelId, t.shipBy, t.orderCreatedAt)
+      .where(sql`${t.shippedAt} IS NOT NULL`),
+    index('shipments_report_delivered_idx')
+      .on(t.deliveredAt, t.shippedAt, t.promisedDeliveryDate, t.locationId, t.channelId)
+      .where(sql`${t.deliveredAt} IS NOT NULL`),
+    index('shipments_report_order_idx').on(t.orderId, t.status),
   ],
 );
 

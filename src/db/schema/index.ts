@@ -2,6 +2,7 @@ export * from './alerts.js';
 export * from './allocation.js';
 export * from './auth.js';
 export * from './catalog.js';
+export * from './connectors.js';
 export * from './events.js';
 export * from './fulfillment.js';
 export * from './inventory.js';

@@ -117,6 +117,11 @@ export const orders = pgTable(
     createdBy: uuid('created_by').references(() => apiKeys.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Fulfilment facts for the reports, refreshed whenever units ship: shipments not cancelled, lines,
+    // and lines shipped in full. The fulfillment report reads them from one index, with no join.
+    shipmentCount: integer('shipment_count').notNull().default(0),
+    lineCount: integer('line_count').notNull().default(0),
+    linesFilled: integer('lines_filled').notNull().default(0),
   },
   (t) => [
     unique('orders_channel_external_id_key').on(t.channelId, t.externalId),
@@ -124,9 +129,34 @@ export const orders = pgTable(
     index('orders_attention_idx')
       .on(t.status, t.number)
       .where(sql`${t.status} IN ('on_hold', 'backordered')`),
+    // Alert rules on how long orders stay in a status read the orders of those statuses only.
+    index('orders_status_idx').on(t.status, t.createdAt),
     index('orders_release_due_idx').on(t.releaseDueAt).where(sql`${t.releaseDueAt} IS NOT NULL`),
     index('orders_customer_email_idx').on(t.customerEmail, t.placedAt),
     index('orders_address_key_idx').on(t.addressKey, t.placedAt),
+    // Reports: a window of orders by placed_at read from the index alone (by day, channel, status,
+    // currency, with the totals and cancel reasons); the capture time and channel joined by id; the
+    // open orders of the backlog.
+    index('orders_report_placed_idx').on(
+      t.placedAt,
+      t.channelId,
+      t.status,
+      t.currency,
+      t.total,
+      t.id,
+      t.cancelReason,
+    ),
+    index('orders_report_id_idx').on(t.id, t.createdAt, t.placedAt, t.channelId, t.status),
+    index('orders_report_shipped_idx')
+      .on(t.placedAt, t.channelId, t.shipmentCount, t.lineCount, t.linesFilled)
+      .where(
+        sql`${t.status} IN ('partially_shipped', 'shipped', 'delivered', 'partially_returned', 'returned')`,
+      ),
+    index('orders_open_idx')
+      .on(t.placedAt)
+      .where(
+        sql`${t.status} IN ('received', 'validated', 'on_hold', 'backordered', 'allocated', 'released', 'partially_shipped')`,
+      ),
     check(
       'orders_amounts_check',
       sql`${t.subtotal} >= 0 AND ${t.discountTotal} >= 0 AND ${t.shippingAmount} >= 0 AND ${t.taxTotal} >= 0 AND ${t.total} >= 0`,
@@ -161,6 +191,8 @@ export const orderLines = pgTable(
   (t) => [
     unique('order_lines_order_line_number_key').on(t.orderId, t.lineNumber),
     index('order_lines_backordered_idx').on(t.productId).where(sql`${t.quantityBackordered} > 0`),
+    // Reports: the line fill rate of a window's orders, from the index alone.
+    index('order_lines_report_fill_idx').on(t.orderId, t.quantity, t.quantityShipped),
     check(
       'order_lines_quantities_check',
       sql`${t.quantity} > 0 AND ${t.unitPrice} >= 0 AND ${t.taxAmount} >= 0 AND ${t.quantityAllocated} >= 0 AND ${t.quantityBackordered} >= 0

@@ -55,13 +55,14 @@ export type EventRow = {
   resource_type: string;
   resource_id: string;
   channel: string | null;
+  actor: Actor;
   data: Record<string, unknown>;
 };
 
 /** The columns an event is presented from, for queries that select events (the feed, deliveries). */
 export const eventColumns = (alias: SQL) =>
   sql`${alias}.id, ${alias}.type, ${alias}.position, ${alias}.occurred_at, ${alias}.resource_type,
-      ${alias}.resource_id, ${alias}.channel, ${alias}.data`;
+      ${alias}.resource_id, ${alias}.channel, ${alias}.actor, ${alias}.data`;
 
 export const presentEvent = (row: EventRow): EventBody => ({
   id: row.id,
@@ -71,5 +72,6 @@ export const presentEvent = (row: EventRow): EventBody => ({
   resource_type: row.resource_type,
   resource_id: row.resource_id,
   channel: row.channel,
+  actor: row.actor,
   data: row.data,
 });

@@ -5,12 +5,25 @@ import type { EventCatalog } from './event-catalog.js';
 import { FeedPageSchema, FeedQuerySchema } from './events.schemas.js';
 import type { EventService } from './events.service.js';
 
-const feedRules = [
-  'The event feed, in `sequence` order: page with `after=<next_after>`; `wait` long-polls for new events.',
-  'Which events a key reads: `orders:read` the order.*, shipment.*, return.* and refund.* types, `inventory:read` the inventory.* types,',
-  '`webhooks:write` the webhook.* types (`admin` every type); a channel-bound key only events of its channel.',
-  '`sequence` is assigned once the event is committed, so reading `after` the last sequence seen never misses an event.',
-].join(' ');
+/** The scopes that read the feed, besides `admin` (which reads every type). */
+const feedScopes = ['orders:read', 'inventory:read', 'webhooks:write'] as const;
+
+/** Which families each scope reads, from the catalog, so the description follows every new event type. */
+function whoReadsWhat(catalog: Pick<EventCatalog, 'typesReadableWith'>): string {
+  const families = (scope: (typeof feedScopes)[number]) => [
+    ...new Set(catalog.typesReadableWith([scope]).map((type) => `${type.slice(0, type.indexOf('.'))}.*`)),
+  ];
+  const list = (items: string[]) =>
+    items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+  return feedScopes.map((scope) => `\`${scope}\` the ${list(families(scope))} types`).join(', ');
+}
+
+const feedRules = (catalog: Pick<EventCatalog, 'typesReadableWith'>) =>
+  [
+    'The event feed, in `sequence` order: page with `after=<next_after>`; `wait` long-polls for new events.',
+    `Which events a key reads: ${whoReadsWhat(catalog)} (\`admin\` every type); a channel-bound key only events of its channel.`,
+    '`sequence` is assigned once the event is committed, so reading `after` the last sequence seen never misses an event.',
+  ].join(' ');
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{
   events: EventService;
@@ -24,12 +37,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/events',
     {
-      config: { anyScope: ['orders:read', 'inventory:read', 'webhooks:write'] },
+      config: { anyScope: [...feedScopes] },
       schema: {
         operationId: 'listEvents',
         tags: ['Events'],
         summary: 'Read the event feed (long-poll with `wait`)',
-        description: feedRules,
+        description: feedRules(catalog),
         querystring: FeedQuerySchema,
         response: { 200: { ...FeedPageSchema, description: 'Events after `after`, oldest first' } },
       },

@@ -3,6 +3,38 @@ import { Id, Timestamp } from '../../http/fields.js';
 
 export const maxFeedWaitSeconds = 30;
 
+/** Who caused an event (src/actor.ts fills it in): an API key, a channel connector, or an Ordo worker. */
+export const ActorSchema = Type.Object(
+  {
+    type: Type.Enum(['api_key', 'connector', 'system'], {
+      description:
+        '`api_key`: a request made with a key; `connector`: a channel connector; `system`: an Ordo worker',
+    }),
+    id: Type.Union([Type.String(), Type.Null()], {
+      description: 'The API key’s (or connector’s) id; null for `system`',
+    }),
+    name: Type.String({
+      description:
+        'The key’s name, the connector’s, or the worker’s: release, backorders, reservation-expiry, exchanges, webhook-dispatcher, … (`unknown` for events written before actors were recorded)',
+    }),
+    request_id: Type.Union([Type.String(), Type.Null()], {
+      description: 'The request that caused it (its `x-request-id`); null for workers',
+    }),
+  },
+  {
+    description: 'Who caused the event',
+    examples: [
+      {
+        type: 'api_key',
+        id: '9c2f5e1a-3b4d-4e6f-8a7b-0c1d2e3f4a5b',
+        name: 'storefront',
+        request_id: 'b7f3c1de-4a2b-4c8d-9e0f-1a2b3c4d5e6f',
+      },
+    ],
+  },
+);
+export type ActorView = Static<typeof ActorSchema>;
+
 const eventFields = {
   id: Type.String({
     format: 'uuid',
@@ -20,6 +52,7 @@ const eventFields = {
   channel: Type.Union([Type.String(), Type.Null()], {
     description: 'The channel the event concerns, if any',
   }),
+  actor: ActorSchema,
 };
 
 const eventExample = {
@@ -30,6 +63,12 @@ const eventExample = {
   resource_type: 'order',
   resource_id: '5b1e8f0a-6c39-4f7e-9a0b-2d4c6e8f1a3b',
   channel: 'web',
+  actor: {
+    type: 'api_key',
+    id: '9c2f5e1a-3b4d-4e6f-8a7b-0c1d2e3f4a5b',
+    name: 'customer service',
+    request_id: 'b7f3c1de-4a2b-4c8d-9e0f-1a2b3c4d5e6f',
+  },
   data: { reason: 'customer request', order: { id: '5b1e8f0a-6c39-4f7e-9a0b-2d4c6e8f1a3b', number: 100042 } },
 };
 

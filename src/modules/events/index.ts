@@ -15,5 +15,5 @@ export {
   presentEvent,
 } from './event-store.js';
 export { eventRoutes } from './events.routes.js';
-export type { FeedPage } from './events.schemas.js';
+export { ActorSchema, type ActorView, type FeedPage } from './events.schemas.js';
 export { createEventService, type EventService } from './events.service.js';

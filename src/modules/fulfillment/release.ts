@@ -39,6 +39,8 @@ async function insertShipment(
     .values({
       number: shipment.number,
       orderId: state.order.id,
+      channelId: state.order.channelId,
+      orderCreatedAt: state.order.createdAt,
       locationId: location.id,
       serviceLevel: state.order.serviceLevel,
       shipBy: plan.shipBy,

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/client.js';
+import { systemClock } from '../../clock.js';
+import type { Executor } from '../../db/client.js';
 import { inventoryFeeds } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, type FieldError, invalid } from '../../errors.js';
@@ -16,6 +17,7 @@ import {
   lockLevels,
   type OnHandChange,
 } from './levels.js';
+import { recordLocationFeeds } from './location-feeds.js';
 import { openShortfalls } from './shortfalls.js';
 
 type FeedKind = 'adjustment' | 'count';
@@ -23,12 +25,12 @@ type FeedItem = FeedRow & { target: (onHand: number) => number };
 type ResolvedItem = FeedItem & { productId: number; locationId: number };
 
 export async function adjustStock(
-  { db, stockAdded }: InventoryDeps,
+  { db, clock, stockAdded }: InventoryDeps,
   input: Adjustment,
   actor: Actor,
 ): Promise<FeedResult> {
   const result = await applyFeed(
-    db,
+    { db, clock },
     'adjustment',
     input.reference,
     input.items.map((item) => ({ ...item, target: (onHand: number) => onHand + item.delta })),
@@ -42,12 +44,12 @@ export async function adjustStock(
 }
 
 export async function countStock(
-  { db, stockAdded }: InventoryDeps,
+  { db, clock, stockAdded }: InventoryDeps,
   input: Count,
   actor: Actor,
 ): Promise<FeedResult> {
   const result = await applyFeed(
-    db,
+    { db, clock },
     'count',
     input.reference,
     input.items.map((item) => ({ ...item, target: () => item.on_hand })),
@@ -63,10 +65,11 @@ export async function countStock(
 /**
  * Applies a batch of on-hand changes atomically: every row is checked first (each bad one reported
  * by index), then levels are locked in order, changed, written to the ledger, and the availability
- * and shortfall events appended, all in one transaction. A reference seen before is a no-op.
+ * and shortfall events appended, and each location's last feed recorded, all in one transaction. A
+ * reference seen before is a no-op.
  */
 function applyFeed(
-  db: Db,
+  { db, clock = systemClock }: Pick<InventoryDeps, 'db' | 'clock'>,
   kind: FeedKind,
   reference: string,
   rows: FeedItem[],
@@ -115,6 +118,12 @@ function applyFeed(
       shortfalls,
     };
     await tx.update(inventoryFeeds).set({ result }).where(eq(inventoryFeeds.reference, reference));
+    await recordLocationFeeds(
+      tx,
+      resolved.map((row) => row.locationId),
+      reference,
+      clock.now(),
+    );
     return result;
   });
 }

@@ -14,6 +14,7 @@ import {
   LevelSchema,
   MovementListQuerySchema,
   MovementSchema,
+  ReorderPointsSchema,
   SafetyStockResultSchema,
   SafetyStockSchema,
 } from './inventory.schemas.js';
@@ -92,6 +93,21 @@ const setSafetyStockRoute = {
   },
 };
 
+const setReorderPointsRoute = {
+  config: write,
+  schema: {
+    operationId: 'setReorderPoints',
+    tags,
+    summary: 'Set reorder points per product and location (alerts watch levels under them)',
+    description:
+      'Up to 10,000 rows in one transaction: all apply or none do, and every unknown SKU or location is listed by row. A `null` reorder point removes it. `GET /v1/inventory/levels` shows them; the `below_reorder_point` alert rule raises an alert for each level with fewer units on hand.',
+    body: ReorderPointsSchema,
+    response: {
+      200: { ...SafetyStockResultSchema, description: 'Reorder points written', examples: [{ updated: 2 }] },
+    },
+  },
+};
+
 const getAvailabilityRoute = {
   config: read,
   schema: {
@@ -156,6 +172,11 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
   );
   app.put('/inventory/safety-stock', { ...setSafetyStockRoute, bodyLimit: bulkBodyLimit }, async (request) =>
     inventory.setSafetyStock(request.body),
+  );
+  app.put(
+    '/inventory/reorder-points',
+    { ...setReorderPointsRoute, bodyLimit: bulkBodyLimit },
+    async (request) => inventory.setReorderPoints(request.body),
   );
   app.get('/inventory/availability', getAvailabilityRoute, async (request) => {
     const { skus, channel } = availabilityRequest(request.query, callerOf(request));

@@ -122,6 +122,10 @@ export const LevelSchema = Type.Object(
     available: Type.Integer({
       description: 'on_hand - reserved - safety_stock (0 when null), never below 0',
     }),
+    reorder_point: Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        'With fewer units on hand the level needs reordering (a `below_reorder_point` alert); null: none',
+    }),
     updated_at: Timestamp,
   },
   {
@@ -134,6 +138,7 @@ export const LevelSchema = Type.Object(
         reserved: 7,
         safety_stock: 5,
         available: 108,
+        reorder_point: 40,
         updated_at: '2026-11-27T10:00:00.000Z',
       },
     ],
@@ -229,6 +234,36 @@ export const SafetyStockSchema = Type.Object(
   },
 );
 export type SafetyStock = Static<typeof SafetyStockSchema>;
+
+export const ReorderPointsSchema = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object(
+        {
+          sku: Sku,
+          location: LocationCode,
+          reorder_point: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000_000 }), Type.Null()], {
+            description: 'Fewer units on hand than this need reordering; null removes the reorder point',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: maxFeedItems },
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        items: [
+          { sku: 'TSHIRT-BLK-M', location: 'NJ-DC', reorder_point: 40 },
+          { sku: 'MUG-1', location: 'NJ-DC', reorder_point: null },
+        ],
+      },
+    ],
+  },
+);
+export type ReorderPoints = Static<typeof ReorderPointsSchema>;
 
 export const SafetyStockResultSchema = Type.Object(
   { updated: Type.Integer() },

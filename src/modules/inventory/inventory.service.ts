@@ -1,6 +1,6 @@
 import type { Actor, InventoryDeps } from './deps.js';
 import { adjustStock, countStock } from './feeds.js';
-import type { Adjustment, Count, SafetyStock } from './inventory.schemas.js';
+import type { Adjustment, Count, ReorderPoints, SafetyStock } from './inventory.schemas.js';
 import {
   channelAvailability,
   type LevelListQuery,
@@ -8,6 +8,7 @@ import {
   listMovements,
   type MovementListQuery,
 } from './levels-query.js';
+import { setReorderPoints } from './reorder-points.js';
 import { setSafetyStock } from './safety-stock.js';
 
 export type InventoryService = ReturnType<typeof createInventoryService>;
@@ -19,6 +20,7 @@ export function createInventoryService(deps: InventoryDeps) {
     listLevels: (query: LevelListQuery) => listLevels(deps, query),
     listMovements: (query: MovementListQuery) => listMovements(deps, query),
     setSafetyStock: (input: SafetyStock) => setSafetyStock(deps, input),
+    setReorderPoints: (input: ReorderPoints) => setReorderPoints(deps, input),
     availability: (skus: string[], channel: string) => channelAvailability(deps, skus, channel),
   };
 }

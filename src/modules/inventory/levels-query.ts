@@ -32,6 +32,7 @@ export async function listLevels(
       reserved: inventoryLevels.reserved,
       safetyStock: inventoryLevels.safetyStock,
       available,
+      reorderPoint: inventoryLevels.reorderPoint,
       updatedAt: inventoryLevels.updatedAt,
     })
     .from(inventoryLevels)
@@ -58,6 +59,7 @@ export async function listLevels(
       reserved: row.reserved,
       safety_stock: row.safetyStock,
       available: Number(row.available),
+      reorder_point: row.reorderPoint,
       updated_at: row.updatedAt.toISOString(),
     }),
   );

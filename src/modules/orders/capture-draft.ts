@@ -187,6 +187,10 @@ export function buildDraft(
       externalId: input.external_id,
       releaseDueAt: null,
       refundedTotal: 0,
+      // Nothing has shipped yet: the first shipping refreshes them.
+      shipmentCount: 0,
+      lineCount: 0,
+      linesFilled: 0,
       customer: input.customer,
       customerEmail: input.customer.email.toLowerCase(),
       shipTo: input.ship_to,

@@ -14,6 +14,8 @@ import type { CreateOrder, OrderView } from './orders.schemas.js';
 export interface CaptureOptions {
   /** Keep the order from release until `releaseAwaiting` is called (an exchange waits for its return). */
   awaitRelease?: boolean;
+  /** Open a manual hold with this reason: a channel connector's order that could not be taken as sent. */
+  hold?: { reason: string; details: Record<string, unknown> };
 }
 
 /** The channel an order is created in: the key's own when bound, else the one named in the body. */
@@ -113,6 +115,9 @@ export async function capture(
     createdBy: caller.keyId,
     ...(options.awaitRelease ? { releaseAt: awaitingRelease } : {}),
   });
+  if (options.hold && !draft.rejection) {
+    draft.needs.push({ kind: 'manual', ...options.hold });
+  }
   const order = await write(deps, draft, context);
   if (order) {
     return { order, created: true };

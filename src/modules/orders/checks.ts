@@ -8,7 +8,7 @@ import { addressErrors } from '../addresses/index.js';
  */
 
 export interface HoldNeed {
-  kind: 'address' | 'payment' | 'fraud' | 'stock' | 'routing_review';
+  kind: 'address' | 'payment' | 'fraud' | 'stock' | 'routing_review' | 'manual';
   reason: string;
   details: Record<string, unknown>;
 }

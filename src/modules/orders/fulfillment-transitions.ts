@@ -117,7 +117,8 @@ export async function recordShipmentProgress(
 }
 
 /**
- * Units left the building in a shipment: on each line they move from allocated to shipped, then the
+ * Units left the building in a shipment: on each line they move from allocated to shipped, the order's
+ * fulfilment facts (shipments, lines, lines shipped in full) are refreshed for the reports, then the
  * order moves on with its shipments' progress.
  */
 export async function recordShipped(
@@ -134,6 +135,13 @@ export async function recordShipped(
       FROM unnest(${sql.param(lineIds)}::bigint[], ${sql.param(lineIds.map((id) => shipped.get(id) ?? 0))}::int[])
            AS v(id, units)
      WHERE l.id = v.id AND l.order_id = ${orderId}`);
+  await tx.execute(sql`
+    UPDATE orders o
+       SET shipment_count = ${shipments.filter((s) => s.status !== 'cancelled').length},
+           line_count = l.lines, lines_filled = l.filled
+      FROM (SELECT count(*)::int AS lines, count(*) FILTER (WHERE quantity_shipped >= quantity)::int AS filled
+              FROM order_lines WHERE order_id = ${orderId}) l
+     WHERE o.id = ${orderId}`);
   await recordShipmentProgress(deps, tx, orderId, shipments);
 }
 

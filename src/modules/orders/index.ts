@@ -8,6 +8,13 @@ export { orderEventSchemas, orderEvents } from './order-events.js';
 export { returnable } from './order-state.js';
 export type { OrderState } from './order-store.js';
 export { orderRoutes } from './orders.routes.js';
-export { type CreateOrder, OrderParamsSchema } from './orders.schemas.js';
+export {
+  type CreateOrder,
+  CreateOrderSchema,
+  OrderParamsSchema,
+  type OrderView,
+  type PaymentUpdate,
+} from './orders.schemas.js';
 export { createOrderService, type OrderService } from './orders.service.js';
+export { queueOf } from './settle.js';
 export { createOrderTransitions, type OrderTransitions } from './transitions.js';

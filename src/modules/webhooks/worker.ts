@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { runAs, systemActor } from '../../actor.js';
 import type { Config } from '../../config.js';
 import { failureLog } from '../../workers/failures.js';
 import type { Job } from './claim.js';
@@ -18,6 +19,8 @@ interface WorkerParts {
   /** Called once stopped, after the last attempt. */
   close(): Promise<void>;
 }
+
+const dispatcherActor = systemActor('webhook-dispatcher');
 
 /**
  * Keeps up to `webhookConcurrency` attempts under way: claims on every tick (each `pollMs`, and on a
@@ -67,7 +70,9 @@ export function startWorker(
       again = true;
       return;
     }
-    filling = fill()
+    // A tick may come from the sequencer's nudge or a timer: the attempts (and the webhook.* events a
+    // failing one appends) are the dispatcher's own.
+    filling = runAs(dispatcherActor, fill)
       .then(claimFailures.succeeded, claimFailures.failed)
       .finally(() => {
         filling = undefined;

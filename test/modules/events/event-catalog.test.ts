@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
+import { alertEvents } from '../../../src/modules/alerts/alert-events.js';
 import { createEventCatalog, matchesPattern } from '../../../src/modules/events/event-catalog.js';
 import { shipmentEvents } from '../../../src/modules/fulfillment/shipment-events.js';
 import { inventoryEvents } from '../../../src/modules/inventory/inventory-events.js';
@@ -40,11 +41,34 @@ describe('the event catalog', () => {
 
   it('gives each scope its types, and admin all of them', () => {
     expect(typesReadableWith(['admin'])).toEqual(types);
-    const orderFamilies = ['order.', 'shipment.', 'return.', 'refund.'];
-    expect(typesReadableWith(['orders:read']).every((t) => orderFamilies.some((f) => t.startsWith(f)))).toBe(
-      true,
+    const family = (type: string) => type.slice(0, type.indexOf('.'));
+    const familiesReadableWith = (scope: Parameters<typeof typesReadableWith>[0][number]) => [
+      ...new Set(typesReadableWith([scope]).map(family)),
+    ];
+    // Alerts are read with orders:read, like GET /v1/alerts: most are about orders, shipments and holds.
+    expect(familiesReadableWith('orders:read').sort()).toEqual([
+      'alert',
+      'order',
+      'refund',
+      'return',
+      'shipment',
+    ]);
+    expect(typesReadableWith(['orders:read'])).toEqual(
+      types.filter((type) => ['alert', 'order', 'refund', 'return', 'shipment'].includes(family(type))),
     );
+    expect(typesReadableWith(['orders:read'])).toEqual(
+      expect.arrayContaining(['alert.raised', 'alert.acknowledged', 'alert.resolved']),
+    );
+    expect(familiesReadableWith('inventory:read')).toEqual(['inventory']);
+    expect(familiesReadableWith('webhooks:write')).toEqual(['webhook']);
     expect(typesReadableWith(['catalog:write'])).toEqual([]);
+    // Every type is readable with some scope other than admin.
+    const readable = new Set(
+      (['orders:read', 'inventory:read', 'webhooks:write'] as const).flatMap((scope) =>
+        typesReadableWith([scope]),
+      ),
+    );
+    expect([...readable].sort()).toEqual([...types]);
   });
 
   it('describes every type in the OpenAPI webhooks section, with its data schema', async () => {
@@ -62,10 +86,16 @@ describe('the event catalog', () => {
       >;
     };
     expect(Object.keys(document.webhooks).sort()).toEqual([...types].sort());
-    // In the order the modules declare them: orders, shipments, returns and refunds, inventory, webhooks.
+    // In the order the modules declare them: orders, shipments, returns and refunds, inventory, webhooks,
+    // alerts.
     expect(Object.keys(document.webhooks)).toEqual(
-      [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents].flatMap(Object.keys),
+      [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents, alertEvents].flatMap(
+        Object.keys,
+      ),
     );
+    const raised = document.webhooks['alert.raised']?.post.requestBody.content['application/json']?.schema;
+    expect(raised?.properties.type?.const).toBe('alert.raised');
+    expect(raised?.properties).toHaveProperty(['data', 'properties', 'subject_id']);
     const created = document.webhooks['order.created']?.post.requestBody.content['application/json']?.schema;
     expect(created?.properties.type?.const).toBe('order.created');
     expect(created?.properties).toHaveProperty(

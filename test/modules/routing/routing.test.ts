@@ -73,6 +73,12 @@ async function rules(scope: string, body: object): Promise<number> {
   return res.json().version;
 }
 
+/**
+ * A channel whose allocated orders wait an hour before release: the release nudged by an allocation
+ * would otherwise race a test that reads the order's events.
+ */
+const unreleased = { release_delay_minutes: 60 };
+
 /** A rule set of just a fallback. */
 const only = (action: Record<string, unknown>) => ({
   rules: [],
@@ -544,7 +550,7 @@ describe('routing at capture', () => {
   it('records the decision on the order and announces it', async () => {
     const at = await sites(['nj', 'pa']);
     const sku = await stocked(t, { [at.nj]: 4, [at.pa]: 4 });
-    const channel = (await makeChannel(t)).code;
+    const channel = (await makeChannel(t, unreleased)).code;
     const version = await rules(channel, only({ ranking: ['min_splits', 'nearest'] }));
 
     const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
@@ -715,7 +721,7 @@ describe('cost review', () => {
   it('holds an order whose rules choose a plan costing too much more than the cheapest, until a person accepts it', async () => {
     const at = await sites(['nj', 'pa']);
     const sku = await stocked(t, { [at.nj]: 4, [at.pa]: 4 });
-    const channel = (await makeChannel(t)).code;
+    const channel = (await makeChannel(t, unreleased)).code;
     await carrier();
     // Nearest is Edison at 1500; Philadelphia ships for 700: 800 more, above 500.
     await rules(channel, review(500));

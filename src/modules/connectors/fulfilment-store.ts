@@ -1,0 +1,156 @@
+import { and, count, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { shopifyConnectors, shopifyFulfilments } from '../../db/schema/index.js';
+
+/** The SQL of fulfilments out: turning shipped shipments into rows, claiming due rows, recording outcomes. */
+
+export type FulfilmentRow = typeof shopifyFulfilments.$inferSelect;
+
+/** How long a claimed row is left alone (a crashed worker's claim comes back after it). */
+const claimSeconds = 120;
+
+/** The connector's fulfilment cursor, locked for this transaction; undefined when another process holds it. */
+export async function lockFulfilmentCursor(tx: Executor, channelId: number): Promise<number | undefined> {
+  const result = await tx.execute<{ fulfilment_cursor: string }>(
+    sql`SELECT fulfilment_cursor FROM shopify_connectors WHERE channel_id = ${channelId} FOR UPDATE SKIP LOCKED`,
+  );
+  const row = result.rows[0];
+  return row ? Number(row.fulfilment_cursor) : undefined;
+}
+
+/**
+ * The channel's `shipment.shipped` events after `cursor` (feed positions) of orders that came from
+ * Shopify become one pending row per shipment (a second event of the same shipment changes nothing);
+ * the cursor moves in the same statement's transaction. Returns the rows added and the new cursor.
+ */
+export async function collectShipped(
+  tx: Executor,
+  connector: { channelId: number; channel: string },
+  cursor: number,
+  limit: number,
+): Promise<{ added: number; last: number }> {
+  const result = await tx.execute<{ added: string; last: string | null }>(sql`
+    WITH shipped AS (
+      SELECT position, data->'shipment' AS shipment FROM events
+       WHERE position > ${cursor} AND type = 'shipment.shipped' AND channel = ${connector.channel}
+       ORDER BY position LIMIT ${limit}),
+    added AS (
+      INSERT INTO shopify_fulfilments
+             (shipment_id, channel_id, shopify_order_id, lines, carrier, tracking_number, tracking_url)
+      SELECT (s.shipment->>'id')::uuid, ${connector.channelId}, o.shopify_order_id,
+             coalesce((SELECT jsonb_agg(jsonb_build_object('sku', l->>'sku', 'quantity', (l->>'quantity')::int))
+                         FROM jsonb_array_elements(s.shipment->'lines') l), '[]'::jsonb),
+             s.shipment->>'carrier', s.shipment->>'tracking_number', s.shipment->>'tracking_url'
+        FROM shipped s
+        JOIN shopify_orders o ON o.channel_id = ${connector.channelId}
+                             AND o.order_id = (s.shipment->>'order_id')::uuid
+      ON CONFLICT (shipment_id) DO NOTHING
+      RETURNING 1)
+    SELECT (SELECT count(*) FROM added) AS added, (SELECT max(position) FROM shipped) AS last`);
+  const row = result.rows[0];
+  const last = row?.last === null || row?.last === undefined ? cursor : Number(row.last);
+  await tx
+    .update(shopifyConnectors)
+    .set({ fulfilmentCursor: sql`greatest(${shopifyConnectors.fulfilmentCursor}, ${last})` })
+    .where(eq(shopifyConnectors.channelId, connector.channelId));
+  return { added: Number(row?.added ?? 0), last };
+}
+
+/**
+ * Claims the channel's due rows (one statement, `SKIP LOCKED`): their next attempt moves out by the
+ * claim time, so another replica does not take them while this one calls Shopify.
+ */
+export async function claimDue(
+  tx: Executor,
+  channelId: number,
+  now: Date,
+  limit: number,
+): Promise<FulfilmentRow[]> {
+  const result = await tx.execute<{ shipment_id: string }>(sql`
+    UPDATE shopify_fulfilments SET next_attempt_at = ${now.toISOString()}::timestamptz + ${`${claimSeconds} seconds`}::interval,
+           attempts = attempts + 1, updated_at = now()
+     WHERE shipment_id IN (
+       SELECT shipment_id FROM shopify_fulfilments
+        WHERE channel_id = ${channelId} AND status = 'pending'
+          AND next_attempt_at <= ${now.toISOString()}::timestamptz
+        ORDER BY next_attempt_at, shipment_id
+        LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING shipment_id`);
+  const ids = result.rows.map((row) => row.shipment_id);
+  if (ids.length === 0) {
+    return [];
+  }
+  return tx
+    .select()
+    .from(shopifyFulfilments)
+    .where(sql`${shopifyFulfilments.shipmentId} = ANY(${sql.param(ids)}::uuid[])`)
+    .orderBy(shopifyFulfilments.nextAttemptAt);
+}
+
+/** Shopify took it (or already had it): done, with the fulfilment's GID. */
+export async function markCreated(tx: Executor, shipmentId: string, fulfillmentId: string): Promise<void> {
+  await tx
+    .update(shopifyFulfilments)
+    .set({ status: 'created', shopifyFulfillmentId: fulfillmentId, lastError: null, updatedAt: sql`now()` })
+    .where(eq(shopifyFulfilments.shipmentId, shipmentId));
+}
+
+/** Try again at `retryAt`, or give up (`failed`) when it is null. */
+export async function markAttemptFailed(
+  tx: Executor,
+  shipmentId: string,
+  error: string,
+  retryAt: Date | null,
+): Promise<void> {
+  await tx
+    .update(shopifyFulfilments)
+    .set({
+      lastError: error.slice(0, 500),
+      updatedAt: sql`now()`,
+      ...(retryAt === null ? { status: 'failed' as const } : { nextAttemptAt: retryAt }),
+    })
+    .where(eq(shopifyFulfilments.shipmentId, shipmentId));
+}
+
+/**
+ * Rows a pause (THROTTLED, 429, 5xx, a low bucket) left claimed are due again at its end. `tried` is
+ * the row whose call failed (its attempt counts, with `error`); the others were not tried, so their
+ * claim does not count as an attempt.
+ */
+export async function postpone(
+  tx: Executor,
+  rows: { tried: string | null; untried: string[] },
+  until: Date,
+  error: string | null,
+): Promise<void> {
+  if (rows.tried !== null) {
+    await tx
+      .update(shopifyFulfilments)
+      .set({ nextAttemptAt: until, lastError: (error ?? '').slice(0, 500), updatedAt: sql`now()` })
+      .where(and(eq(shopifyFulfilments.shipmentId, rows.tried), eq(shopifyFulfilments.status, 'pending')));
+  }
+  if (rows.untried.length > 0) {
+    await tx
+      .update(shopifyFulfilments)
+      .set({ nextAttemptAt: until, attempts: sql`greatest(${shopifyFulfilments.attempts} - 1, 0)` })
+      .where(
+        and(
+          sql`${shopifyFulfilments.shipmentId} = ANY(${sql.param(rows.untried)}::uuid[])`,
+          eq(shopifyFulfilments.status, 'pending'),
+        ),
+      );
+  }
+}
+
+export async function fulfilmentCounts(
+  tx: Executor,
+  channelId: number,
+): Promise<{ pending: number; failed: number }> {
+  const rows = await tx
+    .select({ status: shopifyFulfilments.status, n: count() })
+    .from(shopifyFulfilments)
+    .where(eq(shopifyFulfilments.channelId, channelId))
+    .groupBy(shopifyFulfilments.status);
+  const of = (status: string) => rows.find((row) => row.status === status)?.n ?? 0;
+  return { pending: of('pending'), failed: of('failed') };
+}

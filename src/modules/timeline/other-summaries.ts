@@ -1,0 +1,35 @@
+import type { alertEvents } from '../alerts/index.js';
+import type { inventoryEvents } from '../inventory/index.js';
+import type { webhookEvents } from '../webhooks/index.js';
+import { type Data, record, type Summarize, tail, text } from './summary-text.js';
+
+/** The one-line sentences of the inventory.*, webhook.* and alert.* events (not on an order's timeline). Pure. */
+
+export const inventorySummaries = {
+  'inventory.availability_changed': (data) =>
+    `${text(data.channel)} may now sell ${text(data.available)} of ${text(data.sku)} (was ${text(data.previous)})`,
+  'inventory.shortfall': (data) =>
+    `${text(data.sku)} at ${text(data.location)} is short by ${text(data.short_by)}: ${text(data.on_hand)} on hand, ${text(data.reserved)} reserved${tail(' (feed ', data.reference, ')')}`,
+} satisfies Record<keyof typeof inventoryEvents, Summarize>;
+
+export const webhookSummaries = {
+  'webhook.delivery_exhausted': (data) => {
+    const last =
+      text(data.last_status, '') === ''
+        ? tail('; last error: ', data.last_error)
+        : tail('; last status ', data.last_status);
+    return `Webhook delivery of ${text(data.event_type)} #${text(data.event_sequence)} to ${text(record(data.subscription).url)} given up after ${text(data.attempts)} attempts${last}`;
+  },
+  'webhook.subscription_disabled': (data) =>
+    `Webhook subscription to ${text(record(data.subscription).url)} disabled: ${text(data.reason)}`,
+} satisfies Record<keyof typeof webhookEvents, Summarize>;
+
+/** An alert carries its own sentence (`summary`); the event says what happened to the alert. */
+const alert = (verb: string) => (data: Data) =>
+  `Alert ${text(data.id)} ${verb} (rule ${text(data.rule)})${tail(': ', data.summary)}`;
+
+export const alertSummaries = {
+  'alert.raised': alert('raised'),
+  'alert.acknowledged': alert('acknowledged'),
+  'alert.resolved': alert('resolved'),
+} satisfies Record<keyof typeof alertEvents, Summarize>;
