@@ -2,19 +2,20 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { appendFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { sendOrders } from './order-import.js';
+import { type Pending, post } from './ordo-client.js';
 import { progress } from './progress.js';
 import { countRows, type Format, productItem, type Row, readRows, stockItem } from './rows.js';
 
 /**
- * `ordo import products|stock FILE`: the file's rows in batches through the bulk endpoints of a running
- * Ordo. Stock rows are counts (absolute on hand) sent with a reference made of the file's hash and the
+ * `ordo import products|stock|orders FILE`: the file's rows in batches through the bulk endpoints of a
+ * running Ordo (orders, which have none, through capture: see order-import.ts). Stock rows are counts (absolute on hand) sent with a reference made of the file's hash and the
  * batch number, so re-running the same file changes nothing; products are upserted as given. A row
  * Ordo refuses goes to the errors file with the reason and the batch is sent again without it. After
  * each batch the checkpoint file records the rows done: `--resume` continues from there.
  */
 
-export type ImportKind = 'products' | 'stock';
+export type ImportKind = 'products' | 'stock' | 'orders';
 
 export interface ImportOptions {
   kind: ImportKind;
@@ -35,13 +36,16 @@ export interface ImportResult {
   skipped: number;
 }
 
-const endpoints: Record<ImportKind, { path: string; field: string; item: (row: Row) => Row }> = {
+const endpoints: Record<
+  Exclude<ImportKind, 'orders'>,
+  { path: string; field: string; item: (row: Row) => Row }
+> = {
   products: { path: '/v1/products/bulk', field: 'products', item: productItem },
   stock: { path: '/v1/inventory/counts', field: 'items', item: stockItem },
 };
 
-/** Largest batch each endpoint takes. */
-export const maxBatch: Record<ImportKind, number> = { products: 5000, stock: 10_000 };
+/** Largest batch each endpoint takes (orders: rows between two checkpoints, captured one by one). */
+export const maxBatch: Record<ImportKind, number> = { products: 5000, stock: 10_000, orders: 500 };
 
 const checkpointOf = (file: string) => `${file}.ordo-import.json`;
 
@@ -53,41 +57,18 @@ async function fileHash(file: string): Promise<string> {
   return hash.digest('hex').slice(0, 24);
 }
 
-interface Pending {
-  number: number;
-  row: Row;
-}
-
 interface Sent {
   ok: boolean;
   /** Index in the batch -> reason, for rows Ordo refused. */
   refused: Map<number, string>;
 }
 
-async function post(options: ImportOptions, body: object): Promise<{ status: number; json: unknown }> {
-  const response = await request(new URL(endpoints[options.kind].path, options.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${options.apiKey}` },
-    body: JSON.stringify(body),
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
-  const text = await response.body.text();
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: response.statusCode, json };
-}
-
 /** One batch, retried on 429, 5xx and network errors (growing waits); refused rows are named by index. */
-async function send(options: ImportOptions, body: object, field: string): Promise<Sent> {
+async function send(options: ImportOptions, path: string, body: object, field: string): Promise<Sent> {
   for (let attempt = 0; ; attempt++) {
     let answer: { status: number; json: unknown };
     try {
-      answer = await post(options, body);
+      answer = await post(options, path, body);
     } catch (err) {
       if (attempt >= 6) {
         throw new Error(`Ordo unreachable: ${(err as Error).message}`);
@@ -121,13 +102,16 @@ async function send(options: ImportOptions, body: object, field: string): Promis
 
 /** Sends one batch; refused rows go to the errors file and the rest is sent again. Returns rows failed. */
 async function sendBatch(options: ImportOptions, batch: Pending[], reference: string): Promise<number> {
-  const { field, item } = endpoints[options.kind];
+  if (options.kind === 'orders') {
+    return sendOrders(options, batch);
+  }
+  const { path, field, item } = endpoints[options.kind];
   let rows = batch;
   let failed = 0;
   while (rows.length > 0) {
     const items = rows.map((pending) => item(pending.row));
     const body = options.kind === 'stock' ? { reference, items } : { [field]: items };
-    const sent = await send(options, body, field);
+    const sent = await send(options, path, body, field);
     if (sent.ok) {
       return failed;
     }

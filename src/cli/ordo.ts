@@ -5,13 +5,13 @@ import { runExport } from './export.js';
 import { formatOf } from './rows.js';
 
 /**
- * `ordo import products|stock FILE …` and `ordo export orders …` (usage below) against a running
+ * `ordo import products|stock|orders FILE …` and `ordo export orders …` (usage below) against a running
  * Ordo: `ORDO_URL` (default http://127.0.0.1:3000) and `ORDO_API_KEY` from the
  * environment. Exit code 0 when every row was imported, 2 when some went to the errors file, 1 when
  * the import stopped (run it again with `--resume`).
  */
 
-const usage = `usage: ordo import products|stock FILE [--format csv|jsonl] [--errors FILE] [--resume] [--batch N]
+const usage = `usage: ordo import products|stock|orders FILE [--format csv|jsonl] [--errors FILE] [--resume] [--batch N]
        ordo export orders [--out FILE] [--format jsonl|csv] [--channel C] [--status S] [--placed-from T] [--placed-to T]`;
 
 const exportFilters = ['channel', 'status', 'placed-from', 'placed-to'] as const;
@@ -61,8 +61,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${JSON.stringify(result)}\n`);
     return 0;
   }
-  if (command !== 'import' || (kind !== 'products' && kind !== 'stock') || file === undefined) {
+  if (
+    command !== 'import' ||
+    (kind !== 'products' && kind !== 'stock' && kind !== 'orders') ||
+    file === undefined
+  ) {
     process.stderr.write(`${usage}\n`);
+    return 1;
+  }
+  const format = formatOf(file, values.format);
+  if (kind === 'orders' && format !== 'jsonl') {
+    process.stderr.write(
+      'ordo: orders are imported from JSONL: one order a line, as POST /v1/orders takes it\n',
+    );
     return 1;
   }
   const limit = maxBatch[kind as ImportKind];
@@ -70,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
   const result = await runImport({
     kind,
     file,
-    format: formatOf(file, values.format),
+    format,
     errorsFile: values.errors ?? `${file}.errors.jsonl`,
     resume: values.resume ?? false,
     batchSize,

@@ -158,6 +158,52 @@ describe('ordo import', () => {
   }, 600_000);
 });
 
+describe('ordo import orders', () => {
+  it('captures each JSONL order once: refused ones go to the errors file, and a re-run changes nothing', async () => {
+    const channel = (await makeChannel(t)).code;
+    const item = await stocked(t, { [locations[2] as string]: 1000 });
+    const file = path.join(dir, 'orders-in.jsonl');
+    const rows = Array.from({ length: 60 }, (_, i) =>
+      i === 17 || i === 42
+        ? {
+            ...orderBody(channel, [{ sku: 'NO-SUCH-SKU', quantity: 1 }]),
+            external_id: `IMP-${i}`,
+            currency: 'usd',
+          }
+        : { ...orderBody(channel, [{ sku: item, quantity: 1 }]), external_id: `IMP-${i}` },
+    );
+    await writeFile(file, `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
+    const orders = async () =>
+      (
+        await t.pool.query(
+          'SELECT count(*)::int AS n FROM orders o JOIN channels c ON c.id = o.channel_id WHERE c.code = $1',
+          [channel],
+        )
+      ).rows[0].n;
+
+    const first = await cli(['import', 'orders', file]).done;
+    expect(first.code, first.err).toBe(2);
+    expect(JSON.parse(first.out)).toEqual({ rows: 60, imported: 58, failed: 2, skipped: 0 });
+    expect(await orders()).toBe(58);
+    const errors = (await readFile(`${file}.errors.jsonl`, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(errors.map((error) => error.row).sort((a, b) => a - b)).toEqual([18, 43]);
+    expect(errors[0].reason).toMatch(/^422 /);
+
+    // Capture answers an order it has (same channel and external id) with 200 and changes nothing.
+    const again = await cli(['import', 'orders', file]).done;
+    expect(again.code, again.err).toBe(2);
+    expect(JSON.parse(again.out)).toEqual({ rows: 60, imported: 58, failed: 2, skipped: 0 });
+    expect(await orders()).toBe(58);
+
+    const csv = await cli(['import', 'orders', path.join(dir, 'orders.csv')]).done;
+    expect(csv.code).toBe(1);
+    expect(csv.err).toContain('orders are imported from JSONL');
+  }, 120_000);
+});
+
 describe('ordo export orders', () => {
   it('writes every order of the filter as JSONL, or one CSV line each', async () => {
     const channel = (await makeChannel(t)).code;
