@@ -3,6 +3,7 @@ import type { Pool, QueryConfig } from 'pg';
 import type { Registry } from 'prom-client';
 import Type from 'typebox';
 import { sqlState } from '../db/pg-errors.js';
+import { withDeadline } from '../deadline.js';
 import { AppError } from '../errors.js';
 
 export interface SystemRoutesOptions {
@@ -33,16 +34,8 @@ async function appliedMigrationMillis(pool: Pool, timeoutMs: number): Promise<nu
   const query = pool.query<{ applied: string | null }>(config);
   // The query may still fail after the deadline answered the probe.
   query.catch(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(notAnswering)), timeoutMs);
-  });
-  try {
-    const result = await Promise.race([query, deadline]);
-    return Number(result.rows[0]?.applied ?? 0);
-  } finally {
-    clearTimeout(timer);
-  }
+  const result = await withDeadline(query, timeoutMs, notAnswering);
+  return Number(result.rows[0]?.applied ?? 0);
 }
 
 /** Ready when the database answers in time and has every migration applied; else a 503 saying which. */

@@ -4,7 +4,8 @@ import type { CreateLocation } from './locations.schemas.js';
 
 /** Pure checks and derivations of a location's fields: no database. */
 
-function isTimeZone(name: string): boolean {
+/** A time zone the platform's IANA database knows. */
+export function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;

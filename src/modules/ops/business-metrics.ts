@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
+import { withDeadline } from '../../deadline.js';
 import { failureLog } from '../../workers/failures.js';
 import { readSnapshot, type Snapshot } from './metrics-store.js';
 
@@ -11,14 +12,6 @@ export interface BusinessMetricsDeps {
   log: FastifyBaseLogger;
   /** How long a scrape waits for the database; past it the scrape answers without these metrics. */
   timeoutMs: number;
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -50,7 +43,11 @@ function snapshotReader({ db, clock, log, timeoutMs }: BusinessMetricsDeps) {
       },
     );
     try {
-      const snapshot = await withDeadline(read, timeoutMs);
+      const snapshot = await withDeadline(
+        read,
+        timeoutMs,
+        `the database did not answer within ${timeoutMs} ms`,
+      );
       failures.succeeded();
       return snapshot;
     } catch (err) {

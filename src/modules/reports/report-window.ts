@@ -1,4 +1,5 @@
 import { AppError, type FieldError } from '../../errors.js';
+import { isTimeZone } from '../catalog/index.js';
 import { defaultReportDays, maxReportDays, type ReportQuery } from './reports.schemas.js';
 
 /** Pure: the days a report covers, checked. No database. */
@@ -15,16 +16,6 @@ const toDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const dayMillis = (day: string) => Date.parse(`${day}T00:00:00Z`);
 
 export const queryError = (pointer: string, detail: string): FieldError => ({ in: 'query', pointer, detail });
-
-/** A time zone the platform's IANA database knows. */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Today's date in `timeZone`. */
 export function todayIn(timeZone: string, now: Date): string {
