@@ -159,13 +159,15 @@ const orderRows = (orders: number) => [
 
 const shipmentRows = (now: string) => [
   `INSERT INTO shipments (id, number, order_id, channel_id, order_created_at, location_id, status, service_level,
-                          ship_by, promised_delivery_date, carrier, service, tracking_number, cost, weight_grams,
-                          created_at, updated_at, shipped_at, delivered_at)
+                          ship_by, ship_deadline, promised_delivery_date, carrier, service, tracking_number, cost,
+                          weight_grams, created_at, updated_at, shipped_at, delivered_at)
    SELECT md5('shipment-' || o.i || '-' || k)::uuid, (100000 + o.i) || '-' || k, o.id, o.channel_id, o.created_at,
-          CASE WHEN k = 1 THEN o.loc1 ELSE o.loc2 END,
+          s.location_id,
           (CASE WHEN s.shipped > '${now}' THEN (ARRAY['pending', 'pending', 'picking', 'packed'])[1 + floor(o.r_open * 4)::int]
                 WHEN s.delivered > '${now}' THEN 'in_transit' ELSE 'delivered' END)::shipment_status,
-          o.service_level::service_level, o.ship_by, o.promised,
+          o.service_level::service_level, o.ship_by,
+          ((o.ship_by + 1)::timestamp AT TIME ZONE (SELECT l.time_zone FROM locations l WHERE l.id = s.location_id)),
+          o.promised,
           CASE WHEN s.shipped <= '${now}' THEN 'parcelco' END, CASE WHEN s.shipped <= '${now}' THEN 'ground' END,
           CASE WHEN s.shipped <= '${now}' THEN '1Z' || lpad((o.i * 2 + k)::text, 12, '0') END,
           CASE WHEN s.shipped <= '${now}' THEN 700 + o.i % 900 END, 500,
@@ -174,13 +176,16 @@ const shipmentRows = (now: string) => [
           CASE WHEN s.delivered <= '${now}' THEN s.delivered END
      FROM bench_orders o
      CROSS JOIN LATERAL generate_series(1, CASE WHEN o.split THEN 2 ELSE 1 END) k
-     CROSS JOIN LATERAL (SELECT CASE WHEN k = 1 THEN o.shipped1 ELSE o.shipped2 END AS shipped,
+     CROSS JOIN LATERAL (SELECT CASE WHEN k = 1 THEN o.loc1 ELSE o.loc2 END AS location_id,
+                                CASE WHEN k = 1 THEN o.shipped1 ELSE o.shipped2 END AS shipped,
                                 CASE WHEN k = 1 THEN o.delivered1 ELSE o.delivered2 END AS delivered) s
     WHERE o.status IN ${withShipments}`,
-  `INSERT INTO shipment_lines (shipment_id, order_line_id, product_id, sku, quantity, quantity_scanned)
+  `INSERT INTO shipment_lines (shipment_id, order_line_id, product_id, sku, quantity, quantity_scanned, shipped_at)
    SELECT md5('shipment-' || o.i || '-' || l.k)::uuid, l.id, l.product_id, 'SKU-' || lpad(l.product_id::text, 5, '0'),
-          l.qty - CASE WHEN l.short AND l.qty > 1 AND o.status IN ${shippedStatuses} THEN 1 ELSE 0 END, 0
+          l.qty - CASE WHEN l.short AND l.qty > 1 AND o.status IN ${shippedStatuses} THEN 1 ELSE 0 END, 0,
+          CASE WHEN s.shipped <= '${now}' THEN s.shipped END
      FROM bench_lines l JOIN bench_orders o USING (i)
+     CROSS JOIN LATERAL (SELECT CASE WHEN l.k = 1 THEN o.shipped1 ELSE o.shipped2 END AS shipped) s
     WHERE o.status IN ${withShipments}`,
   // The fulfilment facts the orders module keeps on each order that shipped something.
   `UPDATE orders o SET shipment_count = f.shipments, line_count = f.lines, lines_filled = f.filled

@@ -21,6 +21,8 @@ const owners: Record<string, string[]> = {
   catalog: ['products', 'product_barcodes', 'locations', 'location_channels', 'channels'],
   carriers: ['carriers', 'carrier_services'],
   routing: ['routing_rule_sets', 'location_daily_usage'],
+  transfers: ['transfers', 'transfer_lines'],
+  inbound: ['inbound_shipments', 'inbound_shipment_lines', 'inbound_receipts'],
   fraud: ['fraud_rule_sets'],
   events: ['events'],
   webhooks: ['webhook_subscriptions', 'webhook_deliveries', 'webhook_attempts'],
@@ -47,6 +49,8 @@ const eventOwners: Record<string, string> = {
   'return.': 'returns',
   'refund.': 'returns',
   'inventory.': 'inventory',
+  'transfer.': 'transfers',
+  'inbound_shipment.': 'inbound',
   'webhook.': 'webhooks',
   'alert.': 'alerts',
 };

@@ -26,6 +26,7 @@ import { connectorRoutes, shopifyWebhookRoutes } from './modules/connectors/inde
 import { eventRoutes } from './modules/events/index.js';
 import { fraudRoutes } from './modules/fraud/index.js';
 import { packingRoutes, pickListRoutes, shipmentRoutes } from './modules/fulfillment/index.js';
+import { inboundRoutes } from './modules/inbound/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
 import { registerBusinessMetrics } from './modules/ops/index.js';
 import { holdRoutes, orderRoutes } from './modules/orders/index.js';
@@ -34,6 +35,7 @@ import { reportRoutes } from './modules/reports/index.js';
 import { returnRoutes } from './modules/returns/index.js';
 import { routingRoutes } from './modules/routing/index.js';
 import { timelineRoutes } from './modules/timeline/index.js';
+import { transferRoutes } from './modules/transfers/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
@@ -156,6 +158,8 @@ async function registerApi(
   await api.register(routingRoutes, { routing: services.routing });
   await api.register(productRoutes, { products: services.products, bulkBodyLimit });
   await api.register(inventoryRoutes, { inventory: services.inventory, bulkBodyLimit });
+  await api.register(transferRoutes, { transfers: services.transfers });
+  await api.register(inboundRoutes, { inbound: services.inbound });
   await api.register(fraudRoutes, { fraud: services.fraud });
   await api.register(orderRoutes, { orders: services.orders });
   await api.register(holdRoutes, { holds: services.holds });

@@ -22,6 +22,7 @@ import {
   pendingShipments,
   shipmentEvents,
 } from './modules/fulfillment/index.js';
+import { createInboundService, inboundEvents } from './modules/inbound/index.js';
 import { createInventoryService, inventoryEvents } from './modules/inventory/index.js';
 import {
   createBackorderAllocator,
@@ -37,6 +38,7 @@ import { createReportService } from './modules/reports/index.js';
 import { createReturnService, returnEvents } from './modules/returns/index.js';
 import { createRoutingService } from './modules/routing/index.js';
 import { createTimelineService } from './modules/timeline/index.js';
+import { createTransferService, transferEvents } from './modules/transfers/index.js';
 import {
   createDispatcher,
   createWebhookService,
@@ -59,7 +61,16 @@ export type Services = ReturnType<typeof createServices>;
  */
 export const createAppEventCatalog = () =>
   createEventCatalog(
-    [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents, alertEvents],
+    [
+      orderEvents,
+      shipmentEvents,
+      returnEvents,
+      inventoryEvents,
+      transferEvents,
+      inboundEvents,
+      webhookEvents,
+      alertEvents,
+    ],
     orderEventSchemas,
   );
 
@@ -81,6 +92,8 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
     promising: createPromiseService({ db, clock, carriers }),
     // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
     inventory: createInventoryService({ db, clock, stockAdded }),
+    transfers: createTransferService({ db, clock, stockAdded }),
+    inbound: createInboundService({ db, clock, stockAdded }),
     fraud: createFraudService({ db }),
     packing: createPackingRuleService({ db }),
   };

@@ -171,3 +171,77 @@ describe('migration 0011: report facts on shipments and orders', () => {
     ]);
   });
 });
+
+describe('migration 0013: shipments carry the end of their ship-by day, shipment lines their shipped time', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let client: pg.Client;
+  beforeAll(async () => {
+    database = await createTestDatabase({ template: null });
+    await migrateUpTo(database.url, '0011_report_facts');
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await database.drop();
+  });
+
+  it('fills each shipment’s deadline from its location’s time zone, and each shipped line’s shipped time', async () => {
+    const one = async (text: string, values: unknown[] = []) => (await client.query(text, values)).rows[0];
+    const channel = await one(`INSERT INTO channels (code, name) VALUES ('web', 'Web') RETURNING id`);
+    const location = async (code: string, timeZone: string) =>
+      one(
+        `INSERT INTO locations (code, name, kind, address, time_zone)
+         VALUES ($1, $1, 'warehouse', '{"country":"US"}', $2) RETURNING id`,
+        [code, timeZone],
+      );
+    const newYork = await location('NYC', 'America/New_York');
+    const tokyo = await location('TYO', 'Asia/Tokyo');
+    const order = await one(
+      `INSERT INTO orders (channel_id, external_id, status, customer, customer_email, ship_to, address_key,
+                           currency, service_level, shipping_amount, discounts, subtotal, discount_total,
+                           tax_total, total, payment, priority, tags, metadata, placed_at, created_at)
+       VALUES ($1, 'EXT-1', 'released', '{"email":"a@example.com"}', 'a@example.com', '{"country":"US"}', 'k',
+               'USD', 'standard', 0, '[]', 0, 0, 0, 0, '{"status":"captured","amount":0}', 0, '{}', '{}',
+               now(), now())
+       RETURNING id, created_at`,
+      [channel.id],
+    );
+    const product = await one(`INSERT INTO products (sku, name) VALUES ('SKU-1', 'Thing') RETURNING id`);
+    const line = await one(
+      `INSERT INTO order_lines (order_id, line_number, product_id, sku, quantity, unit_price)
+       VALUES ($1, 1, $2, 'SKU-1', 2, 100) RETURNING id`,
+      [order.id, product.id],
+    );
+    for (const [number, locationId, shippedAt] of [
+      ['S-1', newYork.id, '2026-11-03T20:00:00Z'],
+      ['S-2', tokyo.id, null],
+    ]) {
+      const shipment = await one(
+        `INSERT INTO shipments (number, order_id, channel_id, order_created_at, location_id, service_level, ship_by, shipped_at)
+         VALUES ($1, $2, $3, $4, $5, 'standard', '2026-11-03', $6) RETURNING id`,
+        [number, order.id, channel.id, order.created_at, locationId, shippedAt],
+      );
+      await client.query(
+        `INSERT INTO shipment_lines (shipment_id, order_line_id, product_id, sku, quantity)
+         VALUES ($1, $2, $3, 'SKU-1', 1)`,
+        [shipment.id, line.id, product.id],
+      );
+    }
+
+    await runMigrations(database.url);
+
+    const deadlines = await client.query('SELECT number, ship_deadline FROM shipments ORDER BY number');
+    expect(deadlines.rows).toEqual([
+      { number: 'S-1', ship_deadline: new Date('2026-11-04T05:00:00Z') },
+      { number: 'S-2', ship_deadline: new Date('2026-11-03T15:00:00Z') },
+    ]);
+    const lines = await client.query(
+      'SELECT s.number, sl.shipped_at FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id ORDER BY s.number',
+    );
+    expect(lines.rows).toEqual([
+      { number: 'S-1', shipped_at: new Date('2026-11-03T20:00:00Z') },
+      { number: 'S-2', shipped_at: null },
+    ]);
+  });
+});

@@ -20,18 +20,29 @@ export async function idsOf(t: TestApp, refs: { channel?: string; skus?: string[
 
 /**
  * The engine's invariants, checked on the rows: no negative stock, reserved equals the sum of active
- * reservations, on_hand equals the sum of the ledger. Returns the rows that break any of them.
+ * reservations, on_hand equals the sum of the ledger, and the damaged and quality-control units equal
+ * the ledger's rows in those states. Returns the rows that break any of them.
  */
 export async function brokenInvariants(pool: pg.Pool) {
   const { rows } = await pool.query(`
-    SELECT l.product_id, l.location_id, l.on_hand, l.reserved,
+    SELECT l.product_id, l.location_id, l.on_hand, l.reserved, l.damaged, l.quality_control,
            coalesce((SELECT sum(quantity) FROM reservations r
                       WHERE r.product_id = l.product_id AND r.location_id = l.location_id AND r.status = 'active'), 0)::int AS active,
-           coalesce((SELECT sum(quantity_change) FROM inventory_movements m
-                      WHERE m.product_id = l.product_id AND m.location_id = l.location_id), 0)::int AS ledger
-      FROM inventory_levels l`);
+           m.ledger, m.ledger_damaged, m.ledger_quality_control
+      FROM inventory_levels l
+      CROSS JOIN LATERAL (
+        SELECT coalesce(sum(quantity_change), 0)::int AS ledger,
+               coalesce(sum(quantity_change) FILTER (WHERE stock_state = 'damaged'), 0)::int AS ledger_damaged,
+               coalesce(sum(quantity_change) FILTER (WHERE stock_state = 'quality_control'), 0)::int AS ledger_quality_control
+          FROM inventory_movements m WHERE m.product_id = l.product_id AND m.location_id = l.location_id) m`);
   return rows.filter(
-    (row) => row.on_hand < 0 || row.reserved < 0 || row.reserved !== row.active || row.on_hand !== row.ledger,
+    (row) =>
+      row.on_hand < 0 ||
+      row.reserved < 0 ||
+      row.reserved !== row.active ||
+      row.on_hand !== row.ledger ||
+      row.damaged !== row.ledger_damaged ||
+      row.quality_control !== row.ledger_quality_control,
   );
 }
 

@@ -42,6 +42,10 @@ export interface World {
   apiKey: string;
   /** A pick list holding a shipment of each channel. */
   mixedPickList: number;
+  /** A requested transfer of the product from the shared location to another (transfers are no channel's). */
+  transfer: string;
+  /** An expected inbound shipment of the product to the shared location (stock for every channel). */
+  inbound: string;
   a: Side;
   b: Side;
 }
@@ -183,10 +187,31 @@ export async function buildWorld(t: TestApp): Promise<World> {
   b.pickList = own[1] as number;
   await holdAlerts(t, [a, b]);
   const apiKey = (await ok(t, 'POST', '/v1/api-keys', { name: 'spare', scopes: ['orders:read'] })).id;
+  const transfer = await ok(t, 'POST', '/v1/transfers', {
+    source: location,
+    destination: (await makeLocation(t, { kind: 'store' })).code,
+    lines: [{ sku, quantity: 1 }],
+  });
+  const inbound = await ok(t, 'POST', '/v1/inbound-shipments', {
+    reference: `PO-${codes[0]}`,
+    location,
+    expected_date: '2026-12-04',
+    lines: [{ sku, quantity: 5 }],
+  });
   await t.app.services.releaser.idle();
   await t.app.services.backorders.idle();
   await t.app.services.events.sequence();
-  return { location, sku, carrier, apiKey, mixedPickList: mixed.id, a, b };
+  return {
+    location,
+    sku,
+    carrier,
+    apiKey,
+    mixedPickList: mixed.id,
+    transfer: transfer.id,
+    inbound: inbound.id,
+    a,
+    b,
+  };
 }
 
 /**
@@ -194,7 +219,11 @@ export async function buildWorld(t: TestApp): Promise<World> {
  * shipment, pick list, return, refund, webhook, delivery, channel) or the shared one (location,
  * carrier, product, API key). Throws for a path it does not know.
  */
-export function realId(world: World, side: Side, path: string): string | number {
+export function realId(world: World, side: Side, path: string, param?: string): string | number {
+  // A path naming a second object by its own parameter (…/fulfilments/{shipment_id}/retry).
+  if (param === 'shipment_id') {
+    return side.shipment;
+  }
   const [, , resource, , action] = path.split('/');
   const ids: Record<string, string | number> = {
     orders: action === 'returns' ? side.delivered.id : side.order.id,
@@ -213,6 +242,8 @@ export function realId(world: World, side: Side, path: string): string | number 
     'api-keys': world.apiKey,
     alerts: side.alert,
     connectors: side.channel,
+    transfers: world.transfer,
+    'inbound-shipments': world.inbound,
   };
   const id = resource === undefined ? undefined : ids[resource];
   if (id === undefined) {

@@ -39,6 +39,15 @@ const shared: Record<string, string> = {
   '/v1/routing/rule-sets/{scope}': 'routing rules are administration (admin scope)',
   '/v1/products/{sku}': 'the product catalog is shared',
   '/v1/products/{sku}/deactivate': 'the product catalog is shared',
+  '/v1/transfers/{id}':
+    'transfers move stock between locations for every channel; bound keys get 403 (test/modules/transfers)',
+  '/v1/transfers/{id}/ship': 'transfers are back-office work; bound keys get 403 (test/modules/transfers)',
+  '/v1/transfers/{id}/receive': 'transfers are back-office work; bound keys get 403 (test/modules/transfers)',
+  '/v1/transfers/{id}/cancel': 'transfers are back-office work; bound keys get 403 (test/modules/transfers)',
+  '/v1/inbound-shipments/{id}': 'inbound shipments bring stock to a location for every channel',
+  '/v1/inbound-shipments/{id}/ship': 'inbound shipments bring stock to a location for every channel',
+  '/v1/inbound-shipments/{id}/receipts': 'inbound shipments bring stock to a location for every channel',
+  '/v1/inbound-shipments/{id}/cancel': 'inbound shipments bring stock to a location for every channel',
   '/v1/connectors/shopify/{channel}':
     'connecting a store is administration (admin scope); its read is checked in test/modules/connectors',
   '/v1/connectors/shopify/{channel}/inbox/{id}/dismiss':
@@ -46,11 +55,11 @@ const shared: Record<string, string> = {
 };
 
 /** The id of the side's object that a path template acts on. */
-function idFor(path: string, side: Side): string | number {
+function idFor(path: string, side: Side, param?: string): string | number {
   if (shared[path] !== undefined) {
     throw new Error(`${path} is shared`);
   }
-  return realId(world, side, path);
+  return realId(world, side, path, param);
 }
 
 /** A valid body for each operation that takes one, so a request gets past validation to the handler. */
@@ -154,7 +163,7 @@ describe('a key bound to another channel', () => {
       for (const op of channelOwned()) {
         const url = fillPath(
           op.path,
-          Object.fromEntries(pathParams(op.path).map((p) => [p, idFor(op.path, world[owner])])),
+          Object.fromEntries(pathParams(op.path).map((p) => [p, idFor(op.path, world[owner], p)])),
         );
         const body = bodyFor(op, world[owner]);
         try {

@@ -90,6 +90,8 @@ export const locations = pgTable(
     /** Orders and units the location can take per local day; null is unlimited. */
     capacityOrdersPerDay: integer('capacity_orders_per_day'),
     capacityUnitsPerDay: integer('capacity_units_per_day'),
+    /** A feed older than this (or none) makes the location ineligible for routing and promising; null never. */
+    maxFeedAgeMinutes: integer('max_feed_age_minutes'),
     /** `ordo`: picked and packed through Ordo; `external_wms`: a WMS confirms shipments itself. */
     fulfillment: text('fulfillment', { enum: ['ordo', 'external_wms'] })
       .notNull()
@@ -100,6 +102,7 @@ export const locations = pgTable(
   (t) => [
     check('locations_processing_days_check', sql`${t.processingDays} >= 0`),
     check('locations_capacity_check', sql`${t.capacityOrdersPerDay} >= 0 AND ${t.capacityUnitsPerDay} >= 0`),
+    check('locations_max_feed_age_check', sql`${t.maxFeedAgeMinutes} >= 1`),
     check('locations_latitude_check', sql`${t.latitude} BETWEEN -90 AND 90`),
     check('locations_longitude_check', sql`${t.longitude} BETWEEN -180 AND 180`),
   ],

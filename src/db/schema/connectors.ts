@@ -42,6 +42,8 @@ export const shopifyConnectors = pgTable('shopify_connectors', {
   lastPushAt: timestamp('last_push_at', { withTimezone: true }),
   lastError: text('last_error'),
   lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
+  /** Admin API calls in a row that met a 5xx or no answer (stock and fulfilments alike): the backoff grows with it. */
+  adminFailures: integer('admin_failures').notNull().default(0),
   /** The last `shipment.shipped` feed position turned into fulfilments to create. */
   fulfilmentCursor: bigint('fulfilment_cursor', { mode: 'number' }).notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -74,6 +76,11 @@ export const shopifyOrders = pgTable(
     orderId: uuid('order_id'),
     appliedUpdatedAt: timestamp('applied_updated_at', { withTimezone: true }).notNull(),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    /**
+     * The order's editable content as Shopify last sent it (mapped to Ordo's fields): an update applies
+     * only what Shopify changed since, so a correction made in Ordo is not undone by an unrelated update.
+     */
+    appliedContent: jsonb('applied_content').$type<Record<string, unknown>>(),
   },
   (t) => [primaryKey({ columns: [t.channelId, t.shopifyOrderId] })],
 );
@@ -158,5 +165,6 @@ export const shopifyFulfilments = pgTable(
   },
   (t) => [
     index('shopify_fulfilments_due_idx').on(t.channelId, t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('shopify_fulfilments_list_idx').on(t.channelId, t.status, t.createdAt, t.shipmentId),
   ],
 );

@@ -80,6 +80,8 @@ export const shipments = pgTable(
     serviceLevel: serviceLevel('service_level').notNull(),
     /** The day it must leave the building to keep the promise. */
     shipBy: date('ship_by').notNull(),
+    /** When the `ship_by` day ends at the location (its time zone, as at release): on time is before it. */
+    shipDeadline: timestamp('ship_deadline', { withTimezone: true }).notNull(),
     promisedDeliveryDate: date('promised_delivery_date'),
     priority: integer('priority').notNull().default(0),
     carrier: text('carrier'),
@@ -110,7 +112,7 @@ export const shipments = pgTable(
     // Reports: shipments shipped or delivered in a window, read from the index alone; shipments per
     // order (split shipments) likewise.
     index('shipments_report_shipped_idx')
-      .on(t.shippedAt, t.locationId, t.channelId, t.shipBy, t.orderCreatedAt)
+      .on(t.shippedAt, t.locationId, t.channelId, t.shipDeadline, t.orderCreatedAt)
       .where(sql`${t.shippedAt} IS NOT NULL`),
     index('shipments_report_delivered_idx')
       .on(t.deliveredAt, t.shippedAt, t.promisedDeliveryDate, t.locationId, t.channelId)
@@ -136,10 +138,15 @@ export const shipmentLines = pgTable(
     quantity: integer('quantity').notNull(),
     quantityPicked: integer('quantity_picked'),
     quantityScanned: integer('quantity_scanned').notNull().default(0),
+    /** The shipment's `shipped_at`, copied when it ships: reports count units shipped per SKU from lines alone. */
+    shippedAt: timestamp('shipped_at', { withTimezone: true }),
   },
   (t) => [
     index('shipment_lines_shipment_idx').on(t.shipmentId),
     index('shipment_lines_order_line_idx').on(t.orderLineId),
+    index('shipment_lines_report_shipped_idx')
+      .on(t.shippedAt, t.sku, t.quantity)
+      .where(sql`${t.shippedAt} IS NOT NULL`),
     check(
       'shipment_lines_quantities_check',
       sql`${t.quantity} >= 0 AND ${t.quantityScanned} >= 0 AND ${t.quantityScanned} <= ${t.quantity}

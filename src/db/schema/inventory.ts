@@ -17,8 +17,16 @@ import { apiKeys } from './auth.js';
 import { channels, locations, products } from './catalog.js';
 
 /**
+ * Where units on hand stand: `sellable`, or held out of every channel as `damaged` or in
+ * `quality_control` (still counted in on_hand, never available).
+ */
+export const stockStates = ['sellable', 'damaged', 'quality_control'] as const;
+export const stockState = pgEnum('stock_state', stockStates);
+
+/**
  * Stock of one product at one location. `reserved` is changed only by the allocation module;
- * `on_hand` only together with a movement in the ledger.
+ * `on_hand` only together with a movement in the ledger. `damaged` and `quality_control` are the
+ * units of on_hand that may not be sold; the rest (on_hand - damaged - quality_control) is sellable.
  */
 export const inventoryLevels = pgTable(
   'inventory_levels',
@@ -32,6 +40,10 @@ export const inventoryLevels = pgTable(
       .references(() => locations.id),
     onHand: integer('on_hand').notNull().default(0),
     reserved: integer('reserved').notNull().default(0),
+    /** Units of on_hand that are damaged: never sellable. */
+    damaged: integer('damaged').notNull().default(0),
+    /** Units of on_hand waiting for (or in) inspection: never sellable. */
+    qualityControl: integer('quality_control').notNull().default(0),
     /** Units held back from every channel; null falls back to each channel's default. */
     safetyStock: integer('safety_stock'),
     /** Below this many units on hand the level needs reordering (an alert rule watches it); null: none. */
@@ -43,6 +55,10 @@ export const inventoryLevels = pgTable(
     index('inventory_levels_location_idx').on(t.locationId),
     check('inventory_levels_on_hand_check', sql`${t.onHand} >= 0`),
     check('inventory_levels_reserved_check', sql`${t.reserved} >= 0`),
+    check(
+      'inventory_levels_unsellable_check',
+      sql`${t.damaged} >= 0 AND ${t.qualityControl} >= 0 AND ${t.damaged} + ${t.qualityControl} <= ${t.onHand}`,
+    ),
     check('inventory_levels_safety_stock_check', sql`${t.safetyStock} >= 0`),
     check('inventory_levels_reorder_point_check', sql`${t.reorderPoint} >= 0`),
   ],
@@ -86,10 +102,15 @@ export const movementReasons = [
   'return_restock',
   'transfer',
   'correction',
+  'state_change',
 ] as const;
 export const movementReason = pgEnum('movement_reason', movementReasons);
 
-/** The append-only ledger: the sum of `quantity_change` per level equals its `on_hand`. */
+/**
+ * The append-only ledger: the sum of `quantity_change` per level equals its `on_hand`, and summed per
+ * `stock_state` it equals the level's damaged and quality_control units (a `state_change` moves units
+ * between states in two rows that cancel out in on_hand).
+ */
 export const inventoryMovements = pgTable(
   'inventory_movements',
   {
@@ -103,6 +124,8 @@ export const inventoryMovements = pgTable(
     reason: movementReason('reason').notNull(),
     quantityChange: integer('quantity_change').notNull(),
     onHandAfter: integer('on_hand_after').notNull(),
+    /** The state of the units the row changes: what the change adds to or takes from. */
+    stockState: stockState('stock_state').notNull().default('sellable'),
     reference: text('reference').notNull(),
     apiKeyId: uuid('api_key_id').references(() => apiKeys.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -117,7 +140,7 @@ export const inventoryMovements = pgTable(
 /** Feed requests already applied, by their reference: a replay changes nothing. */
 export const inventoryFeeds = pgTable('inventory_feeds', {
   reference: text('reference').primaryKey(),
-  kind: text('kind', { enum: ['adjustment', 'count'] }).notNull(),
+  kind: text('kind', { enum: ['adjustment', 'count', 'state_move'] }).notNull(),
   result: jsonb('result').$type<Record<string, unknown>>().notNull(),
   apiKeyId: uuid('api_key_id').references(() => apiKeys.id),
   appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),

@@ -96,7 +96,7 @@ function shipmentOverdue({ rule, now, scoped }: Query): SQL {
         s.shipped_at, s.updated_at) AS last_update) u
     CROSS JOIN LATERAL (SELECT CASE
         WHEN ${shipBy} AND s.status IN ('pending', 'picking', 'packed')
-             AND ${at(now)} >= ((s.ship_by + 1)::timestamp AT TIME ZONE l.time_zone) THEN 'not_shipped'
+             AND ${at(now)} >= s.ship_deadline THEN 'not_shipped'
         WHEN ${tracking} AND s.status IN ('shipped', 'in_transit', 'exception')
              AND u.last_update <= ${before(now, (rule.hours ?? 0) * 60)} THEN 'no_tracking_update'
       END AS reason) r

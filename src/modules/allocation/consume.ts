@@ -46,9 +46,10 @@ export async function consume(
   const sales: Sale[] = [];
   for (const { reservation, quantity } of taken) {
     const levelId = levelOf(rows, reservation.productId, reservation.locationId);
-    const onHand =
-      (rows.find((row) => row.levelId === levelId)?.onHand ?? 0) + (deltas.get(levelId)?.onHand ?? 0);
-    if (onHand - quantity < 0) {
+    const row = rows.find((r) => r.levelId === levelId);
+    const onHand = (row?.onHand ?? 0) + (deltas.get(levelId)?.onHand ?? 0);
+    // Damaged units and units in quality control never leave as a sale.
+    if (onHand - (row?.unsellable ?? 0) - quantity < 0) {
       return { ok: false, reason: 'not_on_shelf', reservationId: reservation.id };
     }
     addDelta(deltas, levelId, -quantity, -quantity);

@@ -23,6 +23,7 @@ export const presentLocation = (row: LocationRow, channelCodes: string[]): Locat
   time_zone: row.timeZone,
   capacity_orders_per_day: row.capacityOrdersPerDay,
   capacity_units_per_day: row.capacityUnitsPerDay,
+  max_feed_age_minutes: row.maxFeedAgeMinutes,
   fulfillment: row.fulfillment,
   channels: channelCodes,
   active: row.active,

@@ -50,6 +50,7 @@ export const createLocation = (deps: LocationWriteDeps, input: CreateLocation): 
         timeZone: input.time_zone,
         capacityOrdersPerDay: input.capacity_orders_per_day,
         capacityUnitsPerDay: input.capacity_units_per_day,
+        maxFeedAgeMinutes: input.max_feed_age_minutes,
         fulfillment: input.fulfillment,
         active: input.active,
       })
@@ -91,6 +92,7 @@ export const updateLocation = (
         timeZone: input.time_zone,
         capacityOrdersPerDay: input.capacity_orders_per_day,
         capacityUnitsPerDay: input.capacity_units_per_day,
+        maxFeedAgeMinutes: input.max_feed_age_minutes,
         fulfillment: input.fulfillment,
         active: input.active,
         updatedAt: sql`now()`,

@@ -28,6 +28,10 @@ const fields = {
   capacity_units_per_day: Type.Union([Count(), Type.Null()], {
     description: 'Units the location can take per local day; null is unlimited',
   }),
+  max_feed_age_minutes: Type.Union([Type.Integer({ minimum: 1, maximum: 525_600 }), Type.Null()], {
+    description:
+      'When the stock feed (an adjustment or count) is older than this many minutes, or there is none, the location is not eligible for routing or promising (the routing trace says "stale feed") until the next feed; null never goes stale',
+  }),
   fulfillment: Type.Union([Type.Literal('ordo'), Type.Literal('external_wms')], {
     description:
       '`ordo`: shipments are picked, scanned and packed through Ordo; `external_wms`: a WMS ships them and confirms with POST /v1/shipments/{id}/confirm',
@@ -57,6 +61,7 @@ const createExample = {
   time_zone: 'America/New_York',
   capacity_orders_per_day: 5000,
   capacity_units_per_day: null,
+  max_feed_age_minutes: 240,
   fulfillment: 'ordo',
   channels: [],
 };
@@ -77,6 +82,7 @@ export const CreateLocationSchema = Type.Object(
       time_zone: fields.time_zone,
       capacity_orders_per_day: fields.capacity_orders_per_day,
       capacity_units_per_day: fields.capacity_units_per_day,
+      max_feed_age_minutes: fields.max_feed_age_minutes,
       fulfillment: fields.fulfillment,
       channels: fields.channels,
       active: fields.active,
@@ -100,6 +106,7 @@ export const UpdateLocationSchema = Type.Object(
     time_zone: fields.time_zone,
     capacity_orders_per_day: fields.capacity_orders_per_day,
     capacity_units_per_day: fields.capacity_units_per_day,
+    max_feed_age_minutes: fields.max_feed_age_minutes,
     fulfillment: fields.fulfillment,
     channels: fields.channels,
     active: fields.active,

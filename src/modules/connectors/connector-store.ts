@@ -60,3 +60,34 @@ export async function deleteConnector(tx: Executor, channelId: number): Promise<
     .returning({ id: shopifyConnectors.id });
   return gone.length > 0;
 }
+
+/** One more Admin API call in a row without a usable answer; returns how many now. */
+export async function recordAdminFailure(tx: Executor, channelId: number): Promise<number> {
+  const [row] = await tx
+    .update(shopifyConnectors)
+    .set({ adminFailures: sql`${shopifyConnectors.adminFailures} + 1` })
+    .where(eq(shopifyConnectors.channelId, channelId))
+    .returning({ failures: shopifyConnectors.adminFailures });
+  return row?.failures ?? 1;
+}
+
+/** A call succeeded: the run of failures is over (no write when there was none). */
+export async function recordAdminSuccess(tx: Executor, channelId: number): Promise<void> {
+  await tx
+    .update(shopifyConnectors)
+    .set({ adminFailures: 0 })
+    .where(and(eq(shopifyConnectors.channelId, channelId), sql`${shopifyConnectors.adminFailures} > 0`));
+}
+
+/** The connector's location map, its row locked for this transaction; undefined when there is none. */
+export async function lockLocationMap(
+  tx: Executor,
+  channelId: number,
+): Promise<Record<string, string> | undefined> {
+  const [row] = await tx
+    .select({ locations: shopifyConnectors.locations })
+    .from(shopifyConnectors)
+    .where(eq(shopifyConnectors.channelId, channelId))
+    .for('update');
+  return row?.locations;
+}

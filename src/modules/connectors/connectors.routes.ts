@@ -7,6 +7,9 @@ import {
   ConnectorSchema,
   ConnectorStatusSchema,
   DeliveryResultSchema,
+  FulfilmentListQuerySchema,
+  FulfilmentParamsSchema,
+  FulfilmentSchema,
   InboxEntryParamsSchema,
   InboxEntrySchema,
   PutConnectorSchema,
@@ -94,7 +97,34 @@ const dismissShopifyInboxEntry = {
   },
 };
 
-/** The API routes of the connector: configuration, status and inbox (API key required). */
+const listShopifyFulfilments = {
+  config: read,
+  schema: {
+    operationId: 'listShopifyFulfilments',
+    tags,
+    summary: 'Fulfilments of shipped shipments to create in Shopify, newest first (e.g. the failed ones)',
+    description:
+      'A shipped shipment of a Shopify order becomes a fulfilment to create in Shopify with its carrier and tracking. `pending` ones are retried with backoff; `failed` ones wait for a person: fix the cause, then `POST …/fulfilments/{shipment_id}/retry`.',
+    params: ConnectorParamsSchema,
+    querystring: FulfilmentListQuerySchema,
+    response: { 200: { ...Page(FulfilmentSchema), description: 'A page of fulfilments' } },
+  },
+};
+
+const retryShopifyFulfilment = {
+  config: { scope: 'orders:write' as const },
+  schema: {
+    operationId: 'retryShopifyFulfilment',
+    tags,
+    summary: 'Retry a failed Shopify fulfilment now',
+    description:
+      'Puts a `failed` fulfilment back to `pending`, due now, with its attempts counted from 0 again. A fulfilment that is not failed is a 409 (a pending one is retried already; a created one is done).',
+    params: FulfilmentParamsSchema,
+    response: { 200: { ...FulfilmentSchema, description: 'The fulfilment, pending again' } },
+  },
+};
+
+/** The API routes of the connector: configuration, status, inbox and fulfilments (API key required). */
 export const connectorRoutes: FastifyPluginAsyncTypebox<{ connectors: ConnectorService }> = async (
   app,
   { connectors },
@@ -118,6 +148,15 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<{ connectors: ConnectorS
   );
   app.post('/connectors/shopify/:channel/inbox/:id/dismiss', dismissShopifyInboxEntry, async (request) =>
     connectors.dismiss(request.params.channel, request.params.id, callerOf(request)),
+  );
+  app.get('/connectors/shopify/:channel/fulfilments', listShopifyFulfilments, async (request) =>
+    connectors.fulfilments(request.params.channel, request.query, callerOf(request)),
+  );
+  app.post(
+    '/connectors/shopify/:channel/fulfilments/:shipment_id/retry',
+    retryShopifyFulfilment,
+    async (request) =>
+      connectors.retryFulfilment(request.params.channel, request.params.shipment_id, callerOf(request)),
   );
 };
 

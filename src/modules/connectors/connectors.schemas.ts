@@ -1,5 +1,7 @@
 import Type, { type Static } from 'typebox';
+import { shopifyFulfilmentStatuses } from '../../db/schema/index.js';
 import { Count, Timestamp } from '../../http/fields.js';
+import { pageQuery } from '../../http/pagination.js';
 
 const ChannelCode = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
@@ -87,6 +89,8 @@ export const deliveryOutcomes = [
   'created',
   'held',
   'updated',
+  'unchanged',
+  'not_applied',
   'cancelled',
   'duplicate',
   'ignored',
@@ -98,7 +102,7 @@ export const DeliveryResultSchema = Type.Object(
   {
     outcome: Type.Enum(deliveryOutcomes, {
       description:
-        'created/held: captured (held: with a manual hold and the reason); updated, cancelled; duplicate: the event was applied before; ignored: older than what was applied, or a topic Ordo does not take; inbox: unreadable, kept in the inbox',
+        'created/held: captured, or an update applied (held: with a manual hold and the reason, e.g. a SKU Ordo does not sell); updated: what Shopify changed was applied (lines, addresses, customer, shipping, discounts, payment); unchanged: an update with nothing new; not_applied: Shopify changed the order after Ordo released it (or it shipped or was cancelled), so the change is only recorded on the order timeline for a person; cancelled; duplicate: the event was applied before; ignored: older than what was applied, or a topic Ordo does not take; inbox: unreadable or refused, kept in the inbox',
     }),
     order_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
   },
@@ -185,6 +189,58 @@ export const InboxEntryParamsSchema = Type.Object({
   channel: ChannelCode,
   id: Type.Integer({ minimum: 1, maximum: 9_007_199_254_740_991, description: 'Inbox entry id' }),
 });
+
+export const FulfilmentListQuerySchema = Type.Object({
+  status: Type.Optional(
+    Type.Enum(shopifyFulfilmentStatuses, {
+      description:
+        'pending: waiting to be created in Shopify (retried with backoff); created: Shopify has it; failed: Shopify refused it for good, or it kept failing (retry it after fixing the cause)',
+    }),
+  ),
+  ...pageQuery,
+});
+export type FulfilmentListQuery = Static<typeof FulfilmentListQuerySchema>;
+
+export const FulfilmentParamsSchema = Type.Object({
+  channel: ChannelCode,
+  shipment_id: Type.String({ format: 'uuid', description: 'The shipped shipment' }),
+});
+
+const fulfilmentExample = {
+  shipment_id: '3f2b8c1e-5d4a-4b6f-9e7d-2a1c0b9f8e7d',
+  order_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+  shopify_order_id: '5123456789012',
+  status: 'failed',
+  attempts: 1,
+  last_error: 'Shopify does not know the order',
+  shopify_fulfillment_id: null,
+  next_attempt_at: '2026-11-27T10:00:00.000Z',
+  created_at: '2026-11-27T10:00:00.000Z',
+  updated_at: '2026-11-27T10:00:02.000Z',
+};
+
+export const FulfilmentSchema = Type.Object(
+  {
+    shipment_id: Type.String({ format: 'uuid' }),
+    order_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'The Ordo order the shipment belongs to',
+    }),
+    shopify_order_id: Type.String(),
+    status: Type.Enum(shopifyFulfilmentStatuses),
+    attempts: Count({ description: 'Calls to Shopify so far (a retry starts again from 0)' }),
+    last_error: Type.Union([Type.String(), Type.Null()]),
+    shopify_fulfillment_id: Type.Union([Type.String(), Type.Null()], {
+      description: 'The fulfilment’s GID in Shopify, once created',
+    }),
+    next_attempt_at: Type.Union([Timestamp, Type.Null()], {
+      description: 'When a pending fulfilment is tried next; null unless pending',
+    }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { examples: [fulfilmentExample] },
+);
+export type Fulfilment = Static<typeof FulfilmentSchema>;
 
 export const ConnectorStatusSchema = Type.Object(
   {

@@ -2,9 +2,10 @@ import { notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { connectorStatus, getConnector, putConnector, removeConnector } from './connector-config.js';
 import { presentConnector } from './connector-store.js';
-import type { PutConnector } from './connectors.schemas.js';
+import type { FulfilmentListQuery, PutConnector } from './connectors.schemas.js';
 import type { ConnectorDeps } from './deps.js';
 import { collectFulfilments, pushFulfilments } from './fulfilment-push.js';
+import { listQueue, retryFulfilment } from './fulfilment-queue.js';
 import { dismissEntry, listInbox } from './inbox-store.js';
 import { type DeliveryHeaders, receiveDelivery } from './shopify-webhook.js';
 import { collectStock, pushStock } from './stock-push.js';
@@ -33,6 +34,11 @@ export function createConnectorService(deps: ConnectorDeps) {
       }
       return entry;
     },
+    fulfilments: (channel: string, query: FulfilmentListQuery, caller: Caller) =>
+      listQueue(deps, channel, query, caller),
+    /** Puts a failed fulfilment back in the queue, due now. */
+    retryFulfilment: (channel: string, shipmentId: string, caller: Caller) =>
+      retryFulfilment(deps, channel, shipmentId, caller),
     receive: (channel: string, headers: DeliveryHeaders, body: Buffer, requestId: string) =>
       receiveDelivery(deps, channel, headers, body, requestId),
     /** Turns availability changes into pending stock pushes (coalesced per SKU and location). */

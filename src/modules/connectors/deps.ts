@@ -14,7 +14,10 @@ export interface ConnectorDeps {
       id: string;
     }>;
   };
-  orders: Pick<OrderService, 'capture' | 'cancel' | 'setPayment'>;
+  orders: Pick<
+    OrderService,
+    'capture' | 'get' | 'update' | 'cancel' | 'setPayment' | 'recordUnappliedChange'
+  >;
   /** The Admin API origin of a shop: `https://<domain>` unless configured otherwise (a local fake in tests). */
   adminOrigin(shopDomain: string): string;
   /** Connect and total timeout of each call to Shopify. */

@@ -1,4 +1,5 @@
 import { inTransaction } from '../../db/transaction.js';
+import { callAdmin } from './admin-call.js';
 import { allConnectors, type ConnectorRow } from './connector-store.js';
 import type { ConnectorDeps } from './deps.js';
 import {
@@ -10,7 +11,6 @@ import {
   markCreated,
   postpone,
 } from './fulfilment-store.js';
-import { graphql } from './shopify-admin.js';
 import {
   carrierName,
   fulfillmentCreateMutation,
@@ -71,12 +71,6 @@ type Outcome =
 
 /** One shipment: find the open fulfillment orders, skip it when Shopify has it already, else create it. */
 async function createOne(deps: ConnectorDeps, connector: ConnectorRow, row: FulfilmentRow): Promise<Outcome> {
-  const target = {
-    origin: deps.adminOrigin(connector.shopDomain),
-    apiVersion: connector.apiVersion,
-    accessToken: connector.accessToken,
-    timeoutMs: deps.timeoutMs,
-  };
   const giveUp = async (error: string): Promise<Outcome> => {
     await markAttemptFailed(deps.db, row.shipmentId, error, null);
     deps.log.warn(
@@ -91,8 +85,9 @@ async function createOne(deps: ConnectorDeps, connector: ConnectorRow, row: Fulf
     }
     return { kind: 'retry', error, waitSeconds: Math.max(1, waitSeconds) };
   };
-  const found = await graphql(
-    target,
+  const found = await callAdmin(
+    deps,
+    connector,
     fulfillmentOrdersQuery,
     { id: `gid://shopify/Order/${row.shopifyOrderId}` },
     callCost,
@@ -118,7 +113,7 @@ async function createOne(deps: ConnectorDeps, connector: ConnectorRow, row: Fulf
       url: row.trackingUrl,
     },
   };
-  const made = await graphql(target, fulfillmentCreateMutation, { fulfillment }, callCost);
+  const made = await callAdmin(deps, connector, fulfillmentCreateMutation, { fulfillment }, callCost);
   if (made.kind === 'retry') {
     return retry(made.error, made.waitSeconds);
   }

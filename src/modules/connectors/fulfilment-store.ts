@@ -1,8 +1,13 @@
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { shopifyConnectors, shopifyFulfilments } from '../../db/schema/index.js';
+import { shopifyConnectors, shopifyFulfilments, shopifyOrders } from '../../db/schema/index.js';
+import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
+import type { Fulfilment, FulfilmentListQuery } from './connectors.schemas.js';
 
-/** The SQL of fulfilments out: turning shipped shipments into rows, claiming due rows, recording outcomes. */
+/**
+ * The SQL of fulfilments out: turning shipped shipments into rows, claiming due rows, recording outcomes,
+ * and listing and requeueing them for a person.
+ */
 
 export type FulfilmentRow = typeof shopifyFulfilments.$inferSelect;
 
@@ -153,4 +158,97 @@ export async function fulfilmentCounts(
     .groupBy(shopifyFulfilments.status);
   const of = (status: string) => rows.find((row) => row.status === status)?.n ?? 0;
   return { pending: of('pending'), failed: of('failed') };
+}
+
+const presentFulfilment = (row: FulfilmentRow, orderId: string | null): Fulfilment => ({
+  shipment_id: row.shipmentId,
+  order_id: orderId,
+  shopify_order_id: row.shopifyOrderId,
+  status: row.status,
+  attempts: row.attempts,
+  last_error: row.lastError,
+  shopify_fulfillment_id: row.shopifyFulfillmentId,
+  next_attempt_at: row.status === 'pending' ? row.nextAttemptAt.toISOString() : null,
+  created_at: row.createdAt.toISOString(),
+  updated_at: row.updatedAt.toISOString(),
+});
+
+/** The rows with their Ordo order, and `created_at` to the microsecond for a cursor that skips no row. */
+const listedRows = (tx: Executor) =>
+  tx
+    .select({
+      row: shopifyFulfilments,
+      orderId: shopifyOrders.orderId,
+      position: sql<string>`to_char(${shopifyFulfilments.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
+    .from(shopifyFulfilments)
+    .leftJoin(
+      shopifyOrders,
+      and(
+        eq(shopifyOrders.channelId, shopifyFulfilments.channelId),
+        eq(shopifyOrders.shopifyOrderId, shopifyFulfilments.shopifyOrderId),
+      ),
+    );
+
+/** The channel's fulfilments newest first, of one status or all. */
+export async function listFulfilments(
+  tx: Executor,
+  channelId: number,
+  query: FulfilmentListQuery,
+): Promise<Page<Fulfilment>> {
+  const after = decodeCursor(query.cursor, ['string', 'string']);
+  const rows = await listedRows(tx)
+    .where(
+      and(
+        eq(shopifyFulfilments.channelId, channelId),
+        query.status ? eq(shopifyFulfilments.status, query.status) : undefined,
+        after
+          ? sql`(${shopifyFulfilments.createdAt}, ${shopifyFulfilments.shipmentId}) < (${after[0]}::timestamptz, ${after[1]}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(shopifyFulfilments.createdAt), desc(shopifyFulfilments.shipmentId))
+    .limit(query.limit + 1);
+  return toPage(
+    rows,
+    query.limit,
+    (found) => [found.position, found.row.shipmentId],
+    (found) => presentFulfilment(found.row, found.orderId),
+  );
+}
+
+/** One fulfilment of the channel, or undefined (unknown, or another channel's). */
+export async function findFulfilment(
+  tx: Executor,
+  channelId: number,
+  shipmentId: string,
+): Promise<Fulfilment | undefined> {
+  const [found] = await listedRows(tx).where(
+    and(eq(shopifyFulfilments.channelId, channelId), eq(shopifyFulfilments.shipmentId, shipmentId)),
+  );
+  return found && presentFulfilment(found.row, found.orderId);
+}
+
+/**
+ * Puts a failed fulfilment back in the queue, due at `now`, with its attempts counted from 0 again;
+ * false when the channel has no failed fulfilment of that shipment.
+ */
+export async function requeueFailed(
+  tx: Executor,
+  channelId: number,
+  shipmentId: string,
+  now: Date,
+): Promise<boolean> {
+  const requeued = await tx
+    .update(shopifyFulfilments)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(shopifyFulfilments.channelId, channelId),
+        eq(shopifyFulfilments.shipmentId, shipmentId),
+        eq(shopifyFulfilments.status, 'failed'),
+      ),
+    )
+    .returning({ id: shopifyFulfilments.shipmentId });
+  return requeued.length > 0;
 }

@@ -13,10 +13,14 @@ export interface AdminTarget {
   timeoutMs: number;
 }
 
-/** What a call came to: data, or why Shopify refused, and when to call again. */
+/**
+ * What a call came to: data; or why Shopify refused and when it asked to be called again; or no usable
+ * answer at all (a 5xx, or unreachable), where how long to wait depends on how many failed in a row.
+ */
 export type CallOutcome =
   | { kind: 'ok'; data: Record<string, unknown>; waitSeconds: number }
-  | { kind: 'retry'; error: string; waitSeconds: number };
+  | { kind: 'retry'; error: string; waitSeconds: number }
+  | { kind: 'unavailable'; error: string };
 
 interface GraphqlBody {
   data?: Record<string, unknown>;
@@ -70,17 +74,13 @@ export async function graphql(
     text = await response.body.text();
   } catch (err) {
     const error = err as { code?: string; name?: string; message?: string };
-    return {
-      kind: 'retry',
-      error: `Shopify unreachable: ${error.code ?? error.name ?? 'error'}`,
-      waitSeconds: 5,
-    };
+    return { kind: 'unavailable', error: `Shopify unreachable: ${error.code ?? error.name ?? 'error'}` };
   }
   if (status === 429) {
     return { kind: 'retry', error: 'Shopify answered 429', waitSeconds: retryAfter(headers['retry-after']) };
   }
   if (status >= 500) {
-    return { kind: 'retry', error: `Shopify answered ${status}`, waitSeconds: 5 };
+    return { kind: 'unavailable', error: `Shopify answered ${status}` };
   }
   let body: GraphqlBody;
   try {

@@ -1,78 +1,48 @@
 import { AppError } from '../../errors.js';
-import type { Caller } from '../../http/caller.js';
 import type { ConnectorRow } from './connector-store.js';
 import type { DeliveryResult } from './connectors.schemas.js';
 import type { ConnectorDeps } from './deps.js';
+import { callerOf } from './shopify-caller.js';
+import { contentOf, type ShopifyContent, storedContent } from './shopify-content.js';
 import { UnreadableDelivery } from './shopify-money.js';
-import { paymentStatusOf, readFacts, type ShopifyFacts, toOrder } from './shopify-order.js';
-import { findKnown, recordKnown } from './shopify-order-store.js';
+import { readFacts, type ShopifyFacts, toOrder } from './shopify-order.js';
+import { findKnown, recordContent, recordKnown, releaseClaim } from './shopify-order-store.js';
+import { applyUpdate } from './shopify-update.js';
+import { asUnreadable, holdingUnknownSkus } from './unknown-skus.js';
 
 /** What each order topic does to Ordo's order: create captures, updated applies what changed, cancelled cancels. */
 
-type Deps = Pick<ConnectorDeps, 'db' | 'orders'>;
-
-/** The connector calls the order use cases as its own channel-bound key. */
-export const callerOf = (connector: ConnectorRow): Caller => ({
-  keyId: connector.apiKeyId,
-  keyName: `Shopify connector (${connector.channel})`,
-  scopes: ['orders:read', 'orders:write'],
-  channel: connector.channel,
-  rateLimit: null,
-});
-
-const skuPointer = /^\/lines\/(\d+)\/sku$/;
+type Deps = Pick<ConnectorDeps, 'db' | 'orders' | 'log'>;
 
 /**
  * Captures the Shopify order through the normal capture path. Lines whose SKU Ordo does not sell are
  * taken off and named in a manual hold (with the address problems the mapping repaired), so the order is
  * held, never dropped. Throws UnreadableDelivery when nothing capturable is left.
  */
-async function captureOrder(deps: Deps, connector: ConnectorRow, body: unknown): Promise<DeliveryResult> {
+async function captureOrder(
+  deps: Deps,
+  connector: ConnectorRow,
+  body: unknown,
+): Promise<{ result: DeliveryResult; content: ShopifyContent }> {
   const { order, problems } = toOrder(body, { channel: connector.channel, domain: connector.shopDomain });
-  const caller = callerOf(connector);
   const reasons = problems.map((problem) => `Shopify: ${problem}`);
-  let lines = order.lines;
-  const missing: typeof lines = [];
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const hold =
-      reasons.length > 0 ? { reason: reasons.join('; '), details: { missing_lines: missing } } : undefined;
-    try {
+  try {
+    const result = await holdingUnknownSkus(order.lines, reasons, async (lines, hold) => {
+      if (lines.length === 0) {
+        throw new UnreadableDelivery(`no line has a SKU Ordo sells: ${hold?.reason ?? ''}`);
+      }
       const { order: captured } = await deps.orders.capture(
         { ...order, lines },
-        caller,
+        callerOf(connector),
         hold ? { hold } : {},
       );
-      return { outcome: hold ? 'held' : 'created', order_id: captured.id };
-    } catch (err) {
-      const unknown = unknownLines(err);
-      if (attempt > 0 || unknown.size === 0) {
-        throw err instanceof AppError && err.code === 'validation_failed'
-          ? new UnreadableDelivery(`Ordo refused the order: ${describe(err)}`)
-          : err;
-      }
-      missing.push(...lines.filter((_, i) => unknown.has(i)));
-      lines = lines.filter((_, i) => !unknown.has(i));
-      reasons.push(...missing.map((line) => `Shopify: ${line.quantity} x "${line.sku}" is not a known SKU`));
-      if (lines.length === 0) {
-        throw new UnreadableDelivery(`no line has a SKU Ordo sells: ${reasons.join('; ')}`);
-      }
-    }
+      return { outcome: hold ? 'held' : 'created', order_id: captured.id } as const;
+    });
+    return { result, content: contentOf(order) };
+  } catch (err) {
+    throw asUnreadable(err, 'Ordo refused the order');
   }
-  throw new Error('unreachable');
 }
-
-const unknownLines = (err: unknown) =>
-  new Set(
-    err instanceof AppError && err.code === 'validation_failed'
-      ? (err.errors ?? []).flatMap((e) => {
-          const match = skuPointer.exec(e.pointer);
-          return match ? [Number(match[1])] : [];
-        })
-      : [],
-  );
-
-const describe = (err: AppError) =>
-  (err.errors ?? []).map((e) => `${e.pointer} ${e.detail}`).join('; ') || err.message;
 
 async function cancelOrder(deps: Deps, connector: ConnectorRow, orderId: string, facts: ShopifyFacts) {
   try {
@@ -100,11 +70,12 @@ export async function applyCreate(
   if (known?.orderId) {
     return { outcome: 'duplicate', order_id: known.orderId };
   }
-  const result = await captureOrder(deps, connector, body);
+  const { result, content } = await captureOrder(deps, connector, body);
   await recordKnown(deps.db, {
     ...ids(connector, facts),
     orderId: result.order_id,
     updatedAt: facts.updatedAt,
+    content,
   });
   if (facts.cancelledAt && result.order_id) {
     await cancelOrder(deps, connector, result.order_id, facts);
@@ -120,7 +91,9 @@ const ids = (connector: ConnectorRow, facts: ShopifyFacts) => ({
 
 /**
  * orders/updated and orders/cancelled: applied only when newer than what was applied (Shopify's
- * `updated_at`); a cancelled order is cancelled, a changed financial status updates the payment.
+ * `updated_at`), which is claimed first so a late delivery racing it loses; a cancelled order is
+ * cancelled, an update applies what Shopify changed. A failure gives the claim back, so Shopify's retry
+ * is applied.
  */
 export async function applyChange(
   deps: Deps,
@@ -137,26 +110,31 @@ export async function applyChange(
     return { outcome: 'ignored', order_id: known.orderId };
   }
   const cancelled = topic === 'orders/cancelled' || facts.cancelledAt !== null;
+  const key = ids(connector, facts);
   if (
     !(await recordKnown(
       deps.db,
-      { ...ids(connector, facts), orderId: known.orderId, updatedAt: facts.updatedAt },
+      { ...key, orderId: known.orderId, updatedAt: facts.updatedAt },
       cancelled ? facts.updatedAt : null,
     ))
   ) {
     return { outcome: 'ignored', order_id: known.orderId };
   }
-  if (cancelled) {
-    await cancelOrder(deps, connector, known.orderId, facts);
-    return { outcome: 'cancelled', order_id: known.orderId };
-  }
-  const status = paymentStatusOf(facts.financialStatus);
-  await deps.orders.setPayment(known.orderId, { status }, callerOf(connector)).catch((err: unknown) => {
-    if (!(err instanceof AppError && err.code === 'conflict')) {
-      throw err;
+  try {
+    if (cancelled) {
+      await cancelOrder(deps, connector, known.orderId, facts);
+      return { outcome: 'cancelled', order_id: known.orderId };
     }
-  });
-  return { outcome: 'updated', order_id: known.orderId };
+    const before = storedContent(known.appliedContent);
+    const { outcome, content } = await applyUpdate(deps, connector, known.orderId, body, before);
+    await recordContent(deps.db, key, facts.updatedAt, content);
+    return { outcome, order_id: known.orderId };
+  } catch (err) {
+    if (!(err instanceof UnreadableDelivery)) {
+      await releaseClaim(deps.db, key, facts.updatedAt, known.appliedUpdatedAt);
+    }
+    throw err;
+  }
 }
 
 const withCancel = (body: unknown, facts: ShopifyFacts) => ({

@@ -1,14 +1,9 @@
 import { inTransaction } from '../../db/transaction.js';
 import { locationAvailability } from '../inventory/index.js';
+import { callAdmin } from './admin-call.js';
 import { allConnectors, type ConnectorRow } from './connector-store.js';
 import type { ConnectorDeps } from './deps.js';
-import {
-  type AdminTarget,
-  graphql,
-  inventoryItemsQuery,
-  setQuantitiesMutation,
-  skuQuery,
-} from './shopify-admin.js';
+import { inventoryItemsQuery, setQuantitiesMutation, skuQuery } from './shopify-admin.js';
 import {
   advanceCursor,
   changedSkus,
@@ -41,17 +36,17 @@ export async function collectStock(deps: Pick<ConnectorDeps, 'db'>): Promise<num
       continue;
     }
     collected += await inTransaction(deps.db, async (tx) => {
-      const cursor = await lockCursor(tx, connector.channelId);
-      if (cursor === undefined) {
+      const locked = await lockCursor(tx, connector.channelId);
+      if (locked === undefined) {
         return 0;
       }
-      const changed = await changedSkus(tx, connector.channel, cursor, eventsPerPass);
-      if (changed.last === cursor) {
+      const changed = await changedSkus(tx, connector.channel, locked.cursor, eventsPerPass);
+      if (changed.last === locked.cursor) {
         return 0;
       }
       const levels = await locationAvailability(tx, changed.productIds, connector.channel);
       const rows = levels
-        .filter((level) => connector.locations[level.location] !== undefined)
+        .filter((level) => locked.locations[level.location] !== undefined)
         .map((level) => ({ sku: level.sku, location: level.location, quantity: level.available }));
       await coalesce(tx, connector.channelId, rows);
       await advanceCursor(tx, connector.channelId, changed.last);
@@ -60,13 +55,6 @@ export async function collectStock(deps: Pick<ConnectorDeps, 'db'>): Promise<num
   }
   return collected;
 }
-
-const targetOf = (deps: Pick<ConnectorDeps, 'adminOrigin' | 'timeoutMs'>, c: ConnectorRow): AdminTarget => ({
-  origin: deps.adminOrigin(c.shopDomain),
-  apiVersion: c.apiVersion,
-  accessToken: c.accessToken,
-  timeoutMs: deps.timeoutMs,
-});
 
 /** Pushes every connector's due quantities; returns how many were sent. */
 export async function pushStock(deps: ConnectorDeps): Promise<number> {
@@ -115,8 +103,9 @@ async function resolveItems(deps: ConnectorDeps, connector: ConnectorRow, rows: 
   const items = new Map<string, string>();
   for (let i = 0; i < unknown.length && run.pausedUntil === null; i += batchSize) {
     const skus = unknown.slice(i, i + batchSize);
-    const outcome = await graphql(
-      targetOf(deps, connector),
+    const outcome = await callAdmin(
+      deps,
+      connector,
       inventoryItemsQuery,
       { query: skuQuery(skus), first: batchSize },
       callCost,
@@ -146,7 +135,9 @@ async function resolveItems(deps: ConnectorDeps, connector: ConnectorRow, rows: 
 }
 
 async function pushBatch(deps: ConnectorDeps, connector: ConnectorRow, due: PushRow[], run: RunState) {
-  const rows = await resolveItems(deps, connector, due, run);
+  // A location mapped after this run read the connector waits for the next run, which knows its GID.
+  const mapped = due.filter((row) => connector.locations[row.location] !== undefined);
+  const rows = await resolveItems(deps, connector, mapped, run);
   if (rows.length === 0 || run.pausedUntil !== null) {
     return;
   }
@@ -161,7 +152,7 @@ async function pushBatch(deps: ConnectorDeps, connector: ConnectorRow, due: Push
       changeFromQuantity: null,
     })),
   };
-  const outcome = await graphql(targetOf(deps, connector), setQuantitiesMutation, { input }, callCost);
+  const outcome = await callAdmin(deps, connector, setQuantitiesMutation, { input }, callCost);
   if (outcome.kind === 'retry') {
     run.error = outcome.error;
     run.pausedUntil = pauseFor(deps, outcome.waitSeconds);

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { shopifyConnectors, shopifyStockPushes } from '../../db/schema/index.js';
 
@@ -66,13 +66,20 @@ export async function advanceCursor(tx: Executor, channelId: number, position: n
     .where(sql`${shopifyConnectors.channelId} = ${channelId}`);
 }
 
-/** The connector's cursor, locked for this transaction; undefined when another process holds it. */
-export async function lockCursor(tx: Executor, channelId: number): Promise<number | undefined> {
-  const result = await tx.execute<{ stock_cursor: string }>(
-    sql`SELECT stock_cursor FROM shopify_connectors WHERE channel_id = ${channelId} FOR UPDATE SKIP LOCKED`,
+/**
+ * The connector's cursor and location map, locked for this transaction (a change of the map waits for
+ * it, so the map read here is the one the changes are collected for); undefined when another process
+ * holds it.
+ */
+export async function lockCursor(
+  tx: Executor,
+  channelId: number,
+): Promise<{ cursor: number; locations: Record<string, string> } | undefined> {
+  const result = await tx.execute<{ stock_cursor: string; locations: Record<string, string> }>(
+    sql`SELECT stock_cursor, locations FROM shopify_connectors WHERE channel_id = ${channelId} FOR UPDATE SKIP LOCKED`,
   );
   const row = result.rows[0];
-  return row ? Number(row.stock_cursor) : undefined;
+  return row ? { cursor: Number(row.stock_cursor), locations: row.locations } : undefined;
 }
 
 /**
@@ -145,4 +152,32 @@ export async function markPushed(
                   ${sql.param(rows.map((r) => r.version))}::bigint[]) AS s(sku, location, version)
      WHERE p.channel_id = ${channelId} AND p.sku = s.sku AND p.location = s.location
        AND p.pushed_version < s.version`);
+}
+
+/**
+ * Queues every quantity `stock` selects (sku, location, available), due whatever was queued or pushed
+ * before: a newly mapped Shopify location has none of them yet. One INSERT ... SELECT, so the whole
+ * catalog never passes through memory; a later change of a row coalesces with it as usual.
+ */
+export async function queueAll(tx: Executor, channelId: number, stock: SQL): Promise<void> {
+  await tx.execute(sql`
+    INSERT INTO shopify_stock_pushes (channel_id, sku, location, quantity, version)
+    SELECT ${channelId}, s.sku, s.location, s.available, 1 FROM (${stock}) s
+    ON CONFLICT (channel_id, sku, location) DO UPDATE
+       SET quantity = excluded.quantity, version = shopify_stock_pushes.version + 1, updated_at = now()`);
+}
+
+/** Forgets queued quantities of locations no longer mapped: there is no Shopify location to set them at. */
+export async function dropUnmapped(tx: Executor, channelId: number, mapped: string[]): Promise<void> {
+  await tx.execute(sql`
+    DELETE FROM shopify_stock_pushes
+     WHERE channel_id = ${channelId} AND location <> ALL(${sql.param(mapped)}::text[])`);
+}
+
+/** The feed position up to which a full push taken now covers every availability change. */
+export async function feedPosition(tx: Executor): Promise<number> {
+  const result = await tx.execute<{ position: string | null }>(
+    sql`SELECT max(position) AS position FROM events`,
+  );
+  return Number(result.rows[0]?.position ?? 0);
 }

@@ -44,6 +44,8 @@ async function insertShipment(
       locationId: location.id,
       serviceLevel: state.order.serviceLevel,
       shipBy: plan.shipBy,
+      // PostgreSQL's time zone database, the one reports and alerts read the day with.
+      shipDeadline: sql`((${plan.shipBy}::date + 1)::timestamp AT TIME ZONE ${location.timeZone})`,
       promisedDeliveryDate: state.order.promisedDeliveryDate,
       priority: state.order.priority,
       carrier: plan.carrier,

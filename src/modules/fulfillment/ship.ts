@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { shipments } from '../../db/schema/index.js';
+import { shipmentLines, shipments } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { AppError } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
@@ -114,6 +114,10 @@ export async function markShipped(
       updatedAt: now,
     })
     .where(eq(shipments.id, state.shipment.id));
+  await tx
+    .update(shipmentLines)
+    .set({ shippedAt: now })
+    .where(eq(shipmentLines.shipmentId, state.shipment.id));
   const shipped = await reloadShipment(tx, state.shipment.id);
   await appendEvents(tx, [...pending, shipmentEvent(shipped, 'shipment.shipped')]);
   const orderId = state.shipment.orderId;

@@ -1,17 +1,19 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { appendEvents } from '../events/index.js';
 
 /**
- * Sellable units per (product, location, channel): on_hand - reserved - safety stock, never below 0,
- * for active locations that serve the channel (a location with no channel list serves all). Safety
- * stock is the channel's override for the level, else the level's own, else the channel default.
+ * Sellable units per (product, location, channel): on_hand - damaged - quality_control - reserved -
+ * safety stock, never below 0, for active locations that serve the channel (a location with no
+ * channel list serves all). Safety stock is the channel's override for the level, else the level's
+ * own, else the channel default. Damaged units and units in quality control are never sellable.
  */
-const sellable = (productIds: number[], channelCode?: string) => sql`
+const sellable = (where: SQL) => sql`
   SELECT l.product_id, p.sku, c.code AS channel, loc.code AS location, l.location_id,
-         l.on_hand, l.reserved,
+         l.on_hand, l.reserved, l.damaged, l.quality_control,
          coalesce(o.quantity, l.safety_stock, c.default_safety_stock) AS safety_stock,
-         greatest(0, l.on_hand - l.reserved - coalesce(o.quantity, l.safety_stock, c.default_safety_stock)) AS available
+         greatest(0, l.on_hand - l.damaged - l.quality_control - l.reserved
+                     - coalesce(o.quantity, l.safety_stock, c.default_safety_stock)) AS available
     FROM inventory_levels l
     JOIN products p ON p.id = l.product_id
     JOIN locations loc ON loc.id = l.location_id AND loc.active
@@ -20,8 +22,40 @@ const sellable = (productIds: number[], channelCode?: string) => sql`
           OR EXISTS (SELECT 1 FROM location_channels lc WHERE lc.location_id = loc.id AND lc.channel_id = c.id))
     LEFT JOIN safety_stock_overrides o
       ON o.product_id = l.product_id AND o.location_id = l.location_id AND o.channel_id = c.id
-   WHERE l.product_id = ANY(${sql.param(productIds)}::bigint[])
-     ${channelCode === undefined ? sql`` : sql`AND c.code = ${channelCode}`}`;
+   WHERE ${where}`;
+
+const ofProducts = (productIds: number[], channelCode?: string) =>
+  sellable(
+    sql`l.product_id = ANY(${sql.param(productIds)}::bigint[])
+        ${channelCode === undefined ? sql`` : sql`AND c.code = ${channelCode}`}`,
+  );
+
+/**
+ * The sellable units for one channel at these locations of the products with ids in `products` (both
+ * ends included), as a query of (sku, location, available) to embed in the caller's statement: a catalog
+ * of any size is copied in the database range by range, never row by row through memory (a channel
+ * store's full stock push).
+ */
+export const channelStockSelect = (
+  channelCode: string,
+  locationCodes: string[],
+  products: { from: number; to: number },
+) => sql`
+  SELECT sku, location, available
+    FROM (${sellable(sql`c.code = ${channelCode} AND loc.code = ANY(${sql.param(locationCodes)}::text[])
+                         AND l.product_id BETWEEN ${products.from} AND ${products.to}`)}) s`;
+
+/** The lowest and highest id of a product with a stock level anywhere; undefined when there is none. */
+export async function stockedProducts(tx: Executor): Promise<{ first: number; last: number } | undefined> {
+  const result = await tx.execute<{ first: string | null; last: string | null }>(
+    sql`SELECT min(product_id) AS first, max(product_id) AS last FROM inventory_levels`,
+  );
+  const row = result.rows[0];
+  if (!row || row.first === null || row.last === null) {
+    return undefined;
+  }
+  return { first: Number(row.first), last: Number(row.last) };
+}
 
 export interface LocationAvailability {
   productId: number;
@@ -31,6 +65,8 @@ export interface LocationAvailability {
   locationId: number;
   onHand: number;
   reserved: number;
+  damaged: number;
+  qualityControl: number;
   safetyStock: number;
   available: number;
 }
@@ -52,9 +88,11 @@ export async function locationAvailability(
     location_id: string;
     on_hand: number;
     reserved: number;
+    damaged: number;
+    quality_control: number;
     safety_stock: number;
     available: number;
-  }>(sql`${sellable(productIds, channelCode)} ORDER BY l.product_id, c.code, l.location_id`);
+  }>(sql`${ofProducts(productIds, channelCode)} ORDER BY l.product_id, c.code, l.location_id`);
   return result.rows.map((row) => ({
     productId: Number(row.product_id),
     sku: row.sku,
@@ -63,6 +101,8 @@ export async function locationAvailability(
     locationId: Number(row.location_id),
     onHand: row.on_hand,
     reserved: row.reserved,
+    damaged: row.damaged,
+    qualityControl: row.quality_control,
     safetyStock: row.safety_stock,
     available: row.available,
   }));
@@ -83,7 +123,7 @@ async function channelTotals(tx: Executor, productIds: number[]): Promise<Map<st
     available: string;
   }>(sql`
     SELECT product_id, sku, channel, sum(available) AS available
-      FROM (${sellable(productIds)}) s
+      FROM (${ofProducts(productIds)}) s
      GROUP BY product_id, sku, channel`);
   return new Map(
     result.rows.map((row) => [

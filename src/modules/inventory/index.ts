@@ -1,5 +1,7 @@
 /** The inventory module: stock on hand per location, its ledger, feeds and what each channel may sell. */
-export { locationAvailability } from './availability.js';
+export { channelStockSelect, locationAvailability, stockedProducts } from './availability.js';
+export { lastFeedTimes, staleFeed } from './feed-freshness.js';
+export { receiveStockIn } from './feeds.js';
 export { inventoryRoutes } from './inventory.routes.js';
 export { createInventoryService, type InventoryService } from './inventory.service.js';
 export { inventoryEvents } from './inventory-events.js';
@@ -14,4 +16,5 @@ export {
   sellableUnits,
   toSellableRows,
 } from './sellable.js';
-export { restock, writeOff } from './shelf.js';
+export { restock, restockDamaged, type ShelfChange, transferIn, writeOff } from './shelf.js';
+export { freeStock, type TransferOutResult, transferOut } from './transfer-stock.js';

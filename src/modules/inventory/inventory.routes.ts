@@ -19,6 +19,7 @@ import {
   SafetyStockSchema,
 } from './inventory.schemas.js';
 import type { InventoryService } from './inventory.service.js';
+import { StateMoveSchema } from './stock-states.schemas.js';
 
 const tags = ['Inventory'];
 const write = { scope: 'inventory:write' as const };
@@ -41,7 +42,7 @@ const adjustInventoryRoute = {
     tags,
     summary: 'Apply on-hand changes (receipts, corrections, transfers) from a WMS, store or vendor',
     description:
-      'Up to 10,000 rows in one transaction: all apply or none do, and every bad row is listed by index. A `reference` applied before changes nothing.',
+      'Up to 10,000 rows in one transaction: all apply or none do, and every bad row is listed by index. A `reference` applied before changes nothing. A row with `state` adds or takes damaged units or units in quality control (never more than the level holds in that state); a sellable row never takes on_hand below its damaged and quality-control units.',
     body: AdjustmentSchema,
     response: feedResponses,
   },
@@ -57,6 +58,38 @@ const countInventoryRoute = {
       'A count below what is reserved is accepted (the shelf is the truth) and opens an `inventory.shortfall` event naming the uncovered holders.',
     body: CountSchema,
     response: feedResponses,
+  },
+};
+
+const moveStockStatesRoute = {
+  config: write,
+  schema: {
+    operationId: 'moveStockStates',
+    tags,
+    summary: 'Move units between sellable, damaged and quality control at their location',
+    description:
+      'Damaged units and units in quality control stay in on_hand but are never available to any channel, routing or promise. Up to 1,000 rows in one transaction: all apply or none do, and every row that asks for more units than its `from` state holds (of `sellable`, only units no reservation holds) is a 422 naming it. Each move writes two `state_change` rows to the ledger. A `reference` applied before changes nothing.',
+    body: StateMoveSchema,
+    response: {
+      201: {
+        ...FeedResultSchema,
+        description: 'Moved',
+        examples: [
+          {
+            reference: 'QC-NJ-DC-2026-11-28',
+            kind: 'state_move',
+            applied: true,
+            items: 2,
+            applied_at: '2026-11-28T10:00:00.000Z',
+            shortfalls: [],
+          },
+        ],
+      },
+      200: {
+        ...FeedResultSchema,
+        description: 'This reference was applied before; nothing changed (`applied: false`)',
+      },
+    },
   },
 };
 
@@ -166,6 +199,10 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
       return reply.code(result.applied ? 201 : 200).send(result);
     },
   );
+  app.post('/inventory/state-moves', moveStockStatesRoute, async (request, reply) => {
+    const result = await inventory.moveStates(request.body, { apiKeyId: callerOf(request).keyId });
+    return reply.code(result.applied ? 201 : 200).send(result);
+  });
   app.get('/inventory/levels', listLevelsRoute, async (request) => inventory.listLevels(request.query));
   app.get('/inventory/movements', listMovementsRoute, async (request) =>
     inventory.listMovements(request.query),

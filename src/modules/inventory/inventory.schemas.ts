@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { movementReasons, stockStates } from '../../db/schema/inventory.js';
 import { Timestamp } from '../../http/fields.js';
 
 export const maxFeedItems = 10_000;
@@ -30,6 +31,12 @@ export const AdjustmentSchema = Type.Object(
           sku: Sku,
           location: LocationCode,
           delta: Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000, not: { const: 0 } }),
+          state: Type.Optional(
+            Type.Enum(stockStates, {
+              description:
+                'The state of the units added or taken (default `sellable`): receive damaged goods as `damaged`, write off damaged ones with a negative delta',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -84,7 +91,7 @@ const Shortfall = Type.Object({
 export const FeedResultSchema = Type.Object(
   {
     reference: Type.String(),
-    kind: Type.Enum(['adjustment', 'count']),
+    kind: Type.Enum(['adjustment', 'count', 'state_move']),
     applied: Type.Boolean({
       description: 'false when this reference had been applied before: nothing changed now',
     }),
@@ -114,13 +121,16 @@ export const LevelSchema = Type.Object(
   {
     sku: Type.String(),
     location: Type.String(),
-    on_hand: Type.Integer(),
+    on_hand: Type.Integer({ description: 'Every unit at the location, sellable or not' }),
     reserved: Type.Integer(),
+    damaged: Type.Integer({ description: 'Units of on_hand that are damaged: never sellable' }),
+    quality_control: Type.Integer({ description: 'Units of on_hand in quality control: never sellable' }),
     safety_stock: Type.Union([Type.Integer(), Type.Null()], {
       description: 'The level’s own safety stock; null uses each channel’s default',
     }),
     available: Type.Integer({
-      description: 'on_hand - reserved - safety_stock (0 when null), never below 0',
+      description:
+        'on_hand - damaged - quality_control - reserved - safety_stock (0 when null), never below 0',
     }),
     reorder_point: Type.Union([Type.Integer(), Type.Null()], {
       description:
@@ -136,8 +146,10 @@ export const LevelSchema = Type.Object(
         location: 'NJ-DC',
         on_hand: 120,
         reserved: 7,
+        damaged: 2,
+        quality_control: 0,
         safety_stock: 5,
-        available: 108,
+        available: 106,
         reorder_point: 40,
         updated_at: '2026-11-27T10:00:00.000Z',
       },
@@ -166,6 +178,10 @@ export const MovementSchema = Type.Object(
     reason: Type.String(),
     quantity_change: Type.Integer(),
     on_hand_after: Type.Integer(),
+    stock_state: Type.Enum(stockStates, {
+      description:
+        'The state of the units the row adds or takes; a `state_change` is two rows that cancel out in on_hand',
+    }),
     reference: Type.String(),
     api_key_id: Type.Union([Type.String(), Type.Null()]),
     created_at: Timestamp,
@@ -180,6 +196,7 @@ export const MovementSchema = Type.Object(
         reason: 'receipt',
         quantity_change: 120,
         on_hand_after: 120,
+        stock_state: 'sellable',
         reference: 'ASN-2026-11-27-0042',
         api_key_id: '0f8d6c1e-3b5a-4c1e-9d2f-7a6b5c4d3e2f',
         created_at: '2026-11-27T10:00:00.000Z',
@@ -192,9 +209,8 @@ export type Movement = Static<typeof MovementSchema>;
 export const MovementListQuerySchema = Type.Object({
   sku: Type.Optional(Sku),
   location: Type.Optional(LocationCode),
-  reason: Type.Optional(
-    Type.Enum(['receipt', 'adjustment', 'cycle_count', 'sale', 'return_restock', 'transfer', 'correction']),
-  ),
+  reason: Type.Optional(Type.Enum(movementReasons)),
+  stock_state: Type.Optional(Type.Enum(stockStates)),
   reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
 
@@ -286,6 +302,13 @@ export const AvailabilityQuerySchema = Type.Object({
   ),
 });
 
+const Incoming = Type.Object({
+  quantity: Type.Integer({ description: 'Units expected and not yet received' }),
+  expected_date: Type.String({ format: 'date' }),
+  inbound_shipment: Type.String({ format: 'uuid', description: 'The inbound shipment expecting them' }),
+  reference: Type.String({ description: 'Its reference (ASN or purchase order number)' }),
+});
+
 export const AvailabilitySchema = Type.Object(
   {
     channel: Type.String(),
@@ -300,8 +323,14 @@ export const AvailabilitySchema = Type.Object(
             location: Type.String(),
             on_hand: Type.Integer(),
             reserved: Type.Integer(),
+            damaged: Type.Integer({ description: 'Never sellable' }),
+            quality_control: Type.Integer({ description: 'Never sellable' }),
             safety_stock: Type.Integer({ description: 'As it applies to this channel' }),
             available: Type.Integer(),
+            incoming: Type.Array(Incoming, {
+              description:
+                'Units inbound shipments (expected or in transit) still expect here, soonest first; never part of `available`',
+            }),
           }),
         ),
       }),
@@ -316,7 +345,25 @@ export const AvailabilitySchema = Type.Object(
           {
             sku: 'TSHIRT-BLK-M',
             available: 108,
-            locations: [{ location: 'NJ-DC', on_hand: 120, reserved: 7, safety_stock: 5, available: 108 }],
+            locations: [
+              {
+                location: 'NJ-DC',
+                on_hand: 120,
+                reserved: 7,
+                damaged: 0,
+                quality_control: 0,
+                safety_stock: 5,
+                available: 108,
+                incoming: [
+                  {
+                    quantity: 200,
+                    expected_date: '2026-12-04',
+                    inbound_shipment: '5d1c7e0a-2b3f-4a6d-9c8e-1f2a3b4c5d6e',
+                    reference: 'PO-2026-1187',
+                  },
+                ],
+              },
+            ],
           },
         ],
       },

@@ -10,6 +10,8 @@ import {
 } from './levels-query.js';
 import { setReorderPoints } from './reorder-points.js';
 import { setSafetyStock } from './safety-stock.js';
+import { moveStockStates } from './stock-states.js';
+import type { StateMove } from './stock-states.schemas.js';
 
 export type InventoryService = ReturnType<typeof createInventoryService>;
 
@@ -17,6 +19,7 @@ export function createInventoryService(deps: InventoryDeps) {
   return {
     adjust: (input: Adjustment, actor: Actor) => adjustStock(deps, input, actor),
     count: (input: Count, actor: Actor) => countStock(deps, input, actor),
+    moveStates: (input: StateMove, actor: Actor) => moveStockStates(deps, input, actor),
     listLevels: (query: LevelListQuery) => listLevels(deps, query),
     listMovements: (query: MovementListQuery) => listMovements(deps, query),
     setSafetyStock: (input: SafetyStock) => setSafetyStock(deps, input),

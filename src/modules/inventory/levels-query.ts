@@ -5,6 +5,7 @@ import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import { channelIdsByCode, productIdsBySku } from '../catalog/index.js';
 import { locationAvailability } from './availability.js';
 import type { InventoryDeps } from './deps.js';
+import { incomingStock, withIncoming } from './incoming.js';
 import type { Availability, Level, Movement } from './inventory.schemas.js';
 
 /** Reads of stock: the levels, the ledger and what a channel may sell. Nothing is locked or written. */
@@ -22,7 +23,8 @@ export async function listLevels(
   query: LevelListQuery,
 ): Promise<Page<Level>> {
   const after = decodeCursor(query.cursor, ['number']);
-  const available = sql<number>`greatest(0, ${inventoryLevels.onHand} - ${inventoryLevels.reserved} - coalesce(${inventoryLevels.safetyStock}, 0))`;
+  const available = sql<number>`greatest(0, ${inventoryLevels.onHand} - ${inventoryLevels.damaged} - ${inventoryLevels.qualityControl}
+    - ${inventoryLevels.reserved} - coalesce(${inventoryLevels.safetyStock}, 0))`;
   const rows = await db
     .select({
       id: inventoryLevels.id,
@@ -30,6 +32,8 @@ export async function listLevels(
       location: locations.code,
       onHand: inventoryLevels.onHand,
       reserved: inventoryLevels.reserved,
+      damaged: inventoryLevels.damaged,
+      qualityControl: inventoryLevels.qualityControl,
       safetyStock: inventoryLevels.safetyStock,
       available,
       reorderPoint: inventoryLevels.reorderPoint,
@@ -57,6 +61,8 @@ export async function listLevels(
       location: row.location,
       on_hand: row.onHand,
       reserved: row.reserved,
+      damaged: row.damaged,
+      quality_control: row.qualityControl,
       safety_stock: row.safetyStock,
       available: Number(row.available),
       reorder_point: row.reorderPoint,
@@ -71,6 +77,7 @@ export interface MovementListQuery {
   sku?: string;
   location?: string;
   reason?: Movement['reason'];
+  stock_state?: Movement['stock_state'];
   reference?: string;
 }
 
@@ -87,6 +94,7 @@ export async function listMovements(
       reason: inventoryMovements.reason,
       quantityChange: inventoryMovements.quantityChange,
       onHandAfter: inventoryMovements.onHandAfter,
+      stockState: inventoryMovements.stockState,
       reference: inventoryMovements.reference,
       apiKeyId: inventoryMovements.apiKeyId,
       createdAt: inventoryMovements.createdAt,
@@ -99,6 +107,9 @@ export async function listMovements(
         query.sku === undefined ? undefined : eq(products.sku, query.sku),
         query.location === undefined ? undefined : eq(locations.code, query.location),
         query.reason === undefined ? undefined : sql`${inventoryMovements.reason} = ${query.reason}`,
+        query.stock_state === undefined
+          ? undefined
+          : sql`${inventoryMovements.stockState} = ${query.stock_state}`,
         query.reference === undefined ? undefined : eq(inventoryMovements.reference, query.reference),
         after ? lt(inventoryMovements.id, Number(after[0])) : undefined,
       ),
@@ -116,6 +127,7 @@ export async function listMovements(
       reason: row.reason,
       quantity_change: row.quantityChange,
       on_hand_after: row.onHandAfter,
+      stock_state: row.stockState,
       reference: row.reference,
       api_key_id: row.apiKeyId,
       created_at: row.createdAt.toISOString(),
@@ -142,21 +154,30 @@ export async function channelAvailability(
   if (errors.length > 0) {
     throw invalid(errors);
   }
-  const rows = await locationAvailability(db, [...productIds.values()], channel);
+  const [rows, incoming] = await Promise.all([
+    locationAvailability(db, [...productIds.values()], channel),
+    incomingStock(db, [...productIds.values()], channel),
+  ]);
   return {
     channel,
     data: skus.map((sku) => {
       const here = rows.filter((row) => row.sku === sku);
+      const expected = incoming.filter((units) => units.productId === productIds.get(sku));
       return {
         sku,
         available: here.reduce((sum, row) => sum + row.available, 0),
-        locations: here.map((row) => ({
-          location: row.location,
-          on_hand: row.onHand,
-          reserved: row.reserved,
-          safety_stock: row.safetyStock,
-          available: row.available,
-        })),
+        locations: withIncoming(
+          here.map((row) => ({
+            location: row.location,
+            on_hand: row.onHand,
+            reserved: row.reserved,
+            damaged: row.damaged,
+            quality_control: row.qualityControl,
+            safety_stock: row.safetyStock,
+            available: row.available,
+          })),
+          expected,
+        ),
       };
     }),
   };

@@ -10,7 +10,29 @@ export interface LockedLevel extends LevelKey {
   id: number;
   onHand: number;
   reserved: number;
+  damaged: number;
+  qualityControl: number;
 }
+
+export type StockState = 'sellable' | 'damaged' | 'quality_control';
+
+/** Units of a level in a state: the sellable ones are those on hand neither damaged nor in quality control. */
+export function unitsIn(
+  level: Pick<LockedLevel, 'onHand' | 'damaged' | 'qualityControl'>,
+  state: StockState,
+) {
+  if (state === 'damaged') {
+    return level.damaged;
+  }
+  if (state === 'quality_control') {
+    return level.qualityControl;
+  }
+  return level.onHand - level.damaged - level.qualityControl;
+}
+
+/** Sellable units nothing holds: what may leave the level for another purpose than a reservation. */
+export const freeUnits = (level: Pick<LockedLevel, 'onHand' | 'damaged' | 'qualityControl' | 'reserved'>) =>
+  Math.max(0, unitsIn(level, 'sellable') - level.reserved);
 
 export const levelKey = (productId: number, locationId: number) => `${productId}:${locationId}`;
 
@@ -46,8 +68,10 @@ export async function lockLevels(
     location_id: string;
     on_hand: number;
     reserved: number;
+    damaged: number;
+    quality_control: number;
   }>(sql`
-    SELECT l.id, l.product_id, l.location_id, l.on_hand, l.reserved
+    SELECT l.id, l.product_id, l.location_id, l.on_hand, l.reserved, l.damaged, l.quality_control
       FROM inventory_levels l
       JOIN unnest(${sql.param(productIds)}::bigint[], ${sql.param(locationIds)}::bigint[]) AS k(product_id, location_id)
         ON l.product_id = k.product_id AND l.location_id = k.location_id
@@ -61,6 +85,8 @@ export async function lockLevels(
         locationId: Number(row.location_id),
         onHand: row.on_hand,
         reserved: row.reserved,
+        damaged: row.damaged,
+        qualityControl: row.quality_control,
       };
       return [levelKey(level.productId, level.locationId), level];
     }),
@@ -69,21 +95,30 @@ export async function lockLevels(
 
 export interface OnHandChange {
   levelId: number;
+  /** Units on hand gained (or lost, negative). */
   delta: number;
+  /** Of which damaged, and in quality control (0 when not given). */
+  damaged?: number;
+  qualityControl?: number;
 }
 
 /**
- * The UPDATE applying on_hand deltas to locked levels; the table's check keeps on_hand >= 0. `reserved`
- * is the allocation module's column: it changes it with its own statement.
+ * The UPDATE applying on_hand (and damaged and quality_control) deltas to locked levels; the table's
+ * checks keep each >= 0 and the unsellable units within on_hand. `reserved` is the allocation module's
+ * column: it changes it with its own statement.
  */
 export function onHandUpdate(changes: OnHandChange[]): SQL | undefined {
   if (changes.length === 0) {
     return undefined;
   }
   return sql`
-    UPDATE inventory_levels l SET on_hand = l.on_hand + v.delta, updated_at = now()
-      FROM (SELECT id, sum(delta)::int AS delta
-              FROM unnest(${sql.param(changes.map((c) => c.levelId))}::bigint[], ${sql.param(changes.map((c) => c.delta))}::int[]) AS u(id, delta)
+    UPDATE inventory_levels l
+       SET on_hand = l.on_hand + v.delta, damaged = l.damaged + v.damaged,
+           quality_control = l.quality_control + v.quality_control, updated_at = now()
+      FROM (SELECT id, sum(delta)::int AS delta, sum(damaged)::int AS damaged, sum(quality_control)::int AS quality_control
+              FROM unnest(${sql.param(changes.map((c) => c.levelId))}::bigint[], ${sql.param(changes.map((c) => c.delta))}::int[],
+                          ${sql.param(changes.map((c) => c.damaged ?? 0))}::int[],
+                          ${sql.param(changes.map((c) => c.qualityControl ?? 0))}::int[]) AS u(id, delta, damaged, quality_control)
              GROUP BY id) v
      WHERE l.id = v.id`;
 }
@@ -104,6 +139,8 @@ export interface Movement {
   onHandAfter: number;
   reference: string;
   apiKeyId: string | null;
+  /** The state of the units the row adds or takes (sellable when not given). */
+  stockState?: StockState;
 }
 
 /** Appends ledger rows, one statement however many. */
@@ -112,11 +149,12 @@ export async function appendMovements(tx: Executor, movements: Movement[]): Prom
     return;
   }
   await tx.execute(sql`
-    INSERT INTO inventory_movements (product_id, location_id, reason, quantity_change, on_hand_after, reference, api_key_id)
+    INSERT INTO inventory_movements (product_id, location_id, reason, quantity_change, on_hand_after, reference, api_key_id, stock_state)
     SELECT * FROM unnest(${sql.param(movements.map((m) => m.productId))}::bigint[], ${sql.param(movements.map((m) => m.locationId))}::bigint[],
                          ${sql.param(movements.map((m) => m.reason))}::movement_reason[], ${sql.param(movements.map((m) => m.quantityChange))}::int[],
                          ${sql.param(movements.map((m) => m.onHandAfter))}::int[], ${sql.param(movements.map((m) => m.reference))}::text[],
-                         ${sql.param(movements.map((m) => m.apiKeyId))}::uuid[])`);
+                         ${sql.param(movements.map((m) => m.apiKeyId))}::uuid[],
+                         ${sql.param(movements.map((m) => m.stockState ?? 'sellable'))}::stock_state[])`);
 }
 
 /** A shipment's units that left the building, at a level the caller has locked. */

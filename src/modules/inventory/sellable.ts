@@ -12,6 +12,8 @@ export interface SellableRow {
   locationPriority: number;
   onHand: number;
   reserved: number;
+  /** Units of on_hand that are damaged or in quality control: never sellable. */
+  unsellable: number;
   /** Null when no channel is active: the level is still locked and listed. */
   channelId: number | null;
   channel: string | null;
@@ -42,7 +44,8 @@ export async function lockSellable(tx: Executor, productIds: number[]): Promise<
  */
 export const sellableSelect = (productIds: number[], options: { lock?: boolean } = {}) => sql`
   WITH levels AS (
-         SELECT id, product_id, location_id, on_hand, reserved, safety_stock FROM inventory_levels
+         SELECT id, product_id, location_id, on_hand, reserved, safety_stock, damaged + quality_control AS unsellable
+           FROM inventory_levels
           WHERE product_id = ANY(${sql.param(productIds)}::bigint[])
           ORDER BY product_id, location_id
           ${options.lock === false ? sql`` : sql`FOR UPDATE`})
@@ -52,13 +55,15 @@ export const sellableSelect = (productIds: number[], options: { lock?: boolean }
                         loc.code, loc.priority, loc.active, l.on_hand, l.reserved, l.safety_stock,
                         (SELECT json_object_agg(o.channel_id, o.quantity) FROM safety_stock_overrides o
                           WHERE o.product_id = l.product_id AND o.location_id = l.location_id),
-                        (SELECT json_agg(lc.channel_id) FROM location_channels lc WHERE lc.location_id = l.location_id))), '[]')
+                        (SELECT json_agg(lc.channel_id) FROM location_channels lc WHERE lc.location_id = l.location_id),
+                        l.unsellable)), '[]')
                         FROM levels l JOIN locations loc ON loc.id = l.location_id),
            'channels', (SELECT coalesce(json_agg(json_build_array(c.id, c.code, c.default_safety_stock)), '[]')
                           FROM channels c WHERE c.active)) AS sellable`;
 
 /** The `sellable` column: levels as [id, product, sku, location, code, priority, active, on hand,
- * reserved, safety stock, overrides by channel id, channel ids served], channels as [id, code, default]. */
+ * reserved, safety stock, overrides by channel id, channel ids served, damaged + quality control],
+ * channels as [id, code, default]. */
 export interface Sellable {
   levels: Array<
     [
@@ -74,6 +79,7 @@ export interface Sellable {
       number | null,
       Record<string, number> | null,
       number[] | null,
+      number,
     ]
   >;
   channels: Array<[number, string, number]>;
@@ -100,6 +106,7 @@ export function toSellableRows(sellable: Sellable | undefined): SellableRow[] {
       levelSafety,
       overrides,
       served,
+      unsellable,
     ]) =>
       channels.map((channel) => ({
         levelId,
@@ -110,6 +117,7 @@ export function toSellableRows(sellable: Sellable | undefined): SellableRow[] {
         locationPriority: priority,
         onHand,
         reserved,
+        unsellable,
         channelId: channel?.[0] ?? null,
         channel: channel?.[1] ?? null,
         safetyStock: channel ? (overrides?.[channel[0]] ?? levelSafety ?? channel[2]) : 0,
@@ -124,9 +132,17 @@ export interface LevelDelta {
   reserved: number;
 }
 
-/** What a channel may sell from a level, after applying a pending change to it. */
+/**
+ * What a channel may sell from a level, after applying a pending change to it: damaged units and units
+ * in quality control never count.
+ */
 export const sellableUnits = (row: SellableRow, delta: LevelDelta = { onHand: 0, reserved: 0 }) =>
-  row.serves ? Math.max(0, row.onHand + delta.onHand - row.reserved - delta.reserved - row.safetyStock) : 0;
+  row.serves
+    ? Math.max(
+        0,
+        row.onHand + delta.onHand - row.unsellable - row.reserved - delta.reserved - row.safetyStock,
+      )
+    : 0;
 
 /**
  * The `inventory.availability_changed` events a change to some levels causes: for every (SKU,

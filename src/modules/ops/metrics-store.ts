@@ -49,7 +49,7 @@ export async function readSnapshot(db: Db, now: Date, timeoutMs: number): Promis
           ${rows(sql`SELECT l.code AS location, count(*)::int AS count
                        FROM shipments s JOIN locations l ON l.id = s.location_id
                       WHERE s.status IN ('pending', 'picking', 'packed')
-                        AND s.ship_by < (${at}::timestamptz AT TIME ZONE l.time_zone)::date
+                        AND s.ship_deadline <= ${at}::timestamptz
                       GROUP BY l.code`)} AS late`);
       const row = result.rows[0];
       if (!row) {

@@ -11,7 +11,7 @@ import type { OrderDeps } from './deps.js';
 import { editable } from './order-state.js';
 import { channelPolicy, findOrder, type LineRow, type OrderState } from './order-store.js';
 import { presentOrder } from './order-view.js';
-import type { OrderView, UpdateOrder } from './orders.schemas.js';
+import type { OrderView, PaymentUpdate, UpdateOrder } from './orders.schemas.js';
 import { routingFor } from './resettle.js';
 import { settle } from './settle.js';
 
@@ -102,7 +102,7 @@ async function replaceLines(
 async function writeFields(
   tx: Executor,
   state: OrderState,
-  input: UpdateOrder,
+  input: UpdateOrder & Pick<EditOptions, 'payment'>,
   lines: LineRow[],
   channelPriority: number,
 ) {
@@ -143,11 +143,22 @@ async function writeFields(
       priority: orderPriority(shipping.service_level, channelPriority),
       tags: input.tags,
       metadata: input.metadata,
+      payment: input.payment ? { ...state.order.payment, ...input.payment } : undefined,
       updatedAt: sql`now()`,
     })
     .where(eq(orders.id, state.order.id))
     .returning();
   return order ?? state.order;
+}
+
+export interface EditOptions {
+  /** Open a manual hold with this reason: a channel connector's change that could not be taken as sent. */
+  hold?: { reason: string; details: Record<string, unknown> };
+  /**
+   * The payment as it stands with the change (a channel that re-priced the order and charged or refunded
+   * the difference): checked against the new total in the same step, so no payment hold opens in between.
+   */
+  payment?: Pick<PaymentUpdate, 'status'> & { amount: number };
 }
 
 /**
@@ -159,6 +170,7 @@ export async function edit(
   idOrNumber: string,
   input: UpdateOrder,
   caller: Caller,
+  options: EditOptions = {},
 ): Promise<OrderView> {
   const view = await inTransaction(deps.db, async (tx) => {
     const state = await findOrder(tx, idOrNumber, caller, true);
@@ -167,12 +179,19 @@ export async function edit(
     }
     const lines = input.lines ? await replaceLines(tx, state, input.lines) : state.lines;
     const channel = await channelPolicy(tx, state.order.channelId);
-    const order = await writeFields(tx, state, input, lines, channel.priority);
+    const order = await writeFields(
+      tx,
+      state,
+      { ...input, payment: options.payment },
+      lines,
+      channel.priority,
+    );
     // Changed lines had every reservation released above; they are re-taken in settle.
     const edited = { ...state, order, lines, reservations: input.lines ? [] : state.reservations };
     const needs = [
       addressHold(order.shipTo, order.serviceLevel),
       paymentHold(order.payment, order.total, order.currency),
+      options.hold ? { kind: 'manual' as const, ...options.hold } : undefined,
     ].filter((need): need is HoldNeed => need !== undefined);
     const settled = await settle(tx, edited, channel, deps.clock, {
       routing: await routingFor(deps, tx, edited, channel),
@@ -186,7 +205,10 @@ export async function edit(
           resourceType: 'order',
           resourceId: state.order.id,
           channel: state.channel,
-          data: { change: 'edited', fields: Object.keys(input) },
+          data: {
+            change: 'edited',
+            fields: [...Object.keys(input), ...(options.payment ? ['payment'] : [])],
+          },
         }),
       ],
     });

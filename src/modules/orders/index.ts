@@ -5,7 +5,7 @@ export { releaseExpiredReservations } from './expiry.js';
 export { holdRoutes } from './holds.routes.js';
 export { createHoldService } from './holds.service.js';
 export { orderEventSchemas, orderEvents } from './order-events.js';
-export { returnable } from './order-state.js';
+export { editable, returnable } from './order-state.js';
 export type { OrderState } from './order-store.js';
 export { orderRoutes } from './orders.routes.js';
 export {
@@ -14,6 +14,7 @@ export {
   OrderParamsSchema,
   type OrderView,
   type PaymentUpdate,
+  type UpdateOrder,
 } from './orders.schemas.js';
 export { createOrderService, type OrderService } from './orders.service.js';
 export { queueOf } from './settle.js';

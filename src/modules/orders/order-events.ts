@@ -14,7 +14,8 @@ const order = (summary: string, fields?: Record<string, TSchema>): EventTypeDefi
 });
 
 const Change = Type.String({
-  description: 'What changed: edited, payment, allocation, lines_cancelled, reservations_expired, …',
+  description:
+    'What changed: edited, payment, allocation, lines_cancelled, reservations_expired, … `not_applied`: the channel changed the order too late for Ordo to apply it (`reason`, and the `requested` fields); the order is unchanged',
 });
 
 const Routed = Type.Object({

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import { bodyError, type FieldError, invalid } from '../../errors.js';
 import type { CarrierService } from '../carriers/index.js';
 import { distanceKm, type Place, placeAddress } from '../geo/index.js';
-import { locationAvailability } from '../inventory/index.js';
+import { lastFeedTimes, locationAvailability, staleFeed } from '../inventory/index.js';
 import { demandOf, plansFor, promiseOptions, type ShipFrom } from './options.js';
 import type { PromiseRequest, PromiseView } from './promise.schemas.js';
 import type { createShipFromCache } from './ship-from-cache.js';
@@ -39,7 +39,11 @@ export async function promise(
   const now = clock.now();
 
   const productIds = [...found.products.values()].map((product) => product.id);
-  const rows = (await locationAvailability(db, productIds, channel)).filter((row) => row.available > 0);
+  const rows = await withFreshFeeds(
+    deps,
+    (await locationAvailability(db, productIds, channel)).filter((row) => row.available > 0),
+    now,
+  );
   const stock = new Map<string, Map<string, number>>();
   for (const row of rows) {
     let here = stock.get(row.location);
@@ -61,6 +65,27 @@ export async function promise(
     destination: place,
     options: promiseOptions({ now, plans, services, serviceLevel: input.service_level }),
   };
+}
+
+/** The rows of locations whose stock feed is fresh enough to promise from (as routing judges it). */
+async function withFreshFeeds<T extends { locationId: number }>(
+  { db, shipFroms }: Pick<PromiseDeps, 'db' | 'shipFroms'>,
+  rows: T[],
+  now: Date,
+): Promise<T[]> {
+  const ids = [...new Set(rows.map((row) => row.locationId))];
+  const watched = new Map(
+    (await shipFroms.facts(ids)).flatMap((facts) =>
+      facts.maxFeedAgeMinutes === null ? [] : [[facts.id, facts.maxFeedAgeMinutes] as const],
+    ),
+  );
+  if (watched.size === 0) {
+    return rows;
+  }
+  const feeds = await lastFeedTimes(db, [...watched.keys()]);
+  return rows.filter(
+    (row) => staleFeed(watched.get(row.locationId) ?? null, feeds.get(row.locationId), now) === null,
+  );
 }
 
 /** The channel and the lines' products, in one round trip. */

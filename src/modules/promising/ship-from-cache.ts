@@ -3,12 +3,14 @@ import type { Db } from '../../db/client.js';
 
 /** How a location ships: where it is (null when unknown) and its calendar. */
 export interface LocationFacts {
+  id: number;
   code: string;
   latitude: number | null;
   longitude: number | null;
   timeZone: string;
   cutoffTime: string;
   processingDays: number;
+  maxFeedAgeMinutes: number | null;
 }
 
 /** How long a process trusts a location's facts before reading them again. */
@@ -34,8 +36,9 @@ export function createShipFromCache({ db }: { db: Db }) {
       time_zone: string;
       cutoff_time: string;
       processing_days: number;
+      max_feed_age_minutes: number | null;
     }>(sql`
-      SELECT id, code, latitude, longitude, time_zone, cutoff_time, processing_days
+      SELECT id, code, latitude, longitude, time_zone, cutoff_time, processing_days, max_feed_age_minutes
         FROM locations WHERE id = ANY(${sql.param(ids)}::bigint[])`);
     if (entries.size + result.rows.length > maxEntries) {
       entries.clear();
@@ -45,12 +48,14 @@ export function createShipFromCache({ db }: { db: Db }) {
       entries.set(Number(row.id), {
         readAt,
         facts: {
+          id: Number(row.id),
           code: row.code,
           latitude: row.latitude,
           longitude: row.longitude,
           timeZone: row.time_zone,
           cutoffTime: row.cutoff_time,
           processingDays: row.processing_days,
+          maxFeedAgeMinutes: row.max_feed_age_minutes,
         },
       });
     }

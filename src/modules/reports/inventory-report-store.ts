@@ -22,20 +22,21 @@ function locations(ctx: ReportContext): SQL {
 
 /**
  * Active products' levels with nothing available to an active channel their location serves:
- * on_hand − reserved − safety stock ≤ 0, the safety stock being the channel's override for the level,
+ * on_hand − unsellable (damaged, quality control) − reserved − safety stock ≤ 0, the safety stock being the channel's override for the level,
  * else the level's own, else the channel's default (as availability computes it).
  */
 async function stockOuts(tx: Executor, ctx: ReportContext): Promise<Tables['stock_outs']> {
   const safety = sql`coalesce(o.quantity, l.safety_stock, c.default_safety_stock)`;
   const { rows } = await tx.execute<Tables['stock_outs'][number]>(sql`
-    SELECT p.sku, loc.code AS location, c.code AS channel, l.on_hand, l.reserved, ${safety} AS safety_stock
+    SELECT p.sku, loc.code AS location, c.code AS channel, l.on_hand, l.reserved,
+           l.damaged + l.quality_control AS unsellable, ${safety} AS safety_stock
       FROM inventory_levels l
       JOIN products p ON p.id = l.product_id AND p.active
       JOIN locations loc ON loc.id = l.location_id
       JOIN channels c ON c.active AND ${serves} ${ctx.channel === null ? sql`` : sql`AND c.id = ${ctx.channel.id}`}
       LEFT JOIN safety_stock_overrides o
         ON o.product_id = l.product_id AND o.location_id = l.location_id AND o.channel_id = c.id
-     WHERE ${locations(ctx)} AND l.on_hand - l.reserved - ${safety} <= 0
+     WHERE ${locations(ctx)} AND l.on_hand - l.damaged - l.quality_control - l.reserved - ${safety} <= 0
      ORDER BY loc.code, p.sku, c.code`);
   return rows;
 }

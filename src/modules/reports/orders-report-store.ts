@@ -18,6 +18,9 @@ type DayRow = OrdersReport['by_day'][number];
  * `total`; amounts are summed per currency, never across.
  */
 export async function ordersReport(tx: Executor, ctx: ReportContext): Promise<Tables> {
+  // PostgreSQL cannot tell how few day × channel × status groups a year of orders falls into, so it
+  // would sort the million rows to group them; hashing them takes half the time.
+  await tx.execute(sql`SELECT set_config('enable_sort', 'off', true)`);
   // One pass: the cancelled orders' reasons ride along (null on every other order).
   const { rows } = await tx.execute<{
     day: string;

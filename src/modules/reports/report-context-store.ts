@@ -119,6 +119,15 @@ export const orderAtLocation = (ctx: ReportContext, o: SQL): SQL =>
             OR ${o}.id IN (SELECT ol.order_id FROM reservations r JOIN order_lines ol ON ol.id = r.order_line_id
                             WHERE r.location_id = ${ctx.location.id} AND r.status = 'active'))`;
 
+/**
+ * The channel and location filters on a shipments alias `s`. Shipments carry their order's channel
+ * (copied at release), so no report joins the orders to filter them.
+ */
+export function shipmentFilters(ctx: ReportContext): SQL {
+  return sql`${ctx.channel === null ? sql`` : sql`AND s.channel_id = ${ctx.channel.id}`}
+             ${ctx.location === null ? sql`` : sql`AND s.location_id = ${ctx.location.id}`}`;
+}
+
 /** An instant in the window: `column` in [start, end). */
 export const inWindow = (ctx: ReportContext, column: SQL): SQL =>
   sql`${column} >= ${ctx.start}::timestamptz AND ${column} < ${ctx.end}::timestamptz`;

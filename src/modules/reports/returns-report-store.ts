@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { returnReasons } from '../../db/schema/return-reasons.js';
 import type { ReturnsReport } from './period-reports.schemas.js';
-import { inWindow, type ReportContext } from './report-context-store.js';
+import { inWindow, type ReportContext, shipmentFilters } from './report-context-store.js';
 import { rate } from './report-numbers.js';
 
 type Tables = Pick<ReturnsReport, 'by_reason' | 'by_sku' | 'refunds'>;
@@ -12,13 +12,22 @@ const channelOf = (ctx: ReportContext, orderId: ReturnType<typeof sql>) =>
     ? sql``
     : sql`AND ${orderId} IN (SELECT o.id FROM orders o WHERE o.channel_id = ${ctx.channel.id})`;
 
-/** Units that left in the window (shipments' `shipped_at`; with a location, from there), per SKU. */
+/**
+ * Units that left in the window, per SKU: shipment lines carry their shipment's `shipped_at`, so
+ * without filters this is one index of lines; a channel or location picks the shipments first.
+ */
 async function unitsShipped(tx: Executor, ctx: ReportContext): Promise<Map<string, number>> {
+  const filtered = ctx.channel !== null || ctx.location !== null;
   const { rows } = await tx.execute<{ sku: string; units: string }>(sql`
     SELECT sl.sku, sum(sl.quantity)::text AS units
-      FROM shipments s JOIN shipment_lines sl ON sl.shipment_id = s.id
-     WHERE ${inWindow(ctx, sql`s.shipped_at`)} ${channelOf(ctx, sql`s.order_id`)}
-           ${ctx.location === null ? sql`` : sql`AND s.location_id = ${ctx.location.id}`}
+      FROM shipment_lines sl
+     WHERE ${inWindow(ctx, sql`sl.shipped_at`)}
+           ${
+             filtered
+               ? sql`AND sl.shipment_id IN (SELECT s.id FROM shipments s
+                                             WHERE ${inWindow(ctx, sql`s.shipped_at`)} ${shipmentFilters(ctx)})`
+               : sql``
+           }
      GROUP BY sl.sku`);
   return new Map(rows.map((row) => [row.sku, Number(row.units)]));
 }

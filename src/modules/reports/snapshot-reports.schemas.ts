@@ -95,6 +95,7 @@ export const inventoryTables = {
       channel: Type.String(),
       on_hand: Type.Integer(),
       reserved: Type.Integer(),
+      unsellable: Type.Integer({ description: 'Units on hand that are `damaged` or in `quality_control`' }),
       safety_stock: Type.Integer({ description: 'The safety stock that applies for this channel' }),
     },
     {
@@ -133,7 +134,15 @@ export const InventoryReportSchema = reportSchema('inventory', inventoryTables, 
       },
     ],
     stock_outs: [
-      { sku: 'TSHIRT-BLK-M', location: 'NJ-DC', channel: 'web', on_hand: 2, reserved: 0, safety_stock: 2 },
+      {
+        sku: 'TSHIRT-BLK-M',
+        location: 'NJ-DC',
+        channel: 'web',
+        on_hand: 2,
+        reserved: 0,
+        unsellable: 0,
+        safety_stock: 2,
+      },
     ],
     below_reorder_point: [
       { sku: 'TSHIRT-BLK-M', location: 'NJ-DC', on_hand: 2, reorder_point: 20, shortfall: 18 },

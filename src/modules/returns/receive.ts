@@ -6,7 +6,7 @@ import { bodyError, type FieldError, invalid } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { locationIdsByCode } from '../catalog/index.js';
 import { appendEvents } from '../events/index.js';
-import { restock } from '../inventory/index.js';
+import { restock, restockDamaged } from '../inventory/index.js';
 import type { ReturnDeps } from './deps.js';
 import { tryExchange } from './exchange.js';
 import { assertReturnTransition } from './return-state.js';
@@ -95,8 +95,8 @@ function unitsByOrderLine(receipts: Receipt[]): Map<number, number> {
 
 /**
  * Units arrive at a location: sellable ones are restocked there (ledger `return_restock`, with the
- * availability events), damaged or opened ones are recorded and kept out of stock. Partial receipts
- * are fine. The order becomes partially_returned or returned; a waiting exchange is released.
+ * availability events), damaged or opened ones go on hand there as `damaged` (ledger `return_restock`
+ * in state damaged), never available until moved back to sellable. Partial receipts are fine. The order becomes partially_returned or returned; a waiting exchange is released.
  */
 export async function receive(
   deps: Pick<ReturnDeps, 'db' | 'clock' | 'orders' | 'ordering' | 'released' | 'stockAdded' | 'log'>,
@@ -118,10 +118,19 @@ export async function receive(
     }
     await recordReceipts(deps, tx, matched.receipts, locationId, caller);
     const sellable = matched.receipts.filter((r) => r.condition === 'sellable');
+    const source = { reference: `return:${current.ret.number}`, apiKeyId: caller.keyId };
     await restock(
       tx,
       sellable.map((r) => ({ productId: r.line.productId, locationId, quantity: r.quantity })),
-      { reference: `return:${current.ret.number}`, apiKeyId: caller.keyId },
+      source,
+    );
+    // Units that cannot be sold are on the shelf all the same: on hand, as damaged, never available.
+    await restockDamaged(
+      tx,
+      matched.receipts
+        .filter((r) => r.condition !== 'sellable')
+        .map((r) => ({ productId: r.line.productId, locationId, quantity: r.quantity })),
+      source,
     );
     const next = await setStatus(deps, tx, current, 'received');
     await appendEvents(tx, [

@@ -106,7 +106,7 @@ const receiveReturnRoute = {
     tags,
     summary: 'Receive returned units at a location, each with its condition (partial receipts allowed)',
     description:
-      'Sellable units are restocked there (ledger reason `return_restock`, availability events follow); damaged or opened units are recorded and kept out of stock. The order becomes partially_returned or returned; an exchange waiting for this return is released.',
+      'Sellable units are restocked there (ledger reason `return_restock`, availability events follow); damaged or opened units go on hand there as `damaged` (counted in on_hand, never available; `POST /v1/inventory/state-moves` moves them back to sellable after inspection). The order becomes partially_returned or returned; an exchange waiting for this return is released.',
     params: ReturnParamsSchema,
     body: ReceiveReturnSchema,
     response: { 200: ret('The return after the receipt') },

@@ -122,7 +122,9 @@ export const ReturnSchema = Type.Object(
         quantity: Type.Integer(),
         reason: Type.Enum(returnReasons),
         restocked: Type.Integer({ description: 'Units received sellable and put back in stock' }),
-        unsellable: Type.Integer({ description: 'Units received damaged or opened, kept out of stock' }),
+        unsellable: Type.Integer({
+          description: 'Units received damaged or opened: on hand at the receiving location as `damaged`',
+        }),
         refunded: Type.Integer(),
       }),
     ),
@@ -177,7 +179,8 @@ export const ReceiveReturnSchema = Type.Object(
           sku: Sku,
           quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
           condition: Type.Enum(['sellable', 'damaged', 'opened'], {
-            description: 'sellable units are restocked there; damaged or opened ones are recorded, not sold',
+            description:
+              'sellable units are restocked there; damaged or opened ones go on hand there as `damaged`, never sold',
           }),
           note: Type.Optional(Text(500)),
         },

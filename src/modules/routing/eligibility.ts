@@ -54,6 +54,9 @@ export function ineligibility(
   if (rules.same_country && candidate.country !== facts.destination_country) {
     reasons.push(`in ${candidate.country ?? 'an unknown country'}, not ${facts.destination_country}`);
   }
+  if (candidate.staleFeed !== null) {
+    reasons.push(candidate.staleFeed);
+  }
   if (candidate.ordersLeft !== null && candidate.ordersLeft <= 0) {
     reasons.push(`at its daily order capacity until ${candidate.nextDay}`);
   } else if (candidate.unitsLeft !== null && candidate.unitsLeft <= 0) {

@@ -17,6 +17,7 @@ export interface LocationMeta {
   processingDays: number;
   capacityOrders: number | null;
   capacityUnits: number | null;
+  maxFeedAgeMinutes: number | null;
 }
 
 /** Every location, by id. */
@@ -39,6 +40,7 @@ export async function readLocations(tx: Executor): Promise<Map<number, LocationM
         processingDays: row.processingDays,
         capacityOrders: row.capacityOrdersPerDay,
         capacityUnits: row.capacityUnitsPerDay,
+        maxFeedAgeMinutes: row.maxFeedAgeMinutes,
       },
     ]),
   );

@@ -19,6 +19,8 @@ export interface RoutingCandidate {
   unitsLeft: number | null;
   /** The location's next local day, when a full location takes orders again. */
   nextDay: string;
+  /** Why its stock feed is too old to trust ("stale feed: ..."); null when it is fresh or unwatched. */
+  staleFeed: string | null;
 }
 
 export interface ShipmentQuote {

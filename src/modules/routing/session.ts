@@ -3,6 +3,7 @@ import type { Address } from '../addresses/index.js';
 import type { CandidateLocation, Demand, Plan, Planner } from '../allocation/index.js';
 import { quote, type ServiceRate } from '../carriers/index.js';
 import { distanceKm, type Place, placeAddress } from '../geo/index.js';
+import { lastFeedTimes, staleFeed } from '../inventory/index.js';
 import { localDate, promisedDelivery } from '../promising/index.js';
 import type { RoutingDeps } from './deps.js';
 import { evaluateRouting, type RoutingDecision } from './evaluate.js';
@@ -69,6 +70,9 @@ export async function openSession(
         deps.cache.locationsById(),
         deps.carriers.activeServices(),
       ]);
+  // Feed times change with every feed: read fresh, and only for locations that watch them.
+  const watched = [...byId.values()].filter((meta) => meta.maxFeedAgeMinutes !== null).map((meta) => meta.id);
+  const feeds = watched.length === 0 ? new Map<number, Date>() : await lastFeedTimes(tx ?? deps.db, watched);
   const now = deps.clock.now();
   const place = placeAddress(order.shipTo);
   const product = new Map(products.map((p) => [p.id, p]));
@@ -88,7 +92,7 @@ export async function openSession(
       skus: new Map(products.map((p) => [p.id, p.sku])),
       weights,
       candidates: candidates.map((candidate) =>
-        routedCandidate(candidate, byId.get(candidate.locationId), { now, usage, distanceTo }),
+        routedCandidate(candidate, byId.get(candidate.locationId), { now, usage, distanceTo, feeds }),
       ),
       quotes: (candidate, grams) => quotesFor(matching, candidate.distanceKm, grams),
       ruleSet,
@@ -140,7 +144,12 @@ function routingFacts(
 function routedCandidate(
   candidate: CandidateLocation,
   meta: LocationMeta | undefined,
-  { now, usage, distanceTo }: { now: Date; usage: UsageRow[]; distanceTo: DistanceTo },
+  {
+    now,
+    usage,
+    distanceTo,
+    feeds,
+  }: { now: Date; usage: UsageRow[]; distanceTo: DistanceTo; feeds: ReadonlyMap<number, Date> },
 ): RoutingCandidate {
   const day = localDate(now, meta?.timeZone ?? 'UTC');
   const used = usage.find(([id, usedDay]) => id === candidate.locationId && usedDay === day);
@@ -156,6 +165,7 @@ function routedCandidate(
     ordersLeft: meta?.capacityOrders == null ? null : meta.capacityOrders - (used?.[2] ?? 0),
     unitsLeft: meta?.capacityUnits == null ? null : meta.capacityUnits - (used?.[3] ?? 0),
     nextDay: nextCalendarDay(day),
+    staleFeed: staleFeed(meta?.maxFeedAgeMinutes ?? null, feeds.get(candidate.locationId), now),
   };
 }
 

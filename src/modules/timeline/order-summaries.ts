@@ -61,6 +61,7 @@ const updates: Record<string, Summarize> = {
     return `Order ${numberOf(data)} partially returned: ${total(lines, (l) => l.returned)} of ${total(lines, (l) => l.shipped)} shipped units`;
   },
   rerouted: (data) => because(`Rerouted away from ${text(data.from_location)}`, data.reason),
+  not_applied: (data) => because(`A change to order ${numberOf(data)} was not applied`, data.reason),
 };
 
 export const orderSummaries = {

@@ -1,7 +1,8 @@
 import type { alertEvents } from '../alerts/index.js';
 import type { inventoryEvents } from '../inventory/index.js';
+import type { transferEvents } from '../transfers/index.js';
 import type { webhookEvents } from '../webhooks/index.js';
-import { type Data, record, type Summarize, tail, text } from './summary-text.js';
+import { count, type Data, list, plural, record, type Summarize, tail, text } from './summary-text.js';
 
 /** The one-line sentences of the inventory.*, webhook.* and alert.* events (not on an order's timeline). Pure. */
 
@@ -11,6 +12,25 @@ export const inventorySummaries = {
   'inventory.shortfall': (data) =>
     `${text(data.sku)} at ${text(data.location)} is short by ${text(data.short_by)}: ${text(data.on_hand)} on hand, ${text(data.reserved)} reserved${tail(' (feed ', data.reference, ')')}`,
 } satisfies Record<keyof typeof inventoryEvents, Summarize>;
+
+const units = (lines: unknown) => list(lines).reduce((sum, line) => sum + count(line.quantity), 0);
+
+/** "Transfer 42 NJ-DC → NYC-STORE shipped: 30 units". */
+const transferred = (verb: string) => (data: Data) => {
+  const transfer = record(data.transfer);
+  return `Transfer ${text(transfer.number)} ${text(transfer.source)} → ${text(transfer.destination)} ${verb}: ${plural(units(transfer.lines), 'unit')}`;
+};
+
+export const transferSummaries = {
+  'transfer.created': transferred('requested'),
+  'transfer.shipped': transferred('shipped'),
+  'transfer.received': (data) => {
+    const transfer = record(data.transfer);
+    const receipt = record(data.receipt);
+    return `Transfer ${text(transfer.number)}: ${plural(units(receipt.lines), 'unit')} received at ${text(transfer.destination)}${receipt.complete === true ? ', now complete' : ''}`;
+  },
+  'transfer.cancelled': transferred('cancelled'),
+} satisfies Record<keyof typeof transferEvents, Summarize>;
 
 export const webhookSummaries = {
   'webhook.delivery_exhausted': (data) => {

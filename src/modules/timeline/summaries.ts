@@ -1,5 +1,11 @@
+import { inboundSummaries } from './inbound-summaries.js';
 import { orderSummaries } from './order-summaries.js';
-import { alertSummaries, inventorySummaries, webhookSummaries } from './other-summaries.js';
+import {
+  alertSummaries,
+  inventorySummaries,
+  transferSummaries,
+  webhookSummaries,
+} from './other-summaries.js';
 import { returnSummaries } from './return-summaries.js';
 import { shipmentSummaries } from './shipment-summaries.js';
 import { record, type Summarize } from './summary-text.js';
@@ -15,6 +21,8 @@ const summaries: Readonly<Record<string, Summarize>> = {
   ...shipmentSummaries,
   ...returnSummaries,
   ...inventorySummaries,
+  ...transferSummaries,
+  ...inboundSummaries,
   ...webhookSummaries,
   ...alertSummaries,
 };

@@ -132,7 +132,7 @@ describe('security', () => {
     expect((await t.request({ method: 'GET', url, key: reader })).statusCode).toBe(200);
     const other = (await makeChannel(t)).code;
     const bound = await t.keyWith(['orders:read'], other);
-    for (const path of ['', '/status', '/inbox']) {
+    for (const path of ['', '/status', '/inbox', '/fulfilments']) {
       expectProblem(await t.request({ method: 'GET', url: `${url}${path}`, key: bound }), 404, 'not_found');
     }
     const own = await t.keyWith(['orders:read'], shop.channel);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { testClock } from '../../helpers/clock.js';
@@ -11,6 +12,7 @@ import {
   uniq,
 } from '../../helpers/factories.js';
 import { captureReleased, settleReleaser, shipmentsOf } from '../../helpers/orders.js';
+import { expectProblem } from '../../helpers/problems.js';
 import { sequenceAll } from '../../helpers/sequencer.js';
 import { type FakeShopify, fakeOrder, startFakeShopify } from './fake-shopify.js';
 import { connectShop, deliver, type Shop, shopifyOrder } from './shopify.js';
@@ -192,5 +194,139 @@ describe('fulfilments out', () => {
       last_error: 'Shopify does not know the order',
     });
     expect(await status()).toMatchObject({ fulfilments_failed: 1 });
+  });
+});
+
+describe('backoff on 5xx', () => {
+  it('waits 5 s, then twice as long after each 5xx in a row, and starts over once Shopify answers', async () => {
+    const { shipment } = await shippableOrder([uniq('FUL')]);
+    await ship(shipment.id, uniq('TRK'));
+    // A stopped clock a little ahead, so the row the first pass collects (due at the database's now) is due.
+    clock.set(Date.now() + 5_000);
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      fake.failNext.push(500);
+      expect((await sync()).created).toBe(0);
+      const row = await rowOf(shipment.id);
+      expect(row).toMatchObject({ status: 'pending', last_error: 'Shopify answered 500' });
+      const wait = row.next_attempt_at.getTime() - clock.now().getTime();
+      waits.push(wait / 1000);
+      expect((await sync()).created).toBe(0); // not before the wait is over
+      clock.advance(wait);
+    }
+    [5, 10, 20].forEach((base, i) => {
+      expect(waits[i]).toBeGreaterThanOrEqual(base * 0.8);
+      expect(waits[i]).toBeLessThanOrEqual(base * 1.2 + 0.001);
+    });
+    expect((await sync()).created).toBe(1);
+    const failures = await t.pool.query(
+      'SELECT s.admin_failures FROM shopify_connectors s JOIN channels c ON c.id = s.channel_id WHERE c.code = $1',
+      [shop.channel],
+    );
+    expect(failures.rows[0].admin_failures).toBe(0);
+  });
+});
+
+describe('the fulfilment queue', () => {
+  const queue = (query = '', key?: string | null) =>
+    t.request({ method: 'GET', url: `/v1/connectors/shopify/${shop.channel}/fulfilments${query}`, key });
+  const retry = (shipmentId: string, options: { channel?: string; key?: string | null } = {}) =>
+    t.request({
+      method: 'POST',
+      url: `/v1/connectors/shopify/${options.channel ?? shop.channel}/fulfilments/${shipmentId}/retry`,
+      key: options.key,
+    });
+  /** A shipped shipment whose fulfilment failed: Shopify did not know its order (yet). */
+  async function failedFulfilment() {
+    const skus = [uniq('FUL')];
+    const made = await shippableOrder(skus, false);
+    await ship(made.shipment.id, uniq('TRK'));
+    await sync();
+    expect(await rowOf(made.shipment.id)).toMatchObject({ status: 'failed' });
+    return { ...made, skus };
+  }
+
+  it('lists failed fulfilments with the reason, and retries one once its cause is fixed', async () => {
+    const { id, shipment, skus } = await failedFulfilment();
+    const failed = await queue('?status=failed');
+    expect(failed.statusCode, failed.body).toBe(200);
+    expect(failed.json().data).toContainEqual({
+      shipment_id: shipment.id,
+      order_id: shipment.order_id,
+      shopify_order_id: id,
+      status: 'failed',
+      attempts: 1,
+      last_error: 'Shopify does not know the order',
+      shopify_fulfillment_id: null,
+      next_attempt_at: null,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    expect(failed.json().data.every((row: { status: string }) => row.status === 'failed')).toBe(true);
+
+    // The order reached Shopify after all: retry it.
+    fake.orders.set(id, fakeOrder(Number(id) % 100_000, skus));
+    const res = await retry(shipment.id);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      shipment_id: shipment.id,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: expect.any(String),
+    });
+    expect(
+      (await queue('?status=pending')).json().data.map((row: { shipment_id: string }) => row.shipment_id),
+    ).toContain(shipment.id);
+    expect((await sync()).created).toBe(1);
+    expect(await rowOf(shipment.id)).toMatchObject({ status: 'created', last_error: null });
+    expectProblem(await retry(shipment.id), 409, 'conflict');
+    expectProblem(await retry(randomUUID()), 404, 'not_found');
+  });
+
+  it('pages through the queue newest first', async () => {
+    const all = (await queue('?status=created')).json().data as Array<{
+      shipment_id: string;
+      created_at: string;
+    }>;
+    expect(all.length).toBeGreaterThan(2);
+    const times = all.map((row) => row.created_at);
+    expect([...times].sort().reverse()).toEqual(times);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await queue(`?status=created&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.statusCode, page.body).toBe(200);
+      paged.push(...page.json().data.map((row: { shipment_id: string }) => row.shipment_id));
+      cursor = page.json().next_cursor;
+    } while (cursor !== null);
+    expect(paged).toEqual(all.map((row) => row.shipment_id));
+    // Every status when none is asked for.
+    const everything = (await queue('?limit=500')).json().data;
+    expect(everything.length).toBeGreaterThan(all.length);
+  });
+
+  it('refuses bad input with a 422', async () => {
+    expectProblem(await queue('?status=lost'), 422, 'validation_failed');
+    expectProblem(await queue('?cursor=not-a-cursor'), 422, 'validation_failed');
+    expectProblem(await retry('not-a-uuid'), 422, 'validation_failed');
+  });
+
+  it('needs a key, orders:write to retry, and hides other channels’ fulfilments', async () => {
+    const { shipment } = await failedFulfilment();
+    expectProblem(await queue('', null), 401, 'unauthorized');
+    expectProblem(await retry(shipment.id, { key: null }), 401, 'unauthorized');
+    const reader = await t.keyWith(['orders:read']);
+    expect((await queue('', reader)).statusCode).toBe(200);
+    expectProblem(await retry(shipment.id, { key: reader }), 403, 'forbidden');
+    const other = (await makeChannel(t)).code;
+    const bound = await t.keyWith(['orders:read', 'orders:write'], other);
+    expectProblem(await queue('', bound), 404, 'not_found');
+    expectProblem(await retry(shipment.id, { key: bound }), 404, 'not_found');
+    // Another connected channel cannot reach this channel's fulfilment through its own path.
+    const otherShop = await connectShop(t, { access_token: token });
+    expectProblem(await retry(shipment.id, { channel: otherShop.channel }), 404, 'not_found');
+    expect((await rowOf(shipment.id)).status).toBe('failed');
+    const own = await t.keyWith(['orders:read', 'orders:write'], shop.channel);
+    expect((await retry(shipment.id, { key: own })).statusCode).toBe(200);
   });
 });

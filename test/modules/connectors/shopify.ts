@@ -19,9 +19,16 @@ export interface Shop {
   token: string;
 }
 
-/** A channel and a location, connected to a Shopify store (the location mapped to Location/1). */
-export async function connectShop(t: TestApp, fields: Record<string, unknown> = {}): Promise<Shop> {
-  const channel = (await makeChannel(t)).code;
+/**
+ * A channel (with `channelFields`) and a location, connected to a Shopify store (the location mapped to
+ * Location/1).
+ */
+export async function connectShop(
+  t: TestApp,
+  fields: Record<string, unknown> = {},
+  channelFields: Record<string, unknown> = {},
+): Promise<Shop> {
+  const channel = (await makeChannel(t, channelFields)).code;
   const location = (await makeLocation(t)).code;
   const secret = uniq('whsec-secret');
   const token = uniq('shpat-token');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { testClock } from '../../helpers/clock.js';
-import { makeProduct, receive, uniq } from '../../helpers/factories.js';
+import { makeLocation, makeProduct, receive, uniq } from '../../helpers/factories.js';
 import { sequenceAll } from '../../helpers/sequencer.js';
 import { type FakeShopify, startFakeShopify } from './fake-shopify.js';
 import { connectShop, type Shop } from './shopify.js';
@@ -152,5 +152,140 @@ describe('stock out', () => {
       [sku],
     );
     expect(row.rows[0]).toEqual({ last_error: 'the SKU is not a Shopify inventory item', done: true });
+  });
+});
+
+describe('full stock push', () => {
+  /** Three SKUs Shopify has, stocked at two new locations before any store is connected. */
+  async function stockedBeforeConnecting() {
+    const locations = [(await makeLocation(t)).code, (await makeLocation(t)).code];
+    const products: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { sku } = await makeProduct(t, { sku: uniq('FULL') });
+      products.push(sku);
+      fake.items.set(sku, `gid://shopify/InventoryItem/${item++}`);
+    }
+    await receive(
+      t,
+      products.flatMap((sku, i) =>
+        locations.map((location, j) => ({ sku, location, delta: 10 * (i + 1) + j })),
+      ),
+    );
+    return { locations, products };
+  }
+  const at = (sku: string, gid: string) => fake.available.get(fake.items.get(sku) ?? '')?.get(gid);
+
+  it('sends every SKU at every mapped location when a store is connected', async () => {
+    const { locations, products } = await stockedBeforeConnecting();
+    const [first = '', second = ''] = locations;
+    const other = await connectShop(t, {
+      access_token: token,
+      locations: { [first]: 'gid://shopify/Location/21', [second]: 'gid://shopify/Location/22' },
+    });
+    const backlog = await t.request({ method: 'GET', url: `/v1/connectors/shopify/${other.channel}/status` });
+    expect(backlog.json().backlog).toBe(6);
+    expect(await push()).toBe(6);
+    for (const [i, sku] of products.entries()) {
+      expect(at(sku, 'gid://shopify/Location/21')).toBe(10 * (i + 1));
+      expect(at(sku, 'gid://shopify/Location/22')).toBe(10 * (i + 1) + 1);
+    }
+    // The availability changes from before the connection are covered: collecting sends nothing again.
+    await collect();
+    expect(await push()).toBe(0);
+  });
+
+  it('sends the stock of a location newly mapped (or mapped elsewhere), and forgets an unmapped one', async () => {
+    const { locations, products } = await stockedBeforeConnecting();
+    const [first = '', second = ''] = locations;
+    const other = await connectShop(t, {
+      access_token: token,
+      locations: { [first]: 'gid://shopify/Location/31' },
+    });
+    expect(await push()).toBe(3);
+    const remap = (map: Record<string, string>) =>
+      t.request({
+        method: 'PUT',
+        url: `/v1/connectors/shopify/${other.channel}`,
+        payload: { shop_domain: 'acme-store.myshopify.com', api_version: '2025-01', locations: map },
+      });
+    // The first location unchanged, the second added: only the second's quantities go.
+    const added = await remap({
+      [first]: 'gid://shopify/Location/31',
+      [second]: 'gid://shopify/Location/32',
+    });
+    expect(added.statusCode, added.body).toBe(200);
+    const before = fake.mutations.length;
+    expect(await push()).toBe(3);
+    expect(fake.mutations.slice(before).flatMap((m) => m.quantities.map((q) => q.locationId))).toEqual([
+      'gid://shopify/Location/32',
+      'gid://shopify/Location/32',
+      'gid://shopify/Location/32',
+    ]);
+    // The first location now is another Shopify location: it gets every quantity, though none changed.
+    await remap({ [first]: 'gid://shopify/Location/33', [second]: 'gid://shopify/Location/32' });
+    expect(await push()).toBe(3);
+    for (const [i, sku] of products.entries()) {
+      expect(at(sku, 'gid://shopify/Location/33')).toBe(10 * (i + 1));
+    }
+    // A change waiting for a location taken off the map is dropped: there is nowhere to send it.
+    await receive(t, [{ sku: products[0] ?? '', location: second, delta: 1 }]);
+    await collect();
+    const status = () => t.request({ method: 'GET', url: `/v1/connectors/shopify/${other.channel}/status` });
+    expect((await status()).json().backlog).toBe(1);
+    await remap({ [first]: 'gid://shopify/Location/33' });
+    expect((await status()).json().backlog).toBe(0);
+  });
+});
+
+describe('backoff on 5xx', () => {
+  it('waits 5 s, then twice as long after each 5xx in a row, and starts over after a success', async () => {
+    clock.set(Date.now());
+    const [sku = ''] = skus;
+    const waits: number[] = [];
+    const failOnce = async () => {
+      fake.failNext.push(500);
+      const from = clock.now().getTime();
+      expect(await push()).toBe(0);
+      const paused = await status();
+      expect(paused.last_error).toBe('Shopify answered 500');
+      waits.push((Date.parse(paused.paused_until) - from) / 1000);
+      clock.advance(Date.parse(paused.paused_until) - from);
+    };
+    await receive(t, [{ sku, location: shop.location, delta: 1 }]);
+    await collect();
+    for (let i = 0; i < 4; i++) {
+      await failOnce();
+    }
+    // 5, 10, 20, 40 s, each ±20%.
+    [5, 10, 20, 40].forEach((base, i) => {
+      expect(waits[i]).toBeGreaterThanOrEqual(base * 0.8);
+      expect(waits[i]).toBeLessThanOrEqual(base * 1.2 + 0.001);
+    });
+    expect(await push()).toBe(1);
+    expect(shopifyAvailable(sku)).toBe(await onHand(sku));
+    await receive(t, [{ sku, location: shop.location, delta: 1 }]);
+    await collect();
+    await failOnce();
+    expect(waits[4]).toBeLessThanOrEqual(6.001);
+    expect(await push()).toBe(1);
+  });
+
+  it('honours Retry-After on a 429 in a run of 5xx, which neither ends nor extends the run', async () => {
+    clock.set(Date.now());
+    const [sku = ''] = skus;
+    await receive(t, [{ sku, location: shop.location, delta: 1 }]);
+    await collect();
+    const waitAfter = async (failure: 500 | 429) => {
+      fake.failNext.push(failure);
+      const from = clock.now().getTime();
+      expect(await push()).toBe(0);
+      const wait = Date.parse((await status()).paused_until) - from;
+      clock.advance(wait);
+      return wait;
+    };
+    expect(await waitAfter(500)).toBeLessThanOrEqual(6_000);
+    expect(await waitAfter(429)).toBe(2_000);
+    expect(await waitAfter(500)).toBeGreaterThanOrEqual(8_000);
+    expect(await push()).toBe(1);
   });
 });

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { alertEvents } from '../../../src/modules/alerts/alert-events.js';
 import { createEventCatalog, matchesPattern } from '../../../src/modules/events/event-catalog.js';
 import { shipmentEvents } from '../../../src/modules/fulfillment/shipment-events.js';
+import { inboundEvents } from '../../../src/modules/inbound/inbound-events.js';
 import { inventoryEvents } from '../../../src/modules/inventory/inventory-events.js';
 import { orderEvents } from '../../../src/modules/orders/order-events.js';
 import { returnEvents } from '../../../src/modules/returns/return-events.js';
+import { transferEvents } from '../../../src/modules/transfers/transfer-events.js';
 import { webhookEvents } from '../../../src/modules/webhooks/webhook-events.js';
 import { generateOpenApiDocument } from '../../../src/openapi-document.js';
 import { createAppEventCatalog } from '../../../src/services.js';
@@ -59,7 +61,8 @@ describe('the event catalog', () => {
     expect(typesReadableWith(['orders:read'])).toEqual(
       expect.arrayContaining(['alert.raised', 'alert.acknowledged', 'alert.resolved']),
     );
-    expect(familiesReadableWith('inventory:read')).toEqual(['inventory']);
+    // Transfers and inbound shipments move stock: read with inventory:read, like the stock they move.
+    expect(familiesReadableWith('inventory:read')).toEqual(['inbound_shipment', 'inventory', 'transfer']);
     expect(familiesReadableWith('webhooks:write')).toEqual(['webhook']);
     expect(typesReadableWith(['catalog:write'])).toEqual([]);
     // Every type is readable with some scope other than admin.
@@ -86,12 +89,19 @@ describe('the event catalog', () => {
       >;
     };
     expect(Object.keys(document.webhooks).sort()).toEqual([...types].sort());
-    // In the order the modules declare them: orders, shipments, returns and refunds, inventory, webhooks,
-    // alerts.
+    // In the order the modules declare them: orders, shipments, returns and refunds, inventory, transfers,
+    // inbound shipments, webhooks, alerts.
     expect(Object.keys(document.webhooks)).toEqual(
-      [orderEvents, shipmentEvents, returnEvents, inventoryEvents, webhookEvents, alertEvents].flatMap(
-        Object.keys,
-      ),
+      [
+        orderEvents,
+        shipmentEvents,
+        returnEvents,
+        inventoryEvents,
+        transferEvents,
+        inboundEvents,
+        webhookEvents,
+        alertEvents,
+      ].flatMap(Object.keys),
     );
     const raised = document.webhooks['alert.raised']?.post.requestBody.content['application/json']?.schema;
     expect(raised?.properties.type?.const).toBe('alert.raised');

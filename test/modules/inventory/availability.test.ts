@@ -55,8 +55,26 @@ describe('availability per channel', () => {
     const forWeb = await availability(web.code);
     expect(forWeb).toMatchObject({ sku, available: 9 + 4 });
     expect(forWeb.locations).toEqual([
-      { location: shared, on_hand: 10, reserved: 0, safety_stock: 1, available: 9 },
-      { location: webOnly, on_hand: 5, reserved: 0, safety_stock: 1, available: 4 },
+      {
+        location: shared,
+        on_hand: 10,
+        reserved: 0,
+        damaged: 0,
+        quality_control: 0,
+        safety_stock: 1,
+        available: 9,
+        incoming: [],
+      },
+      {
+        location: webOnly,
+        on_hand: 5,
+        reserved: 0,
+        damaged: 0,
+        quality_control: 0,
+        safety_stock: 1,
+        available: 4,
+        incoming: [],
+      },
     ]);
     const forMarket = await availability(market.code);
     expect(forMarket.available).toBe(10);

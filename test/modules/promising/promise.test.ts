@@ -98,6 +98,7 @@ async function world(
     site: keyof typeof sites;
     cutoff_time?: string;
     processing_days?: number;
+    max_feed_age_minutes?: number;
     stock: Record<string, number>;
   }>,
 ) {
@@ -123,6 +124,7 @@ async function world(
       time_zone: site.time_zone,
       cutoff_time: spec.cutoff_time ?? '14:00',
       processing_days: spec.processing_days ?? 0,
+      ...(spec.max_feed_age_minutes ? { max_feed_age_minutes: spec.max_feed_age_minutes } : {}),
       channels: [channel],
     });
     codes.push(location.code);
@@ -207,6 +209,25 @@ describe('POST /v1/promise', () => {
           },
         ],
       });
+    });
+
+    it('leaves out a location whose stock feed is older than its max age, until its next feed', async () => {
+      const w = await world([
+        { site: 'nj', max_feed_age_minutes: 30, stock: { a: 10 } },
+        { site: 'il', stock: { a: 10 } },
+      ]);
+      await makeCarrier([ground()]);
+      const shipFroms = async () =>
+        (await options({ channel: w.channel, lines: [{ sku: w.products.a, quantity: 1 }] })).map(
+          (o) => o.locations[0]?.location,
+        );
+      expect(await shipFroms()).toEqual([w.locations[0], w.locations[1]]);
+
+      clock.advance(31 * 60_000);
+      expect(await shipFroms()).toEqual([w.locations[1]]);
+
+      await receive(t, [{ sku: w.products.c, location: w.locations[0] as string, delta: 1 }]);
+      expect(await shipFroms()).toEqual([w.locations[0], w.locations[1]]);
     });
 
     it('places the destination by postal code, else by country', async () => {

@@ -233,7 +233,7 @@ describe('the inventory report', () => {
   it('lists stock-outs per channel, levels under their reorder point and each location’s last feed', async () => {
     const body = await report<InventoryReport>('inventory');
     expect(body.stock_outs).toEqual([
-      { sku: low, location: near, channel: web, on_hand: 2, reserved: 0, safety_stock: 2 },
+      { sku: low, location: near, channel: web, on_hand: 2, reserved: 0, unsellable: 0, safety_stock: 2 },
     ]);
     expect(body.below_reorder_point).toEqual([
       { sku: reorder, location: near, on_hand: 10, reorder_point: 20, shortfall: 10 },

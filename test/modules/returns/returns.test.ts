@@ -142,14 +142,18 @@ describe('a return authorized at once, received and refunded', () => {
     });
     const part = (await post(`/v1/returns/${ret.id}/refund`)).json().refunds[0];
     expect(part.amount).toBe(1998);
-    // The last unit arrives damaged: recorded, not restocked; the final refund adds the shipping.
-    const stock = await onHand(sku);
+    // The last unit arrives damaged: on hand as damaged, never available; the final refund adds the shipping.
+    const stock = await levelOf(t, sku, location);
     const last = await post(`/v1/returns/${ret.id}/receive`, {
       location,
       lines: [{ sku, quantity: 1, condition: 'damaged' }],
     });
     expect(last.json().lines[0]).toMatchObject({ restocked: 2, unsellable: 1 });
-    expect(await onHand(sku)).toBe(stock);
+    expect(await levelOf(t, sku, location)).toMatchObject({
+      on_hand: stock.on_hand + 1,
+      damaged: stock.damaged + 1,
+      available: stock.available,
+    });
     const final = (await post(`/v1/returns/${ret.id}/refund`)).json().refunds[1];
     expect(final.breakdown).toMatchObject({ shipping: 500 });
     expect(part.amount + final.amount).toBe(order.payment.amount);

@@ -24,6 +24,7 @@ const candidate = (
   ordersLeft: null,
   unitsLeft: null,
   nextDay: '2026-11-28',
+  staleFeed: null,
   ...fields,
   available: new Map(Object.entries(fields.stock).map(([p, q]) => [Number(p), q])),
 });

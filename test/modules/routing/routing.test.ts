@@ -8,6 +8,7 @@ import {
   makeLocation,
   makeProduct,
   orderBody,
+  receive,
   stocked,
   uniq,
 } from '../../helpers/factories.js';
@@ -711,6 +712,61 @@ describe('daily capacity', () => {
     expect(big.reservations).toMatchObject([{ location: at.pa, items: [{ quantity: 3 }] }]);
     const small = await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
     expect(small.reservations).toMatchObject([{ location: at.nj, items: [{ quantity: 2 }] }]);
+  });
+});
+
+describe('stale feeds', () => {
+  const minuteMs = 60_000;
+
+  it('keeps a location whose feed is older than its max age out of routing, says "stale feed", and takes it back at the next feed', async () => {
+    const at = await sites(['nj', 'pa'], { nj: { max_feed_age_minutes: 60 } });
+    const sku = await stocked(t, { [at.nj]: 10, [at.pa]: 10 });
+    const channel = (await makeChannel(t)).code;
+    const nearest = async () => shipsFrom(await simulate(channel, [{ sku, quantity: 1 }]));
+
+    clock.advance(60 * minuteMs); // exactly the max age: still fresh
+    expect(await nearest()).toEqual([at.nj]);
+
+    clock.advance(minuteMs);
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
+    expect(order.reservations).toMatchObject([{ location: at.pa }]);
+    const [reason] = reasonsOf((await routingOf(order.id)).routing as Trace)[at.nj] ?? [];
+    expect(reason).toMatch(/^stale feed: the last stock feed arrived 61 min ago .*, more than 60 min$/);
+    const simulation = await simulate(channel, [{ sku, quantity: 1 }]);
+    expect(shipsFrom(simulation)).toEqual([at.pa]);
+    expect(reasonsOf(simulation.trace)[at.nj]).toEqual([reason]);
+
+    // Any feed at the location makes it fresh again, for every SKU there.
+    await receive(t, [{ sku: await stocked(t, {}), location: at.nj, delta: 1 }]);
+    const after = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
+    expect(after.reservations).toMatchObject([{ location: at.nj }]);
+    expect(await brokenInvariants(t.pool)).toEqual([]);
+  });
+
+  it('holds the order for stock when the only stocked location is stale', async () => {
+    const at = await sites(['nj'], { nj: { max_feed_age_minutes: 5 } });
+    const sku = await stocked(t, { [at.nj]: 3 });
+    const channel = (await makeChannel(t)).code;
+    clock.advance(6 * minuteMs);
+
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
+    expect(order.status).toBe('on_hold');
+    expect(order.holds).toMatchObject([{ kind: 'stock' }]);
+    expect(reasonsOf((await routingOf(order.id)).routing as Trace)[at.nj]?.[0]).toMatch(/^stale feed/);
+    expect(await reservedAt(sku)).toEqual({});
+  });
+
+  it('is set, changed and cleared on the location, and checked', async () => {
+    const code = await site('nj');
+    const set = async (value: unknown) =>
+      t.request({ method: 'PATCH', url: `/v1/locations/${code}`, payload: { max_feed_age_minutes: value } });
+    expect((await set(30)).json()).toMatchObject({ max_feed_age_minutes: 30 });
+    for (const bad of [0, -5, 1.5, 'soon']) {
+      const res = await set(bad);
+      expect(res.statusCode, res.body).toBe(422);
+      expect(JSON.stringify(res.json().errors)).toContain('/max_feed_age_minutes');
+    }
+    expect((await set(null)).json()).toMatchObject({ max_feed_age_minutes: null });
   });
 });
 

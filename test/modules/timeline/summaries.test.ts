@@ -21,6 +21,29 @@ const order = {
     { location: 'CHI-DC', items: [{ line_id: 312, sku: 'MUG-1', quantity: 1 }] },
   ],
 };
+const transfer = {
+  id: '3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e9f',
+  number: 42,
+  source: 'NJ-DC',
+  destination: 'NYC-STORE',
+  status: 'requested',
+  lines: [
+    { sku: 'TSHIRT-BLK-M', quantity: 24, shipped: 0, received: 0 },
+    { sku: 'MUG-1', quantity: 6, shipped: 0, received: 0 },
+  ],
+};
+const inbound = {
+  id: '5d1c7e0a-2b3f-4a6d-9c8e-1f2a3b4c5d6e',
+  number: 17,
+  reference: 'PO-2026-1187',
+  location: 'NJ-DC',
+  status: 'expected',
+  expected_date: '2026-12-04',
+  lines: [
+    { sku: 'TSHIRT-BLK-M', quantity: 200, received: 0, incoming: 200, over: 0, short: 0 },
+    { sku: 'MUG-1', quantity: 48, received: 0, incoming: 48, over: 0, short: 0 },
+  ],
+};
 const hold = {
   id: 17,
   kind: 'payment',
@@ -225,6 +248,57 @@ const cases: Record<string, { data: Record<string, unknown>; sentence: string }>
     data: { subscription, reason: 'the endpoint answered 410 Gone' },
     sentence: 'Webhook subscription to https://erp.example.com/ordo disabled: the endpoint answered 410 Gone',
   },
+  'transfer.created': {
+    data: { transfer },
+    sentence: 'Transfer 42 NJ-DC → NYC-STORE requested: 30 units',
+  },
+  'transfer.shipped': {
+    data: { transfer: { ...transfer, status: 'in_transit' } },
+    sentence: 'Transfer 42 NJ-DC → NYC-STORE shipped: 30 units',
+  },
+  'transfer.received': {
+    data: {
+      transfer: { ...transfer, status: 'received' },
+      receipt: { lines: [{ sku: 'MUG-1', quantity: 6 }], complete: true },
+    },
+    sentence: 'Transfer 42: 6 units received at NYC-STORE, now complete',
+  },
+  'transfer.cancelled': {
+    data: { transfer: { ...transfer, status: 'cancelled' } },
+    sentence: 'Transfer 42 NJ-DC → NYC-STORE cancelled: 30 units',
+  },
+  'inbound_shipment.created': {
+    data: { inbound_shipment: inbound },
+    sentence: 'Inbound shipment PO-2026-1187 to NJ-DC announced: 248 units expected 2026-12-04',
+  },
+  'inbound_shipment.in_transit': {
+    data: { inbound_shipment: { ...inbound, status: 'in_transit' } },
+    sentence: 'Inbound shipment PO-2026-1187 to NJ-DC in transit: 248 units expected 2026-12-04',
+  },
+  'inbound_shipment.receipt': {
+    data: {
+      inbound_shipment: { ...inbound, status: 'in_transit' },
+      receipt: { reference: 'GRN-1', lines: [{ sku: 'MUG-1', quantity: 50, over: 2 }], closed: false },
+    },
+    sentence: 'Inbound shipment PO-2026-1187: 50 units received at NJ-DC (2 over)',
+  },
+  'inbound_shipment.received': {
+    data: {
+      inbound_shipment: {
+        ...inbound,
+        status: 'received',
+        lines: [
+          { sku: 'TSHIRT-BLK-M', quantity: 200, received: 180, short: 20 },
+          { sku: 'MUG-1', quantity: 48, received: 50, short: 0 },
+        ],
+      },
+    },
+    sentence: 'Inbound shipment PO-2026-1187 received at NJ-DC: 230 units, 20 short',
+  },
+  'inbound_shipment.cancelled': {
+    data: { inbound_shipment: { ...inbound, status: 'cancelled' } },
+    sentence: 'Inbound shipment PO-2026-1187 to NJ-DC cancelled: 248 units expected 2026-12-04',
+  },
   'alert.raised': { data: alert, sentence: `Alert 42 raised (rule payments-aging): ${alert.summary}` },
   'alert.acknowledged': {
     data: { ...alert, status: 'acknowledged' },
@@ -273,6 +347,14 @@ describe('timeline summaries', () => {
     );
     expect(updated({ change: 'rerouted', from_location: 'NJ-DC', reason: 'short pick' })).toBe(
       'Rerouted away from NJ-DC: short pick',
+    );
+    expect(
+      updated({
+        change: 'not_applied',
+        reason: 'Shopify changed the order after it was released: shipping address',
+      }),
+    ).toBe(
+      'A change to order 100001 was not applied: Shopify changed the order after it was released: shipping address',
     );
     expect(updated({ change: 'teleported' })).toBe('Order 100001 updated (teleported)');
   });

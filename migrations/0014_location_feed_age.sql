@@ -1,0 +1,2 @@
+ALTER TABLE "locations" ADD COLUMN "max_feed_age_minutes" integer;--> statement-breakpoint
+ALTER TABLE "locations" ADD CONSTRAINT "locations_max_feed_age_check" CHECK ("locations"."max_feed_age_minutes" >= 1);
