@@ -370,8 +370,10 @@ no location is within 80 km of), ${shape.splits} offering a split.
 
 ## What a request costs
 
-Two statements, neither of them locking: the channel and the lines' products in one round trip, then the
-channel's sellable stock of those products per location (\`locationAvailability\`). The ship-from facts of
+Four statements, none of them locking: the channel and the lines' products in one round trip for the
+answer's checks and, alongside it, routing's reads as capture makes them (the channel, the products, then
+the sellable stock of those products per location with the day's usage in one statement), from which
+routing plans the order as capture would (\`chosen\`, and the eligible locations). The ship-from facts of
 the stocked locations (coordinates, time zone, cut-off, processing days) and the active carrier services
 come from per-process caches at most one second old (a location unknown to the cache is read at once).
 Cut-off instants per (time zone, date, time) and each time zone's current local day are remembered, so a

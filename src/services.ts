@@ -89,7 +89,7 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
     products: createProductService({ db }),
     carriers,
     routing,
-    promising: createPromiseService({ db, clock, carriers }),
+    promising: createPromiseService({ db, clock, carriers, routing }),
     // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
     inventory: createInventoryService({ db, clock, stockAdded }),
     transfers: createTransferService({ db, clock, stockAdded }),

@@ -62,7 +62,7 @@ export function plansFor({
 }: {
   demand: Line[];
   locations: ShipFrom[];
-  stock: Map<string, Map<string, number>>;
+  stock: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Grams per unit; SKUs without a weight weigh nothing. */
   weights: Map<string, number>;
 }): Shipment[][] {

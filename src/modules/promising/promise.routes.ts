@@ -17,7 +17,7 @@ export const promiseRoutes: FastifyPluginAsyncTypebox<{ promising: PromiseServic
         tags: ['Promising'],
         summary: 'Delivery options for a basket at checkout: ship-from, carrier service, dates and cost',
         description:
-          'Read-only: reserves nothing. Options come from every location that can ship all lines alone or, when none can, one split filled from the nearest locations; each with every carrier service of the level whose rate card quotes every parcel. Ship dates respect each location’s cut-off (or the service’s pickup cut-off there) in its own time zone, its processing days and weekends. Nothing deliverable is an empty list, not an error. A channel-bound key naming another channel gets a 404.',
+          'Read-only: reserves nothing. `chosen` is what capture would reserve now, routed exactly as an order would be (the channel’s rule set, eligibility including capacity and stale feeds, ranking, split policy), with the delivery date capture would promise; null when capture would reserve nothing. Options come from every location the rules make eligible that can ship all lines alone or, when none can, one split filled from the nearest of them; each with every carrier service of the level whose rate card quotes every parcel. Ship dates respect each location’s cut-off (or the service’s pickup cut-off there) in its own time zone, its processing days and weekends. Nothing deliverable is an empty list, not an error. A channel-bound key naming another channel gets a 404.',
         body: PromiseRequestSchema,
         response: { 200: PromiseSchema },
       },

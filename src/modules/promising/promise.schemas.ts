@@ -55,14 +55,34 @@ export const PromiseRequestSchema = Type.Object(
 );
 export type PromiseRequest = Static<typeof PromiseRequestSchema>;
 
-const PromiseOptionSchema = Type.Object({
-  locations: Type.Array(
-    Type.Object({
-      location: Type.String({ description: 'Code of the location a parcel ships from' }),
-      lines: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
+const Parcels = Type.Array(
+  Type.Object({
+    location: Type.String({ description: 'Code of the location a parcel ships from' }),
+    lines: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
+  }),
+  { description: 'One entry per parcel: a single location, or the locations of a split' },
+);
+
+const ChosenSchema = Type.Object(
+  {
+    locations: Parcels,
+    delivery_date: Type.Union([LocalDate, Type.Null()], {
+      description:
+        'The order’s promised_delivery_date: the latest parcel’s earliest delivery by any service of the level; null when a parcel has no quote',
     }),
-    { description: 'One entry per parcel: a single location, or the locations of a split' },
-  ),
+    unfilled: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() }), {
+      description: 'What capture would backorder (only on a channel that backorders)',
+    }),
+  },
+  {
+    description:
+      'What capture would reserve now: the channel’s routing rule set, eligibility (capacity, stale feeds, tags, distance...), ranking and split policy',
+  },
+);
+export type ChosenView = Static<typeof ChosenSchema>;
+
+const PromiseOptionSchema = Type.Object({
+  locations: Parcels,
   carrier: Type.String(),
   service: Type.String(),
   ship_date: { ...LocalDate, description: 'When the last parcel leaves, in its location’s time zone' },
@@ -80,9 +100,13 @@ export const PromiseSchema = Type.Object(
         description: 'Where the coordinates came from: the address itself, its postal code, or its country',
       }),
     }),
+    chosen: Type.Union([ChosenSchema, Type.Null()], {
+      description:
+        'The plan an order captured now would be routed to, and its promised delivery date; null when capture would reserve nothing (short stock, nothing eligible, a routing review)',
+    }),
     options: Type.Array(PromiseOptionSchema, {
       description:
-        'Sorted by delivery date, then cost; empty when no location or service can deliver the lines',
+        'From the locations the channel’s rules make eligible; sorted by delivery date, then cost; empty when no location or service can deliver the lines',
     }),
   },
   {
@@ -90,6 +114,19 @@ export const PromiseSchema = Type.Object(
     examples: [
       {
         destination: { latitude: 40.7484, longitude: -73.9967, source: 'postal_code' },
+        chosen: {
+          locations: [
+            {
+              location: 'NJ-DC',
+              lines: [
+                { sku: 'TSHIRT-BLK-M', quantity: 2 },
+                { sku: 'MUG-1', quantity: 1 },
+              ],
+            },
+          ],
+          delivery_date: '2026-11-27',
+          unfilled: [],
+        },
         options: [
           {
             locations: [

@@ -4,20 +4,39 @@ import type { Db } from '../../db/client.js';
 import { bodyError, type FieldError, invalid } from '../../errors.js';
 import type { CarrierService } from '../carriers/index.js';
 import { distanceKm, type Place, placeAddress } from '../geo/index.js';
-import { lastFeedTimes, locationAvailability, staleFeed } from '../inventory/index.js';
 import { demandOf, plansFor, promiseOptions, type ShipFrom } from './options.js';
-import type { PromiseRequest, PromiseView } from './promise.schemas.js';
+import type { ChosenView, PromiseRequest, PromiseView } from './promise.schemas.js';
 import type { createShipFromCache } from './ship-from-cache.js';
+
+/** The promise's channel and products, as read once by the promise and handed to routing. */
+export interface ChoiceInput {
+  request: PromiseRequest;
+  channel: { id: number; code: string; priority: number; allowBackorders: boolean };
+  products: Array<{ id: number; sku: string; weightGrams: number; tags: string[] }>;
+}
+
+/** What capture would do with these lines now, as routing decides it (handed down by the composition root). */
+export interface CaptureChoice {
+  /**
+   * The locations the channel's rules let ship this order now (capacity, fresh feed, ...), with what
+   * the channel may sell there, by SKU.
+   */
+  eligible: Array<{ id: number; code: string; available: ReadonlyMap<string, number> }>;
+  chosen: ChosenView | null;
+}
 
 /** What the promise use case works with. */
 export interface PromiseDeps {
   db: Db;
   clock: Clock;
   carriers: Pick<CarrierService, 'activeServices'>;
+  /** Routing, which capture uses: promising asks it rather than deciding on its own. */
+  routing: { captureChoice(input: ChoiceInput): Promise<CaptureChoice> };
   shipFroms: ReturnType<typeof createShipFromCache>;
 }
 
-type ProductRow = { id: number; sku: string; active: boolean; weight_grams: number | null };
+type ProductRow = { id: number; sku: string; active: boolean; weight_grams: number | null; tags: string[] };
+type ChannelRow = { id: number; active: boolean; priority: number; allow_backorders: boolean };
 
 /**
  * Delivery options for the lines from the channel's sellable stock: reads only, locks nothing.
@@ -33,70 +52,65 @@ export async function promise(
   const [found, services] = await Promise.all([context(db, channel, skus), carriers.activeServices()]);
   const place = placeAddress(input.destination);
   const errors = requestErrors(input, channel, found, place);
-  if (!place || errors.length > 0) {
+  if (!place || !found.channel || errors.length > 0) {
     throw invalid(errors);
   }
   const now = clock.now();
+  // Routing decides as capture would, from the channel and products read above.
+  const choice = await deps.routing.captureChoice({
+    request: input,
+    channel: {
+      id: Number(found.channel.id),
+      code: channel,
+      priority: found.channel.priority,
+      allowBackorders: found.channel.allow_backorders,
+    },
+    products: [...found.products.values()].map((product) => ({
+      id: Number(product.id),
+      sku: product.sku,
+      weightGrams: product.weight_grams ?? 0,
+      tags: product.tags,
+    })),
+  });
 
-  const productIds = [...found.products.values()].map((product) => product.id);
-  const rows = await withFreshFeeds(
-    deps,
-    (await locationAvailability(db, productIds, channel)).filter((row) => row.available > 0),
-    now,
-  );
-  const stock = new Map<string, Map<string, number>>();
-  for (const row of rows) {
-    let here = stock.get(row.location);
-    if (!here) {
-      here = new Map();
-      stock.set(row.location, here);
-    }
-    here.set(row.sku, row.available);
-  }
+  // Options come only from the locations capture could ship from now, with what the channel may sell there.
+  const stock = new Map(choice.eligible.map((location) => [location.code, location.available]));
   const demand = demandOf(input.lines);
-  const stocked = [...new Set(rows.map((row) => row.locationId))];
-  const everythingSomewhere = demand.every((line) => rows.some((row) => row.sku === line.sku));
-  const locations = everythingSomewhere ? await shipFromLocations(deps, stocked, place) : [];
+  const has = (location: CaptureChoice['eligible'][number], sku: string) =>
+    (location.available.get(sku) ?? 0) > 0;
+  const stocked = choice.eligible.filter((location) => demand.some((line) => has(location, line.sku)));
+  const everythingSomewhere = demand.every((line) => stocked.some((location) => has(location, line.sku)));
+  const locations = everythingSomewhere
+    ? await shipFromLocations(
+        deps,
+        stocked.map((location) => location.id),
+        place,
+      )
+    : [];
   const weights = new Map(
     [...found.products.values()].map((product) => [product.sku, product.weight_grams ?? 0]),
   );
   const plans = plansFor({ demand, locations, stock, weights });
   return {
     destination: place,
+    chosen: choice.chosen,
     options: promiseOptions({ now, plans, services, serviceLevel: input.service_level }),
   };
 }
 
-/** The rows of locations whose stock feed is fresh enough to promise from (as routing judges it). */
-async function withFreshFeeds<T extends { locationId: number }>(
-  { db, shipFroms }: Pick<PromiseDeps, 'db' | 'shipFroms'>,
-  rows: T[],
-  now: Date,
-): Promise<T[]> {
-  const ids = [...new Set(rows.map((row) => row.locationId))];
-  const watched = new Map(
-    (await shipFroms.facts(ids)).flatMap((facts) =>
-      facts.maxFeedAgeMinutes === null ? [] : [[facts.id, facts.maxFeedAgeMinutes] as const],
-    ),
-  );
-  if (watched.size === 0) {
-    return rows;
-  }
-  const feeds = await lastFeedTimes(db, [...watched.keys()]);
-  return rows.filter(
-    (row) => staleFeed(watched.get(row.locationId) ?? null, feeds.get(row.locationId), now) === null,
-  );
-}
-
 /** The channel and the lines' products, in one round trip. */
 async function context(db: Db, channel: string, skus: string[]) {
-  const result = await db.execute<{ channel_active: boolean | null; products: ProductRow[] }>(sql`
-    SELECT (SELECT active FROM channels WHERE code = ${channel}) AS channel_active,
-           (SELECT coalesce(json_agg(json_build_object('id', id, 'sku', sku, 'active', active, 'weight_grams', weight_grams)), '[]')
+  const result = await db.execute<{ channel: ChannelRow | null; products: ProductRow[] }>(sql`
+    SELECT (SELECT json_build_object('id', id, 'active', active, 'priority', priority, 'allow_backorders', allow_backorders)
+              FROM channels WHERE code = ${channel}) AS channel,
+           (SELECT coalesce(json_agg(json_build_object('id', id, 'sku', sku, 'active', active,
+                                                       'weight_grams', weight_grams, 'tags', tags)), '[]')
               FROM products WHERE sku = ANY(${sql.param(skus)}::text[])) AS products`);
   const row = result.rows[0];
+  const found = row?.channel ?? null;
   return {
-    channelActive: row?.channel_active ?? null,
+    channel: found,
+    channelActive: found?.active ?? null,
     products: new Map((row?.products ?? []).map((product) => [product.sku, product])),
   };
 }

@@ -10,7 +10,6 @@ export interface LocationFacts {
   timeZone: string;
   cutoffTime: string;
   processingDays: number;
-  maxFeedAgeMinutes: number | null;
 }
 
 /** How long a process trusts a location's facts before reading them again. */
@@ -36,9 +35,8 @@ export function createShipFromCache({ db }: { db: Db }) {
       time_zone: string;
       cutoff_time: string;
       processing_days: number;
-      max_feed_age_minutes: number | null;
     }>(sql`
-      SELECT id, code, latitude, longitude, time_zone, cutoff_time, processing_days, max_feed_age_minutes
+      SELECT id, code, latitude, longitude, time_zone, cutoff_time, processing_days
         FROM locations WHERE id = ANY(${sql.param(ids)}::bigint[])`);
     if (entries.size + result.rows.length > maxEntries) {
       entries.clear();
@@ -55,7 +53,6 @@ export function createShipFromCache({ db }: { db: Db }) {
           timeZone: row.time_zone,
           cutoffTime: row.cutoff_time,
           processingDays: row.processing_days,
-          maxFeedAgeMinutes: row.max_feed_age_minutes,
         },
       });
     }

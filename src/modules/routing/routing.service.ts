@@ -2,6 +2,8 @@ import type { Clock } from '../../clock.js';
 import type { Db, Executor } from '../../db/client.js';
 import type { Caller } from '../../http/caller.js';
 import type { CarrierService } from '../carriers/index.js';
+import type { ChoiceInput } from '../promising/index.js';
+import { captureChoice } from './capture-choice.js';
 import type { RoutingDeps } from './deps.js';
 import type { Simulate } from './routing.schemas.js';
 import { createRoutingCache } from './routing-cache.js';
@@ -33,6 +35,8 @@ export function createRoutingService({
     replace: (scope: string, body: RuleSetBody, actor: { apiKeyId: string | null }) =>
       replaceRuleSet(deps, scope, body, actor),
     simulate: (input: Simulate, caller: Caller) => simulate(deps, input, caller),
+    /** What capture would reserve for a promise's lines now, and the delivery date it would promise. */
+    captureChoice: (input: ChoiceInput) => captureChoice(deps, input),
     /** Forgets the cached locations (a location changed in this process). */
     forgetLocations: () => deps.cache.forgetLocations(),
     /** Orders and units per location for the days any location's "today" can be, for capacity. */

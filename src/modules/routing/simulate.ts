@@ -1,14 +1,11 @@
 import type { Db } from '../../db/client.js';
 import { type FieldError, invalid, notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
-import { candidatesFor, type Plan } from '../allocation/index.js';
 import { channelByCode, productFactsBySku } from '../catalog/index.js';
-import { type Sellable, sellableSelect, toSellableRows } from '../inventory/index.js';
 import type { RoutingDeps } from './deps.js';
 import { orderPriority } from './priority.js';
 import type { Simulate, Simulation } from './routing.schemas.js';
-import { openSession, type RoutedProduct } from './session.js';
-import { readUsage } from './usage-store.js';
+import { presentPlan, routeUnsaved } from './unsaved.js';
 
 /** What routing would decide for an unsaved order against current stock; nothing is locked or written. */
 export async function simulate(deps: RoutingDeps, input: Simulate, caller: Caller): Promise<Simulation> {
@@ -20,15 +17,9 @@ export async function simulate(deps: RoutingDeps, input: Simulate, caller: Calle
     productId: facts.get(line.sku)?.id ?? 0,
     quantity: line.quantity,
   }));
-  const stock = await db.execute<{ sellable: Sellable }>(
-    sellableSelect(
-      products.map((p) => p.id),
-      { lock: false },
-    ),
-  );
-  const session = await openSession(
-    deps,
-    {
+  const { session, plan } = await routeUnsaved(deps, {
+    channel,
+    order: {
       channel: channel.code,
       shipTo: input.ship_to,
       serviceLevel: input.service_level,
@@ -37,16 +28,8 @@ export async function simulate(deps: RoutingDeps, input: Simulate, caller: Calle
       priority: orderPriority(input.service_level, channel.priority),
     },
     products,
-    await readUsage(db, deps.clock),
-    { allowPartial: channel.allowBackorders },
-  );
-  const planned = session.planner({
     demand,
-    candidates: candidatesFor(toSellableRows(stock.rows[0]?.sellable), channel.id),
   });
-  // As at capture: a channel that does not backorder reserves nothing unless every line is covered.
-  const plan =
-    planned.unfilled.length > 0 && !channel.allowBackorders ? { allocations: [], unfilled: demand } : planned;
   const { locations, unfilled } = await presentPlan(deps, plan, products);
   return {
     destination: session.place ?? null,
@@ -93,21 +76,4 @@ async function simulatedOrder(db: Db, input: Simulate, caller: Caller) {
     throw invalid(errors);
   }
   return { channel, facts };
-}
-
-/** The plan by location code and SKU, and what it leaves unfilled. */
-async function presentPlan({ cache }: Pick<RoutingDeps, 'cache'>, plan: Plan, products: RoutedProduct[]) {
-  const skuOf = (productId: number) => products.find((p) => p.id === productId)?.sku ?? '';
-  const byLocation = new Map<number, Array<{ sku: string; quantity: number }>>();
-  for (const allocation of plan.allocations) {
-    byLocation.set(allocation.locationId, [
-      ...(byLocation.get(allocation.locationId) ?? []),
-      { sku: skuOf(allocation.productId), quantity: allocation.quantity },
-    ]);
-  }
-  const byId = await cache.locationsById();
-  return {
-    locations: [...byLocation].map(([id, lines]) => ({ location: byId.get(id)?.code ?? String(id), lines })),
-    unfilled: plan.unfilled.map((u) => ({ sku: skuOf(u.productId), quantity: u.quantity })),
-  };
 }

@@ -99,6 +99,7 @@ async function world(
     cutoff_time?: string;
     processing_days?: number;
     max_feed_age_minutes?: number;
+    capacity_orders_per_day?: number;
     stock: Record<string, number>;
   }>,
 ) {
@@ -125,6 +126,9 @@ async function world(
       cutoff_time: spec.cutoff_time ?? '14:00',
       processing_days: spec.processing_days ?? 0,
       ...(spec.max_feed_age_minutes ? { max_feed_age_minutes: spec.max_feed_age_minutes } : {}),
+      ...(spec.capacity_orders_per_day === undefined
+        ? {}
+        : { capacity_orders_per_day: spec.capacity_orders_per_day }),
       channels: [channel],
     });
     codes.push(location.code);
@@ -188,6 +192,12 @@ describe('POST /v1/promise', () => {
       ];
       expect(res.json()).toEqual({
         destination: { latitude: 40.7484, longitude: -73.9967, source: 'given' },
+        // What capture would reserve: the built-in rules rank the nearest of equal-priority locations first.
+        chosen: {
+          locations: [{ location: w.locations[0], lines }],
+          delivery_date: '2026-11-26',
+          unfilled: [],
+        },
         options: [
           {
             locations: [{ location: w.locations[0], lines }],
@@ -255,6 +265,8 @@ describe('POST /v1/promise', () => {
       // France's centre is ~5,900 km from Edison: beyond the card, so nothing to offer.
       expect(abroad).toEqual({
         destination: expect.objectContaining({ source: 'country_centroid' }),
+        // Capture would still reserve the units, but promise no date: no service quotes the parcel.
+        chosen: expect.objectContaining({ delivery_date: null }),
         options: [],
       });
     });
@@ -303,6 +315,56 @@ describe('POST /v1/promise', () => {
       );
       const found = await options({ channel: w.channel, lines: [{ sku: w.products.a, quantity: 1 }] });
       expect(found.map((o) => o.locations[0]?.location)).toEqual([w.locations[0]]);
+    });
+  });
+
+  describe('what capture would choose', () => {
+    it('follows the channel’s rule set: eligibility for the options, ranking for the chosen plan', async () => {
+      const w = await world([
+        { site: 'nj', stock: { a: 10 } },
+        { site: 'il', stock: { a: 10 } },
+        { site: 'ca', stock: { a: 20 } },
+      ]);
+      await makeCarrier([ground()]);
+      const saved = await t.request({
+        method: 'PUT',
+        url: `/v1/routing/rule-sets/${w.channel}`,
+        payload: {
+          rules: [],
+          fallback: {
+            eligible: { exclude: [w.locations[0]] },
+            ranking: ['most_stock'],
+            split: { policy: 'none' },
+          },
+        },
+      });
+      expect(saved.statusCode, saved.body).toBe(200);
+      const lines = [{ sku: w.products.a, quantity: 2 }];
+      const body = (await promise({ channel: w.channel, lines })).json() as PromiseView;
+      // Los Angeles has the most stock: capture reserves there and promises its 5-day ground date.
+      expect(body.chosen).toEqual({
+        locations: [{ location: w.locations[2], lines }],
+        delivery_date: '2026-12-02',
+        unfilled: [],
+      });
+      // New Jersey is nearest and fastest, but the rules exclude it: it is not offered either.
+      expect(summary(body.options)).toEqual([
+        `ground from ${w.locations[1]}: 2026-11-25 -> 2026-11-30, 900`,
+        `ground from ${w.locations[2]}: 2026-11-25 -> 2026-12-02, 1200`,
+      ]);
+    });
+
+    it('leaves out a location at its daily order capacity, and says when nothing would be reserved', async () => {
+      const w = await world([
+        { site: 'nj', capacity_orders_per_day: 0, stock: { a: 10 } },
+        { site: 'il', stock: { a: 1 } },
+      ]);
+      await makeCarrier([ground()]);
+      const one = (await promise({ channel: w.channel, lines: [{ sku: w.products.a, quantity: 1 }] })).json();
+      expect(one.chosen?.locations.map((l: { location: string }) => l.location)).toEqual([w.locations[1]]);
+      expect(summary(one.options)).toEqual([`ground from ${w.locations[1]}: 2026-11-25 -> 2026-11-30, 900`]);
+      const two = (await promise({ channel: w.channel, lines: [{ sku: w.products.a, quantity: 2 }] })).json();
+      expect(two).toMatchObject({ chosen: null, options: [] });
     });
   });
 
