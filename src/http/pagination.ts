@@ -100,3 +100,20 @@ export function toPage<Row, Item>(
     next_cursor: more && last !== undefined ? encodeCursor(positionOf(last)) : null,
   };
 }
+
+/**
+ * The page's rows with the state each id loads to, in the rows' order: a list query pages over narrow
+ * rows (id and position), then loads the whole states of just that page. A row whose state is gone
+ * (deleted in between) is left out.
+ */
+export async function withStates<Row extends { id: string }, State>(
+  rows: Row[],
+  load: (ids: string[]) => Promise<State[]>,
+  idOf: (state: State) => string,
+): Promise<Array<Row & { state: State }>> {
+  const states = new Map((await load(rows.map((row) => row.id))).map((state) => [idOf(state), state]));
+  return rows.flatMap((row) => {
+    const state = states.get(row.id);
+    return state ? [{ ...row, state }] : [];
+  });
+}

@@ -9,7 +9,7 @@ import {
   products,
 } from '../../db/schema/index.js';
 import { notFound } from '../../errors.js';
-import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
+import { decodeCursor, type Page, toPage, withStates } from '../../http/pagination.js';
 import type { InboundShipmentListQuery, InboundShipmentView } from './inbound.schemas.js';
 import { assertInboundTransition, type InboundStatus, open } from './inbound-state.js';
 
@@ -222,18 +222,11 @@ export async function listInbound(
     )
     .orderBy(desc(inboundShipments.number))
     .limit(query.limit + 1);
-  const states = new Map(
-    (
-      await loadInbound(
-        tx,
-        rows.map((row) => row.id),
-      )
-    ).map((state) => [state.shipment.id, state]),
+  const found = await withStates(
+    rows,
+    (ids) => loadInbound(tx, ids),
+    (state) => state.shipment.id,
   );
-  const found = rows.flatMap((row) => {
-    const state = states.get(row.id);
-    return state ? [{ ...row, state }] : [];
-  });
   return toPage(
     found,
     query.limit,

@@ -62,6 +62,20 @@ export async function lockLevels(
       SELECT * FROM unnest(${sql.param(productIds)}::bigint[], ${sql.param(locationIds)}::bigint[])
       ON CONFLICT (product_id, location_id) DO NOTHING`);
   }
+  return readLevels(tx, sorted, { lock: true });
+}
+
+/**
+ * The levels of these (product, location) pairs, in (product, location) order; with `lock`, locked
+ * FOR UPDATE in that order. Pairs without a level are absent.
+ */
+export async function readLevels(
+  tx: Executor,
+  pairs: LevelKey[],
+  { lock }: { lock: boolean },
+): Promise<Map<string, LockedLevel>> {
+  const productIds = pairs.map((pair) => pair.productId);
+  const locationIds = pairs.map((pair) => pair.locationId);
   const result = await tx.execute<{
     id: string;
     product_id: string;
@@ -76,7 +90,7 @@ export async function lockLevels(
       JOIN unnest(${sql.param(productIds)}::bigint[], ${sql.param(locationIds)}::bigint[]) AS k(product_id, location_id)
         ON l.product_id = k.product_id AND l.location_id = k.location_id
      ORDER BY l.product_id, l.location_id
-       FOR UPDATE OF l`);
+     ${lock ? sql`FOR UPDATE OF l` : sql``}`);
   return new Map(
     result.rows.map((row) => {
       const level = {

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { withAvailabilityEvents } from './availability.js';
 import {
@@ -10,6 +9,7 @@ import {
   lockLevels,
   type Movement,
   type OnHandChange,
+  readLevels,
 } from './levels.js';
 import type { ShelfChange } from './shelf.js';
 
@@ -19,33 +19,11 @@ import type { ShelfChange } from './shelf.js';
  * moves. What is taken is checked again under the locks (`transferOut`).
  */
 export async function freeStock(tx: Executor, keys: LevelKey[]): Promise<number[]> {
-  if (keys.length === 0) {
-    return [];
-  }
-  const result = await tx.execute<{
-    product_id: string;
-    location_id: string;
-    on_hand: number;
-    reserved: number;
-    damaged: number;
-    quality_control: number;
-  }>(sql`
-    SELECT l.product_id, l.location_id, l.on_hand, l.reserved, l.damaged, l.quality_control
-      FROM inventory_levels l
-      JOIN unnest(${sql.param(keys.map((k) => k.productId))}::bigint[], ${sql.param(keys.map((k) => k.locationId))}::bigint[])
-        AS k(product_id, location_id) ON l.product_id = k.product_id AND l.location_id = k.location_id`);
-  const free = new Map(
-    result.rows.map((row) => [
-      levelKey(Number(row.product_id), Number(row.location_id)),
-      freeUnits({
-        onHand: row.on_hand,
-        reserved: row.reserved,
-        damaged: row.damaged,
-        qualityControl: row.quality_control,
-      }),
-    ]),
-  );
-  return keys.map((key) => free.get(levelKey(key.productId, key.locationId)) ?? 0);
+  const levels = await readLevels(tx, keys, { lock: false });
+  return keys.map((key) => {
+    const level = levels.get(levelKey(key.productId, key.locationId));
+    return level ? freeUnits(level) : 0;
+  });
 }
 
 export type TransferOutResult = { ok: true } | { ok: false; short: Array<{ index: number; free: number }> };

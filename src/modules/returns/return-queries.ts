@@ -2,7 +2,7 @@ import { and, desc, eq, gte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { channels, orders, returns } from '../../db/schema/index.js';
 import type { Caller } from '../../http/caller.js';
-import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
+import { decodeCursor, type Page, toPage, withStates } from '../../http/pagination.js';
 import type { ReturnStatus } from './return-state.js';
 import { findReturn, loadReturns, presentReturn } from './return-store.js';
 import type { ReturnView } from './returns.schemas.js';
@@ -59,18 +59,11 @@ export async function listReturns(db: Db, query: ReturnListQuery, caller: Caller
     .where(and(...listFilters(query, caller)))
     .orderBy(desc(returns.createdAt), desc(returns.id))
     .limit(query.limit + 1);
-  const states = new Map(
-    (
-      await loadReturns(
-        db,
-        rows.map((row) => row.id),
-      )
-    ).map((s) => [s.ret.id, s]),
+  const found = await withStates(
+    rows,
+    (ids) => loadReturns(db, ids),
+    (s) => s.ret.id,
   );
-  const found = rows.flatMap((row) => {
-    const state = states.get(row.id);
-    return state ? [{ ...row, state }] : [];
-  });
   return toPage(
     found,
     query.limit,

@@ -3,7 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/client.js';
 import { locations, products, transferLines, transfers } from '../../db/schema/index.js';
 import { notFound } from '../../errors.js';
-import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
+import { decodeCursor, type Page, toPage, withStates } from '../../http/pagination.js';
 import { assertTransferTransition, type TransferStatus, travelling } from './transfer-state.js';
 import type { TransferListQuery, TransferView } from './transfers.schemas.js';
 
@@ -187,18 +187,11 @@ export async function listTransfers(tx: Executor, query: TransferListQuery): Pro
     )
     .orderBy(desc(transfers.number))
     .limit(query.limit + 1);
-  const states = new Map(
-    (
-      await loadTransfers(
-        tx,
-        rows.map((row) => row.id),
-      )
-    ).map((state) => [state.transfer.id, state]),
+  const found = await withStates(
+    rows,
+    (ids) => loadTransfers(tx, ids),
+    (state) => state.transfer.id,
   );
-  const found = rows.flatMap((row) => {
-    const state = states.get(row.id);
-    return state ? [{ ...row, state }] : [];
-  });
   return toPage(
     found,
     query.limit,
