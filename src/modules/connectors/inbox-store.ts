@@ -55,20 +55,7 @@ export async function listInbox(
     )
     .orderBy(desc(shopifyInbox.id))
     .limit(query.limit + 1);
-  return toPage(
-    rows,
-    query.limit,
-    (row) => [row.id],
-    (row) => ({
-      id: row.id,
-      topic: row.topic,
-      webhook_id: row.webhookId,
-      reason: row.reason,
-      body: row.body,
-      received_at: row.receivedAt.toISOString(),
-      dismissed_at: row.dismissedAt?.toISOString() ?? null,
-    }),
-  );
+  return toPage(rows, query.limit, (row) => [row.id], presentEntry);
 }
 
 /** Marks an entry of the channel's inbox dismissed (once: a second dismissal keeps the first time). */
@@ -88,15 +75,17 @@ export async function dismissEntry(
     .select()
     .from(shopifyInbox)
     .where(and(eq(shopifyInbox.channelId, channelId), eq(shopifyInbox.id, id)));
-  return row === undefined
-    ? undefined
-    : {
-        id: row.id,
-        topic: row.topic,
-        webhook_id: row.webhookId,
-        reason: row.reason,
-        body: row.body,
-        received_at: row.receivedAt.toISOString(),
-        dismissed_at: row.dismissedAt?.toISOString() ?? null,
-      };
+  return row === undefined ? undefined : presentEntry(row);
+}
+
+function presentEntry(row: typeof shopifyInbox.$inferSelect): InboxEntry {
+  return {
+    id: row.id,
+    topic: row.topic,
+    webhook_id: row.webhookId,
+    reason: row.reason,
+    body: row.body,
+    received_at: row.receivedAt.toISOString(),
+    dismissed_at: row.dismissedAt?.toISOString() ?? null,
+  };
 }
