@@ -2,8 +2,8 @@
  * `npm run bench`: order capture under load, over HTTP on loopback, against a real PostgreSQL.
  *
  * Starts an embedded PostgreSQL (or uses BENCH_DATABASE_URL's server), runs Ordo as its own process,
- * loads a catalog (1,000 SKUs, 10 locations, 3 channels, stock in most locations), then posts orders
- * of 1-5 lines at concurrency 1, 16 and 64 (BENCH_SECONDS each, default 20), runs a flash sale
+ * loads a catalog (1,000 SKUs, 50 kits of them, 10 locations, 3 channels, stock in most locations), then posts orders
+ * of 1-5 lines (10% kits) at concurrency 1, 16 and 64 (BENCH_SECONDS each, default 20), runs a flash sale
  * (one SKU with 5,000 units, 20,000 one-unit orders at concurrency 64) and checks nothing was
  * oversold, and measures pgbench's tpcb-like TPS on the same server so figures compare across
  * machines as a ratio. Writes bench/RESULTS.md.
@@ -86,19 +86,38 @@ async function seed(base: string) {
       items: items.slice(start, start + 5000),
     });
   }
+  // 50 kits of 2-3 catalog SKUs each: their lines reserve, lock and ship their components.
+  const kits = Array.from({ length: kitCount }, (_, i) => `KIT-${run}-${i}`);
+  for (const [i, sku] of kits.entries()) {
+    await api(base, 'POST', '/v1/products', {
+      sku,
+      name: `Kit ${i}`,
+      kit: {
+        components: Array.from({ length: 2 + (i % 2) }, (_, j) => ({
+          sku: skus[(i * 37 + j * 101) % skus.length],
+          quantity: 1 + (j % 2),
+        })),
+      },
+    });
+  }
   log(
-    `seeded 1000 SKUs, 10 locations, 3 channels, ${items.length} stock levels in ${Date.now() - started} ms`,
+    `seeded 1000 SKUs, ${kitCount} kits, 10 locations, 3 channels, ${items.length} stock levels in ${Date.now() - started} ms`,
   );
-  return skus;
+  return { skus, kits };
 }
+
+const kitCount = 50;
+/** The share of order lines that are kits. */
+const kitShare = 0.1;
 
 let sequence = 0;
 
-function orderBody(skus: string[]): string {
+function orderBody({ skus, kits }: { skus: string[]; kits: string[] }): string {
   const lineCount = 1 + Math.floor(Math.random() * 5);
   const chosen = new Set<string>();
   while (chosen.size < lineCount) {
-    chosen.add(skus[Math.floor(Math.random() * skus.length)] ?? '');
+    const from = Math.random() < kitShare ? kits : skus;
+    chosen.add(from[Math.floor(Math.random() * from.length)] ?? '');
   }
   const lines = [...chosen].map((sku) => ({
     sku,
@@ -268,15 +287,15 @@ async function main() {
 
   const ordo = await startOrdo(database.url);
   try {
-    const skus = await seed(ordo.base);
-    await load(ordo.base, 'warm-up', { connections: 16, duration: 3, body: () => orderBody(skus) });
+    const catalog = await seed(ordo.base);
+    await load(ordo.base, 'warm-up', { connections: 16, duration: 3, body: () => orderBody(catalog) });
     const phases: Phase[] = [];
     for (const connections of concurrencies) {
       phases.push(
         await load(ordo.base, `orders c=${connections}`, {
           connections,
           duration: seconds,
-          body: () => orderBody(skus),
+          body: () => orderBody(catalog),
         }),
       );
     }
@@ -317,7 +336,8 @@ Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} G
 
 ## Order capture: POST /v1/orders over HTTP on loopback
 
-Each order has 1-5 lines of a 1,000-SKU catalog across 3 channels and 10 locations; every request
+Each order has 1-5 lines of a 1,000-SKU catalog across 3 channels and 10 locations; ${kitShare * 100}% of the
+lines are one of ${kitCount} kits of 2-3 of those SKUs (a kit line reserves its components); every request
 validates, scores fraud, locks and reserves stock, and appends its events in one transaction.
 Orders/s and latencies (milliseconds) count captured orders (2xx) only. Shed: requests refused with 503 and
 \`Retry-After: 1\` by load shedding before they started (\`ORDO_MAX_DATABASE_WAITING\`, default 64 queries

@@ -7,7 +7,7 @@ import ts from 'typescript';
 
 /** Who writes which table: a module under src/modules, or a folder path. */
 const owners: Record<string, string[]> = {
-  orders: ['orders', 'order_lines', 'holds'],
+  orders: ['orders', 'order_lines', 'holds', 'backorder_promises'],
   inventory: [
     'inventory_levels',
     'inventory_movements',
@@ -18,7 +18,14 @@ const owners: Record<string, string[]> = {
   allocation: ['reservations'],
   fulfillment: ['shipments', 'shipment_lines', 'pick_lists', 'bin_placements', 'packing_rule_sets'],
   returns: ['returns', 'return_lines', 'return_receipts', 'refunds'],
-  catalog: ['products', 'product_barcodes', 'locations', 'location_channels', 'channels'],
+  catalog: [
+    'products',
+    'product_barcodes',
+    'product_components',
+    'locations',
+    'location_channels',
+    'channels',
+  ],
   carriers: ['carriers', 'carrier_services'],
   routing: ['routing_rule_sets', 'location_daily_usage'],
   transfers: ['transfers', 'transfer_lines'],

@@ -93,7 +93,6 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
     // Stock that arrives (or is freed by a cancellation) goes to backordered orders first.
     inventory: createInventoryService({ db, clock, stockAdded }),
     transfers: createTransferService({ db, clock, stockAdded }),
-    inbound: createInboundService({ db, clock, stockAdded }),
     fraud: createFraudService({ db }),
     packing: createPackingRuleService({ db }),
   };
@@ -140,6 +139,14 @@ export function createServices(deps: ServiceDeps) {
     holds: createHoldService(orderDeps),
     backorders,
     releaser,
+    // Receipts serve the orders waiting for their units first; any change of incoming stock re-promises them.
+    inbound: createInboundService({
+      db,
+      clock,
+      backorders,
+      stockAdded: () => backorders.nudge(),
+      allocated: () => releaser.nudge(),
+    }),
     shipments: createShipmentService(fulfillment),
     pickLists: createPickListService(fulfillment),
     returns: createReturnService({

@@ -137,12 +137,37 @@ export const products = pgTable(
     heightMm: integer('height_mm'),
     tags: text('tags').array().notNull().default(sql`'{}'`),
     active: boolean('active').notNull().default(true),
+    /** A kit (it has components) whose components may ship from different locations. */
+    kitSplit: boolean('kit_split').notNull().default(false),
     ...timestamps,
   },
   (t) => [
     check('products_weight_check', sql`${t.weightGrams} >= 0`),
     check('products_dimensions_check', sql`${t.lengthMm} >= 0 AND ${t.widthMm} >= 0 AND ${t.heightMm} >= 0`),
     index('products_tags_idx').using('gin', t.tags),
+  ],
+);
+
+/**
+ * A kit's direct components: a product with rows here is a kit and holds no stock of its own. A
+ * component may itself be a kit; the catalog refuses cycles.
+ */
+export const productComponents = pgTable(
+  'product_components',
+  {
+    kitId: bigint('kit_id', { mode: 'number' })
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    componentId: bigint('component_id', { mode: 'number' })
+      .notNull()
+      .references(() => products.id),
+    quantity: integer('quantity').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kitId, t.componentId] }),
+    index('product_components_component_idx').on(t.componentId),
+    check('product_components_quantity_check', sql`${t.quantity} > 0 AND ${t.kitId} <> ${t.componentId}`),
   ],
 );
 

@@ -1,6 +1,7 @@
 export * from './alerts.js';
 export * from './allocation.js';
 export * from './auth.js';
+export * from './backorder-promises.js';
 export * from './catalog.js';
 export * from './connectors.js';
 export * from './events.js';

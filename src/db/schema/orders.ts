@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   date,
   index,
@@ -187,6 +188,15 @@ export const orderLines = pgTable(
     quantityReturned: integer('quantity_returned').notNull().default(0),
     quantityRefunded: integer('quantity_refunded').notNull().default(0),
     amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
+    /**
+     * A kit's line holds no stock: its components are lines of their own (`kit_line_number` names
+     * the kit's line), and a trigger keeps the kit's quantities at the whole kits its components make.
+     * Null on any other line; true when the kit's components may ship from different locations.
+     */
+    kitSplit: boolean('kit_split'),
+    kitLineNumber: integer('kit_line_number'),
+    /** Units of this component in one kit. */
+    unitsPerKit: integer('units_per_kit'),
   },
   (t) => [
     unique('order_lines_order_line_number_key').on(t.orderId, t.lineNumber),
@@ -198,6 +208,11 @@ export const orderLines = pgTable(
       sql`${t.quantity} > 0 AND ${t.unitPrice} >= 0 AND ${t.taxAmount} >= 0 AND ${t.quantityAllocated} >= 0 AND ${t.quantityBackordered} >= 0
         AND ${t.quantityCancelled} >= 0 AND ${t.quantityShipped} >= 0 AND ${t.quantityReturned} >= 0
         AND ${t.quantityAllocated} + ${t.quantityBackordered} + ${t.quantityCancelled} + ${t.quantityShipped} <= ${t.quantity}`,
+    ),
+    check(
+      'order_lines_kit_check',
+      sql`(${t.kitLineNumber} IS NULL) = (${t.unitsPerKit} IS NULL) AND ${t.unitsPerKit} > 0
+        AND (${t.kitSplit} IS NULL OR ${t.kitLineNumber} IS NULL)`,
     ),
   ],
 );

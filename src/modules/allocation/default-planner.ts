@@ -1,4 +1,5 @@
-import type { CandidateLocation, Demand, Plan, PlannedAllocation, Planner } from './plan.js';
+import { fillInOrder } from './fill.js';
+import type { CandidateLocation, Demand, Plan, Planner } from './plan.js';
 
 const byPriority = (a: CandidateLocation, b: CandidateLocation) =>
   b.priority - a.priority || a.locationId - b.locationId;
@@ -24,31 +25,5 @@ export const defaultPlanner: Planner = ({ demand, candidates }): Plan => {
       unfilled: [],
     };
   }
-  const left = new Map(ranked.map((location) => [location.locationId, new Map(location.available)]));
-  const allocations: PlannedAllocation[] = [];
-  const unfilled: Plan['unfilled'] = [];
-  for (const line of demand) {
-    let missing = line.quantity;
-    for (const location of ranked) {
-      const stock = left.get(location.locationId);
-      const take = Math.min(missing, stock?.get(line.productId) ?? 0);
-      if (take > 0) {
-        stock?.set(line.productId, (stock.get(line.productId) ?? 0) - take);
-        allocations.push({
-          key: line.key,
-          productId: line.productId,
-          locationId: location.locationId,
-          quantity: take,
-        });
-        missing -= take;
-      }
-      if (missing === 0) {
-        break;
-      }
-    }
-    if (missing > 0) {
-      unfilled.push({ key: line.key, productId: line.productId, quantity: missing });
-    }
-  }
-  return { allocations, unfilled };
+  return fillInOrder(demand, ranked);
 };

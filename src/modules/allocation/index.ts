@@ -1,6 +1,7 @@
 /** The allocation module: the only code that changes `reserved` and the reservations. */
 export { consume } from './consume.js';
 export { defaultPlanner } from './default-planner.js';
+export { type FillSource, fillInOrder } from './fill.js';
 export type { CandidateLocation, Demand, Plan, PlannedAllocation, Planner } from './plan.js';
 export {
   forgetReleased,

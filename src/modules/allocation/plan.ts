@@ -3,6 +3,11 @@ export interface Demand {
   key: number;
   productId: number;
   quantity: number;
+  /**
+   * A component of a kit that ships whole from one location: `key` names the kit (its order line),
+   * `per` the units of this component in one kit. The planner takes such lines in whole kits.
+   */
+  kit?: { key: number; per: number };
 }
 
 /** A location that may ship for the channel, with what it can sell now of each product (after locking). */

@@ -1,6 +1,7 @@
 /** The catalog module: products, locations and channels, and lookups of their ids by public key. */
 export { channelRoutes } from './channels.routes.js';
 export { createChannelService } from './channels.service.js';
+export { kitPartsSelect, kitsAmong, kitsContaining } from './kits.js';
 export { isTimeZone } from './location-fields.js';
 export { locationRoutes } from './locations.routes.js';
 export { createLocationService } from './locations.service.js';

@@ -2,13 +2,14 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { productBarcodes, products } from '../../db/schema/index.js';
 import { notFound } from '../../errors.js';
-import type { Product } from './products.schemas.js';
+import { kitsOf } from './kits.js';
+import type { Kit, Product } from './products.schemas.js';
 
 /** SQL shared by the product use cases: loading, presenting and the barcode rows. */
 
 type ProductRow = typeof products.$inferSelect;
 
-export const presentProduct = (row: ProductRow, barcodes: string[]): Product => ({
+export const presentProduct = (row: ProductRow, barcodes: string[], kit: Kit | null): Product => ({
   sku: row.sku,
   name: row.name,
   barcodes,
@@ -19,6 +20,7 @@ export const presentProduct = (row: ProductRow, barcodes: string[]): Product => 
       : { length: row.lengthMm, width: row.widthMm, height: row.heightMm },
   tags: row.tags,
   active: row.active,
+  kit,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
 });
@@ -88,5 +90,6 @@ export async function findProductRow(tx: Executor, sku: string): Promise<Product
 
 export async function loadProduct(tx: Executor, sku: string): Promise<Product> {
   const row = await findProductRow(tx, sku);
-  return presentProduct(row, (await barcodesOf(tx, [row.id])).get(row.id) ?? []);
+  const [barcodes, kits] = [await barcodesOf(tx, [row.id]), await kitsOf(tx, [row])];
+  return presentProduct(row, barcodes.get(row.id) ?? [], kits.get(row.id) ?? null);
 }

@@ -6,7 +6,7 @@ import { type FieldError, invalid } from '../../errors.js';
 import type { CatalogDeps } from './deps.js';
 import { ownedElsewhere, rowErrors } from './product-checks.js';
 import { barcodeOwners, writeBarcodes } from './product-store.js';
-import type { CreateProduct } from './products.schemas.js';
+import type { BulkProduct } from './products.schemas.js';
 
 /** Rows written per INSERT statement. */
 const chunkSize = 1000;
@@ -17,7 +17,7 @@ const chunkSize = 1000;
  */
 export const bulkUpsertProducts = (
   { db }: Pick<CatalogDeps, 'db'>,
-  items: CreateProduct[],
+  items: BulkProduct[],
 ): Promise<{ created: number; updated: number }> =>
   inTransaction(db, async (tx) => {
     const rows = items.map((item) => ({ ...item, sku: item.sku.trim() }));
@@ -45,11 +45,7 @@ export const bulkUpsertProducts = (
   });
 
 /** Every bad row of the batch: its own fields, SKUs and barcodes repeated in it, barcodes owned elsewhere. */
-async function batchErrors(
-  tx: Executor,
-  items: CreateProduct[],
-  rows: CreateProduct[],
-): Promise<FieldError[]> {
+async function batchErrors(tx: Executor, items: BulkProduct[], rows: BulkProduct[]): Promise<FieldError[]> {
   const errors = items.flatMap((item, i) => rowErrors(item, `/products/${i}`));
   const firstIndexOfSku = new Map<string, number>();
   const firstIndexOfBarcode = new Map<string, number>();
@@ -82,7 +78,7 @@ async function batchErrors(
   return errors;
 }
 
-function upsertChunk(tx: Executor, chunk: CreateProduct[]) {
+function upsertChunk(tx: Executor, chunk: BulkProduct[]) {
   return tx
     .insert(products)
     .values(

@@ -1,17 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
 import { products } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound } from '../../errors.js';
 import type { CatalogDeps } from './deps.js';
+import { writeKit } from './kits.js';
 import { ownedElsewhere, rowErrors } from './product-checks.js';
-import {
-  barcodeOwners,
-  findProductRow,
-  loadProduct,
-  presentProduct,
-  writeBarcodes,
-} from './product-store.js';
-import type { CreateProduct, Product, UpdateProduct } from './products.schemas.js';
+import { barcodeOwners, findProductRow, loadProduct, writeBarcodes } from './product-store.js';
+import type { CreateProduct, KitInput, Product, UpdateProduct } from './products.schemas.js';
 
 type ProductValues = typeof products.$inferInsert;
 
@@ -27,6 +23,11 @@ function columns(input: UpdateProduct): Omit<ProductValues, 'sku' | 'name'> & { 
     tags: input.tags,
     active: input.active,
   };
+}
+
+async function setKit(tx: Executor, row: { id: number; sku: string }, kit: KitInput | null) {
+  const kitSplit = await writeKit(tx, row, kit);
+  await tx.update(products).set({ kitSplit }).where(eq(products.id, row.id));
 }
 
 export const createProduct = ({ db }: Pick<CatalogDeps, 'db'>, input: CreateProduct): Promise<Product> =>
@@ -47,7 +48,10 @@ export const createProduct = ({ db }: Pick<CatalogDeps, 'db'>, input: CreateProd
       throw conflict(`A product with SKU "${sku}" already exists`);
     }
     await writeBarcodes(tx, new Map([[row.id, input.barcodes ?? []]]));
-    return presentProduct(row, input.barcodes ?? []);
+    if (input.kit) {
+      await setKit(tx, row, input.kit);
+    }
+    return loadProduct(tx, row.sku);
   });
 
 export const updateProduct = (
@@ -70,6 +74,9 @@ export const updateProduct = (
       .where(eq(products.id, row.id));
     if (input.barcodes) {
       await writeBarcodes(tx, new Map([[row.id, input.barcodes]]));
+    }
+    if (input.kit !== undefined) {
+      await setKit(tx, row, input.kit);
     }
     return loadProduct(tx, row.sku);
   });

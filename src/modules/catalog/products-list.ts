@@ -2,6 +2,7 @@ import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm';
 import { productBarcodes, products } from '../../db/schema/index.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
 import type { CatalogDeps } from './deps.js';
+import { kitsOf } from './kits.js';
 import { barcodesOf, presentProduct } from './product-store.js';
 import type { Product } from './products.schemas.js';
 
@@ -38,14 +39,17 @@ export async function listProducts(
     )
     .orderBy(asc(products.id))
     .limit(query.limit + 1);
-  const barcodes = await barcodesOf(
-    db,
-    rows.map((row) => row.id),
-  );
+  const [barcodes, kits] = await Promise.all([
+    barcodesOf(
+      db,
+      rows.map((row) => row.id),
+    ),
+    kitsOf(db, rows),
+  ]);
   return toPage(
     rows,
     query.limit,
     (row) => [row.id],
-    (row) => presentProduct(row, barcodes.get(row.id) ?? []),
+    (row) => presentProduct(row, barcodes.get(row.id) ?? [], kits.get(row.id) ?? null),
   );
 }

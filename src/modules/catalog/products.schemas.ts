@@ -30,6 +30,51 @@ const fields = {
   active: Type.Boolean(),
 };
 
+const KitComponent = Type.Object(
+  {
+    sku: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: 'A product in the kit (it may be a kit itself)',
+    }),
+    quantity: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Units of it in one kit' }),
+  },
+  { additionalProperties: false },
+);
+
+export const KitInputSchema = Type.Object(
+  {
+    components: Type.Array(KitComponent, { minItems: 1, maxItems: 50 }),
+    allow_split: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "The kit's components may ship from different locations (by default one location ships a whole kit)",
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Makes the product a kit (a bundle): it holds no stock, a channel may sell as many as its components make at one location, and orders reserve, pick, ship and restock the components',
+    examples: [
+      {
+        components: [
+          { sku: 'MUG-WHT', quantity: 2 },
+          { sku: 'COFFEE-250G', quantity: 1 },
+        ],
+      },
+    ],
+  },
+);
+export type KitInput = Static<typeof KitInputSchema>;
+
+const KitSchema = Type.Object({
+  components: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
+  allow_split: Type.Boolean(),
+});
+export type Kit = Static<typeof KitSchema>;
+
 const example = {
   sku: 'TSHIRT-BLK-M',
   name: 'T-shirt, black, M',
@@ -47,14 +92,25 @@ const optionalFields = {
   active: Type.Optional(fields.active),
 };
 
-export const CreateProductSchema = Type.Object(
+const kitField = Type.Optional(
+  Type.Union([KitInputSchema, Type.Null()], {
+    description: 'The kit this product is, or null for a plain product',
+  }),
+);
+
+const BulkProductSchema = Type.Object(
   { sku: fields.sku, name: fields.name, ...optionalFields },
+  { additionalProperties: false, examples: [example] },
+);
+
+export const CreateProductSchema = Type.Object(
+  { sku: fields.sku, name: fields.name, ...optionalFields, kit: kitField },
   { additionalProperties: false, examples: [example] },
 );
 export type CreateProduct = Static<typeof CreateProductSchema>;
 
 export const UpdateProductSchema = Type.Object(
-  { name: Type.Optional(fields.name), ...optionalFields },
+  { name: Type.Optional(fields.name), ...optionalFields, kit: kitField },
   {
     additionalProperties: false,
     minProperties: 1,
@@ -72,6 +128,7 @@ export const ProductSchema = Type.Object(
     dimensions_mm: fields.dimensions_mm,
     tags: Type.Array(Type.String()),
     active: Type.Boolean(),
+    kit: Type.Union([KitSchema, Type.Null()], { description: 'Its components when it is a kit' }),
     ...timestamps,
   },
   {
@@ -80,6 +137,7 @@ export const ProductSchema = Type.Object(
       {
         ...example,
         active: true,
+        kit: null,
         created_at: '2026-11-27T10:00:00.000Z',
         updated_at: '2026-11-27T10:00:00.000Z',
       },
@@ -90,16 +148,17 @@ export type Product = Static<typeof ProductSchema>;
 
 export const BulkProductsSchema = Type.Object(
   {
-    products: Type.Array(CreateProductSchema, {
+    products: Type.Array(BulkProductSchema, {
       minItems: 1,
       maxItems: maxBulkProducts,
       description:
-        'Each listed product is created, or replaced as given (omitted fields take their defaults)',
+        'Each listed product is created, or replaced as given (omitted fields take their defaults); a kit keeps its components (set them with `PATCH /v1/products/{sku}`)',
     }),
   },
   { additionalProperties: false, examples: [{ products: [example] }] },
 );
 export type BulkProducts = Static<typeof BulkProductsSchema>;
+export type BulkProduct = Static<typeof BulkProductSchema>;
 
 export const BulkProductsResultSchema = Type.Object(
   { created: Type.Integer(), updated: Type.Integer() },

@@ -1,6 +1,6 @@
 import type { CatalogDeps } from './deps.js';
 import { loadProduct } from './product-store.js';
-import type { CreateProduct, UpdateProduct } from './products.schemas.js';
+import type { BulkProduct, CreateProduct, UpdateProduct } from './products.schemas.js';
 import { bulkUpsertProducts } from './products-bulk.js';
 import { createProduct, deactivateProduct, updateProduct } from './products-edit.js';
 import { listProducts, type ProductListQuery } from './products-list.js';
@@ -15,6 +15,6 @@ export function createProductService(deps: Pick<CatalogDeps, 'db'>) {
     update: (sku: string, input: UpdateProduct) => updateProduct(deps, sku, input),
     deactivate: (sku: string) => deactivateProduct(deps, sku),
     /** All or nothing: up to 5,000 products, every bad row reported by index. */
-    bulkUpsert: (items: CreateProduct[]) => bulkUpsertProducts(deps, items),
+    bulkUpsert: (items: BulkProduct[]) => bulkUpsertProducts(deps, items),
   };
 }

@@ -1,4 +1,5 @@
 import { inTransaction } from '../../db/transaction.js';
+import { kitsContaining } from '../catalog/index.js';
 import { locationAvailability } from '../inventory/index.js';
 import { callAdmin } from './admin-call.js';
 import { allConnectors, type ConnectorRow } from './connector-store.js';
@@ -44,7 +45,9 @@ export async function collectStock(deps: Pick<ConnectorDeps, 'db'>): Promise<num
       if (changed.last === locked.cursor) {
         return 0;
       }
-      const levels = await locationAvailability(tx, changed.productIds, connector.channel);
+      // A kit sells what its components make: when they move, so does it.
+      const kits = await kitsContaining(tx, changed.productIds);
+      const levels = await locationAvailability(tx, [...changed.productIds, ...kits], connector.channel);
       const rows = levels
         .filter((level) => locked.locations[level.location] !== undefined)
         .map((level) => ({ sku: level.sku, location: level.location, quantity: level.available }));

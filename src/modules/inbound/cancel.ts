@@ -12,7 +12,7 @@ import { findInbound, presentInbound, setInboundStatus } from './inbound-store.j
  * partly received is closed with a receipt instead). Its units stop showing as incoming.
  */
 export async function cancelInbound(
-  deps: Pick<InboundDeps, 'db' | 'clock'>,
+  deps: Pick<InboundDeps, 'db' | 'clock' | 'backorders'>,
   id: string,
   reason: string | undefined,
 ): Promise<InboundShipmentView> {
@@ -33,6 +33,12 @@ export async function cancelInbound(
     });
     const view = presentInbound(await findInbound(tx, id));
     await appendEvents(tx, [inboundEvent('inbound_shipment.cancelled', view)]);
+    // Orders promised its units lose them: another shipment's, or no promise (order.promise_changed).
+    await deps.backorders.repromise(
+      tx,
+      current.lines.map((line) => line.productId),
+      'inbound_cancelled',
+    );
     return view;
   });
 }

@@ -48,10 +48,11 @@ async function resolve(tx: Executor, input: CreateInboundShipment) {
 
 /**
  * Announces stock on its way to a location: nothing is on hand yet, but every line shows as incoming
- * in availability. Every bad field is a 422 naming it; a reference used before is a 409.
+ * in availability, and orders waiting for them are promised them. Every bad field is a 422 naming
+ * it; a reference used before is a 409.
  */
 export async function createInbound(
-  deps: Pick<InboundDeps, 'db' | 'clock'>,
+  deps: Pick<InboundDeps, 'db' | 'clock' | 'backorders'>,
   input: CreateInboundShipment,
   caller: Caller,
 ): Promise<InboundShipmentView> {
@@ -83,6 +84,12 @@ export async function createInbound(
     });
     const view = presentInbound(await findInbound(tx, id));
     await appendEvents(tx, [inboundEvent('inbound_shipment.created', view)]);
+    // Orders waiting for these products may be promised the new units (or sooner ones).
+    await deps.backorders.repromise(
+      tx,
+      lines.map((line) => line.productId),
+      'inbound_announced',
+    );
     return view;
   });
 }

@@ -16,6 +16,10 @@ const Receipt = Type.Object({
 });
 
 const Shipment = Type.Object({ inbound_shipment: InboundShipmentSchema });
+const Rescheduled = Type.Object({
+  inbound_shipment: InboundShipmentSchema,
+  previous_expected_date: Type.String({ format: 'date', description: 'The expected date before' }),
+});
 const Received = Type.Object({ inbound_shipment: InboundShipmentSchema, receipt: Receipt });
 
 /** The inbound_shipment.* event types, with the schema of their `data`: adding a type is one line here. */
@@ -29,6 +33,11 @@ export const inboundEvents = {
     scope: 'inventory:read',
     summary: 'An inbound shipment is on its way',
     data: Shipment,
+  },
+  'inbound_shipment.rescheduled': {
+    scope: 'inventory:read',
+    summary: 'An inbound shipment is expected on another date (orders promised its units are promised again)',
+    data: Rescheduled,
   },
   'inbound_shipment.receipt': {
     scope: 'inventory:read',

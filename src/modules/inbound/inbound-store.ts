@@ -165,6 +165,19 @@ export async function setInboundStatus(
   state.shipment = { ...state.shipment, status };
 }
 
+/** A new expected date, keeping the status. */
+export async function setExpectedDate(
+  tx: Executor,
+  state: InboundState,
+  expectedDate: string,
+  now: Date,
+): Promise<void> {
+  await tx
+    .update(inboundShipments)
+    .set({ expectedDate, updatedAt: now })
+    .where(eq(inboundShipments.id, state.shipment.id));
+}
+
 /** A change that keeps the status (a partial receipt of a shipment in transit). */
 export async function touchInbound(tx: Executor, state: InboundState, now: Date): Promise<void> {
   await tx.update(inboundShipments).set({ updatedAt: now }).where(eq(inboundShipments.id, state.shipment.id));

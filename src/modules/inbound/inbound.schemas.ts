@@ -53,6 +53,16 @@ export const ShipInboundShipmentSchema = Type.Object(
 );
 export type ShipInboundShipment = Static<typeof ShipInboundShipmentSchema>;
 
+export const UpdateInboundShipmentSchema = Type.Object(
+  {
+    expected_date: Day(
+      'The new expected arrival date: orders promised its units are promised again from it (earlier moves their promised delivery forward; later raises `order.promise_changed`)',
+    ),
+  },
+  { additionalProperties: false, examples: [{ expected_date: '2026-12-11' }] },
+);
+export type UpdateInboundShipment = Static<typeof UpdateInboundShipmentSchema>;
+
 export const CancelInboundShipmentSchema = Type.Object(
   { reason: Type.Optional(Text(500)) },
   { additionalProperties: false, examples: [{ reason: 'The supplier cancelled the order' }] },

@@ -6,7 +6,7 @@ import type { Caller } from '../../http/caller.js';
 import { appendEvents, type NewEvent } from '../events/index.js';
 import { receiveStockIn } from '../inventory/index.js';
 import { repeatedSkus } from './create.js';
-import type { InboundDeps } from './deps.js';
+import type { ArrivalQueue, InboundDeps } from './deps.js';
 import type { InboundReceipt, InboundShipmentView } from './inbound.schemas.js';
 import { inboundEvent } from './inbound-events.js';
 import { assertInboundTransition, open } from './inbound-state.js';
@@ -60,6 +60,33 @@ function matchReceipt(state: InboundState, input: InboundReceipt) {
   return { errors, matched, lines, complete };
 }
 
+/**
+ * Puts the received units on hand at the shipment's location. The orders waiting for them are locked
+ * first, then the stock (the lock order of every stock change): nothing can take the units before them.
+ * Returns those orders, for the receipt to serve once it is recorded.
+ */
+async function putOnHand(
+  deps: Pick<InboundDeps, 'clock' | 'backorders'>,
+  tx: Executor,
+  state: InboundState,
+  matched: Array<{ line: InboundLine; quantity: number }>,
+  { reference, caller }: { reference: string; caller: Caller },
+): Promise<ArrivalQueue | undefined> {
+  if (matched.length === 0) {
+    return undefined;
+  }
+  const queue = await deps.backorders.lockForArrival(tx, {
+    locationId: state.shipment.locationId,
+    units: matched.map(({ line, quantity }) => ({ productId: line.productId, quantity })),
+  });
+  const items = matched.map(({ line, quantity }) => ({ sku: line.sku, location: state.location, quantity }));
+  const fed = await receiveStockIn(tx, deps.clock, { reference, items }, { apiKeyId: caller.keyId });
+  if (!fed.applied) {
+    throw new AppError('conflict', `The inventory feed reference "${reference}" was already used`);
+  }
+  return queue;
+}
+
 /** Moves the shipment on after a receipt; returns the status events that go with it. */
 async function advance(
   tx: Executor,
@@ -85,10 +112,11 @@ async function advance(
  * its location as a `receipt` adjustment (ledger, availability events, the location's feed time), in
  * the same transaction. Once every line arrived in full, or with `close`, the shipment is received and
  * what never arrived is recorded as short; units beyond those expected need `over_receipt` and are
- * recorded as over. A receipt reference already applied to the shipment changes nothing.
+ * recorded as over. A receipt reference already applied to the shipment changes nothing. Backordered
+ * orders waiting for the units are allocated first, in the same transaction, first in, first out.
  */
 export async function receiveInbound(
-  deps: Pick<InboundDeps, 'db' | 'clock' | 'stockAdded'>,
+  deps: Pick<InboundDeps, 'db' | 'clock' | 'backorders' | 'stockAdded' | 'allocated'>,
   id: string,
   input: InboundReceipt,
   caller: Caller,
@@ -103,7 +131,7 @@ export async function receiveInbound(
   const result = await inTransaction(deps.db, async (tx) => {
     const current = await findInbound(tx, id, { lock: true });
     if (current.receipts.some((receipt) => receipt.reference === input.reference)) {
-      return { view: presentInbound(current), applied: false };
+      return { view: presentInbound(current), applied: false, filled: 0 };
     }
     if (!open.includes(current.shipment.status)) {
       assertInboundTransition(current.shipment.status, 'received');
@@ -112,18 +140,10 @@ export async function receiveInbound(
     if (receipt.errors.length > 0) {
       throw invalid(receipt.errors);
     }
-    const reference = ledgerReference(current, input.reference);
-    if (receipt.matched.length > 0) {
-      const items = receipt.matched.map(({ line, quantity }) => ({
-        sku: line.sku,
-        location: current.location,
-        quantity,
-      }));
-      const fed = await receiveStockIn(tx, deps.clock, { reference, items }, { apiKeyId: caller.keyId });
-      if (!fed.applied) {
-        throw new AppError('conflict', `The inventory feed reference "${reference}" was already used`);
-      }
-    }
+    const queue = await putOnHand(deps, tx, current, receipt.matched, {
+      reference: ledgerReference(current, input.reference),
+      caller,
+    });
     const now = deps.clock.now();
     const closing = receipt.complete || input.close === true;
     await recordReceipt(tx, current, {
@@ -143,10 +163,22 @@ export async function receiveInbound(
       ...moved.map((type) => inboundEvent(type, view)),
     ];
     await appendEvents(tx, moved.includes('inbound_shipment.in_transit') ? events.reverse() : events);
-    return { view, applied: true };
+    // The waiting orders take the units first, in their order; what still waits is promised again
+    // (the shipment expects fewer units now, or none if it closed short).
+    const filled = queue ? await deps.backorders.fillArrival(tx, queue) : 0;
+    await deps.backorders.repromise(
+      tx,
+      current.lines.map((line) => line.productId),
+      'inbound_received',
+      queue,
+    );
+    return { view, applied: true, filled };
   });
   if (result.applied && input.lines.length > 0) {
     deps.stockAdded?.();
   }
-  return result;
+  if (result.filled > 0) {
+    deps.allocated?.();
+  }
+  return { view: result.view, applied: result.applied };
 }

@@ -5,9 +5,12 @@ import type { InboundShipmentView, ShipInboundShipment } from './inbound.schemas
 import { inboundEvent } from './inbound-events.js';
 import { findInbound, presentInbound, setInboundStatus } from './inbound-store.js';
 
-/** The supplier shipped an expected shipment (a 409 otherwise): it is in transit, maybe with a new date. */
+/**
+ * The supplier shipped an expected shipment (a 409 otherwise): it is in transit, maybe with a new date
+ * (then the orders promised its units are promised again).
+ */
 export async function shipInbound(
-  deps: Pick<InboundDeps, 'db' | 'clock'>,
+  deps: Pick<InboundDeps, 'db' | 'clock' | 'backorders'>,
   id: string,
   input: ShipInboundShipment,
 ): Promise<InboundShipmentView> {
@@ -21,6 +24,13 @@ export async function shipInbound(
     });
     const view = presentInbound(await findInbound(tx, id));
     await appendEvents(tx, [inboundEvent('inbound_shipment.in_transit', view)]);
+    if (view.expected_date !== current.shipment.expectedDate) {
+      await deps.backorders.repromise(
+        tx,
+        current.lines.map((line) => line.productId),
+        'inbound_rescheduled',
+      );
+    }
     return view;
   });
 }

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { kitPartsSelect } from '../catalog/index.js';
 import { appendEvents } from '../events/index.js';
 
 /**
@@ -24,11 +25,28 @@ const sellable = (where: SQL) => sql`
       ON o.product_id = l.product_id AND o.location_id = l.location_id AND o.channel_id = c.id
    WHERE ${where}`;
 
-const ofProducts = (productIds: number[], channelCode?: string) =>
-  sellable(
-    sql`l.product_id = ANY(${sql.param(productIds)}::bigint[])
-        ${channelCode === undefined ? sql`` : sql`AND c.code = ${channelCode}`}`,
-  );
+/**
+ * What a channel may sell of the kits among `kitIds`, in the columns of `sellable`: at each location
+ * where every component has a level, the whole kits the components' sellable units make.
+ */
+const kitSellable = (kitIds: SQL, where: SQL) => sql`
+  SELECT * FROM (
+    WITH parts AS (SELECT x.*, count(*) OVER (PARTITION BY x.kit_id) AS parts FROM (${kitPartsSelect(kitIds)}) x)
+    SELECT k.kit_id AS product_id, kp.sku, s.channel, s.location, s.location_id,
+           min(s.on_hand / k.quantity)::int AS on_hand, 0 AS reserved, 0 AS damaged, 0 AS quality_control,
+           0 AS safety_stock, min(s.available / k.quantity)::int AS available
+      FROM parts k
+      JOIN products kp ON kp.id = k.kit_id
+      JOIN (${sellable(sql`l.product_id IN (SELECT component_id FROM parts) AND ${where}`)}) s ON s.product_id = k.component_id
+     GROUP BY k.kit_id, kp.sku, s.channel, s.location, s.location_id
+    HAVING count(*) = min(k.parts)) kits`;
+
+const ofProducts = (productIds: number[], channelCode?: string) => {
+  const ofChannel = channelCode === undefined ? sql`true` : sql`c.code = ${channelCode}`;
+  const ids = sql`${sql.param(productIds)}::bigint[]`;
+  return sql`${sellable(sql`l.product_id = ANY(${ids}) AND ${ofChannel}`)}
+    UNION ALL ${kitSellable(ids, ofChannel)}`;
+};
 
 /**
  * The sellable units for one channel at these locations of the products with ids in `products` (both
@@ -43,12 +61,19 @@ export const channelStockSelect = (
 ) => sql`
   SELECT sku, location, available
     FROM (${sellable(sql`c.code = ${channelCode} AND loc.code = ANY(${sql.param(locationCodes)}::text[])
-                         AND l.product_id BETWEEN ${products.from} AND ${products.to}`)}) s`;
+                         AND l.product_id BETWEEN ${products.from} AND ${products.to}`)}
+          UNION ALL
+          ${kitSellable(
+            sql`ARRAY(SELECT kit_id FROM product_components WHERE kit_id BETWEEN ${products.from} AND ${products.to})`,
+            sql`c.code = ${channelCode} AND loc.code = ANY(${sql.param(locationCodes)}::text[])`,
+          )}) s`;
 
-/** The lowest and highest id of a product with a stock level anywhere; undefined when there is none. */
+/** The lowest and highest id of a product with a stock level anywhere, or a kit; undefined when there is none. */
 export async function stockedProducts(tx: Executor): Promise<{ first: number; last: number } | undefined> {
   const result = await tx.execute<{ first: string | null; last: string | null }>(
-    sql`SELECT min(product_id) AS first, max(product_id) AS last FROM inventory_levels`,
+    sql`SELECT min(id) AS first, max(id) AS last
+          FROM (SELECT min(product_id) AS id FROM inventory_levels UNION ALL SELECT max(product_id) FROM inventory_levels
+                UNION ALL SELECT min(kit_id) FROM product_components UNION ALL SELECT max(kit_id) FROM product_components) ends`,
   );
   const row = result.rows[0];
   if (!row || row.first === null || row.last === null) {
@@ -92,7 +117,7 @@ export async function locationAvailability(
     quality_control: number;
     safety_stock: number;
     available: number;
-  }>(sql`${ofProducts(productIds, channelCode)} ORDER BY l.product_id, c.code, l.location_id`);
+  }>(sql`${ofProducts(productIds, channelCode)} ORDER BY product_id, channel, location_id`);
   return result.rows.map((row) => ({
     productId: Number(row.product_id),
     sku: row.sku,

@@ -4,8 +4,8 @@ import type { Planner } from '../allocation/index.js';
 import { type ReservedUnits, reserve } from '../allocation/index.js';
 import type { NewEvent } from '../events/index.js';
 import type { HoldNeed } from './checks.js';
-import { unallocated } from './order-state.js';
-import { type ChannelPolicy, type LineRow, quantitiesOf } from './order-store.js';
+import { rollUpKits, stockDemand } from './kit-lines.js';
+import type { ChannelPolicy, LineRow } from './order-store.js';
 
 export interface AllocationOutcome {
   lines: LineRow[];
@@ -28,13 +28,7 @@ export async function allocateLines(
   expiresAt: Date | null,
   collect: { events?: NewEvent[]; writes?: SQL[]; planner?: Planner } = {},
 ): Promise<AllocationOutcome> {
-  const demand = lines
-    .filter((line) => unallocated(quantitiesOf(line)) > 0)
-    .map((line) => ({
-      key: line.id,
-      productId: line.productId,
-      quantity: unallocated(quantitiesOf(line)),
-    }));
+  const demand = stockDemand(lines);
   if (demand.length === 0) {
     return { lines, reserved: [] };
   }
@@ -62,10 +56,16 @@ export async function allocateLines(
   for (const reservation of result.reservations) {
     got.set(reservation.orderLineId, (got.get(reservation.orderLineId) ?? 0) + reservation.quantity);
   }
-  const updated = lines.map((line) => {
-    const allocated = line.quantityAllocated + (got.get(line.id) ?? 0);
-    const open = line.quantity - line.quantityCancelled - line.quantityShipped - allocated;
-    return { ...line, quantityAllocated: allocated, quantityBackordered: channel.allowBackorders ? open : 0 };
-  });
+  const updated = rollUpKits(
+    lines.map((line) => {
+      const allocated = line.quantityAllocated + (got.get(line.id) ?? 0);
+      const open = line.quantity - line.quantityCancelled - line.quantityShipped - allocated;
+      return {
+        ...line,
+        quantityAllocated: allocated,
+        quantityBackordered: channel.allowBackorders ? open : 0,
+      };
+    }),
+  );
   return { lines: updated, reserved: result.reservations };
 }

@@ -6,6 +6,7 @@ import { AppError, bodyError, type FieldError, invalid } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { appendEvents } from '../events/index.js';
 import type { OrderDeps } from './deps.js';
+import { componentsOf, isKit, rollUpKits } from './kit-lines.js';
 import { cancellableInShipments, editable } from './order-state.js';
 import {
   channelPolicy,
@@ -35,35 +36,61 @@ async function cancelUnits(
     tx,
     state.lines.map((line) => line.id),
   );
-  const cancellable = (line: LineRow) =>
+  const unitsLeft = (line: LineRow) =>
     line.quantity - line.quantityCancelled - line.quantityShipped - (inProgress.get(line.id) ?? 0);
+  // A kit is cancelled in whole kits, through its components: they hold its stock.
+  const cancellable = (line: LineRow) =>
+    isKit(line)
+      ? Math.min(
+          ...componentsOf(state.lines, line).map((part) =>
+            Math.floor(unitsLeft(part) / (part.unitsPerKit ?? 1)),
+          ),
+        )
+      : unitsLeft(line);
   const wanted =
-    input.lines ?? state.lines.map((line) => ({ line_id: line.id, quantity: cancellable(line) }));
+    input.lines ??
+    state.lines
+      .filter((line) => !isKit(line))
+      .map((line) => ({ line_id: line.id, quantity: cancellable(line) }));
   const errors: FieldError[] = [];
   const lines = state.lines.map((line) => ({ ...line }));
+  const take = async (line: LineRow, quantity: number) => {
+    const fromBackorder = Math.min(quantity, line.quantityBackordered);
+    // Units neither backordered nor reserved (a stock hold, expired reservations) just go.
+    const fromAllocation = Math.min(quantity - fromBackorder, line.quantityAllocated);
+    await deps.shipments.releaseCancelledUnits(tx, line.id, fromAllocation, input.reason);
+    line.quantityBackordered -= fromBackorder;
+    line.quantityAllocated -= fromAllocation;
+    line.quantityCancelled += quantity;
+  };
   for (const [i, request] of wanted.entries()) {
     const line = lines.find((l) => l.id === request.line_id);
     const open = line ? cancellable(line) : 0;
     if (!line) {
       errors.push(bodyError(`/lines/${i}/line_id`, `line ${request.line_id} is not on this order`));
+    } else if (input.lines && line.kitLineNumber !== null) {
+      errors.push(
+        bodyError(
+          `/lines/${i}/line_id`,
+          `line ${line.id} is a component of the kit on line ${line.kitLineNumber}: cancel the kit's line`,
+        ),
+      );
     } else if (request.quantity > open) {
       errors.push(
         bodyError(`/lines/${i}/quantity`, `only ${open} of line ${line.id} can still be cancelled`),
       );
+    } else if (request.quantity > 0 && isKit(line)) {
+      for (const part of componentsOf(lines, line)) {
+        await take(part, request.quantity * (part.unitsPerKit ?? 1));
+      }
     } else if (request.quantity > 0) {
-      const fromBackorder = Math.min(request.quantity, line.quantityBackordered);
-      // Units neither backordered nor reserved (a stock hold, expired reservations) just go.
-      const fromAllocation = Math.min(request.quantity - fromBackorder, line.quantityAllocated);
-      await deps.shipments.releaseCancelledUnits(tx, line.id, fromAllocation, input.reason);
-      line.quantityBackordered -= fromBackorder;
-      line.quantityAllocated -= fromAllocation;
-      line.quantityCancelled += request.quantity;
+      await take(line, request.quantity);
     }
   }
   if (errors.length > 0) {
     throw invalid(errors);
   }
-  return { lines, wanted };
+  return { lines: rollUpKits(lines), wanted };
 }
 
 /** Every unit is cancelled: the order's open holds close and it becomes cancelled, with its event. */

@@ -5,7 +5,9 @@ import { type Plan, reserve } from '../allocation/index.js';
 import { eventsInsert, type NewEvent } from '../events/index.js';
 import { type Sellable, sellableSelect, toSellableRows } from '../inventory/index.js';
 import type { RoutingSession, RoutingTrace, UsageWrite } from '../routing/index.js';
+import { promiseNewBackorder } from './backorder-promise.js';
 import type { HoldNeed } from './checks.js';
+import { rollUpKits, stockDemand } from './kit-lines.js';
 import { assertTransition, releaseDue, settledStatus } from './order-state.js';
 import {
   type ChannelPolicy,
@@ -113,7 +115,7 @@ async function reserveLines(
   const result = await reserve(tx, {
     planner: routing.planner,
     channel,
-    demand: lines.map((line) => ({ key: line.id, productId: line.productId, quantity: line.quantity })),
+    demand: stockDemand(lines),
     allowPartial: channel.allowBackorders,
     expiresAt: held ? new Date(draft.now.getTime() + channel.heldReservationMinutes * 60_000) : null,
     locked: toSellableRows(drawn.levels),
@@ -140,14 +142,16 @@ async function reserveLines(
     reserved.set(r.orderLineId, (reserved.get(r.orderLineId) ?? 0) + r.quantity);
   }
   return {
-    lines: lines.map((line) => {
-      const allocated = reserved.get(line.id) ?? 0;
-      return {
-        ...line,
-        quantityAllocated: allocated,
-        quantityBackordered: channel.allowBackorders ? line.quantity - allocated : 0,
-      };
-    }),
+    lines: rollUpKits(
+      lines.map((line) => {
+        const allocated = reserved.get(line.id) ?? 0;
+        return {
+          ...line,
+          quantityAllocated: allocated,
+          quantityBackordered: channel.allowBackorders ? line.quantity - allocated : 0,
+        };
+      }),
+    ),
     reservations: result.reservations.map((r) => ({
       lineId: r.orderLineId,
       location: r.locationCode,
@@ -230,15 +234,19 @@ async function insertCapture(
       .getSQL()}),
     lines AS (
       INSERT INTO order_lines (id, order_id, line_number, product_id, sku, quantity, unit_price, tax_amount,
-                               quantity_allocated, quantity_backordered, quantity_cancelled)
+                               quantity_allocated, quantity_backordered, quantity_cancelled,
+                               kit_split, kit_line_number, units_per_kit)
       OVERRIDING SYSTEM VALUE
-      SELECT u.id, o.id, u.n, u.p, u.sku, u.q, u.price, u.tax, u.a, u.b, u.c
+      SELECT u.id, o.id, u.n, u.p, u.sku, u.q, u.price, u.tax, u.a, u.b, u.c, u.ks, u.kl, u.kp
         FROM o, unnest(${sql.param(lines.map((l) => l.id))}::bigint[], ${sql.param(lines.map((l) => l.lineNumber))}::int[],
                        ${sql.param(lines.map((l) => l.productId))}::bigint[], ${sql.param(lines.map((l) => l.sku))}::text[],
                        ${sql.param(lines.map((l) => l.quantity))}::int[], ${sql.param(lines.map((l) => l.unitPrice))}::bigint[],
                        ${sql.param(lines.map((l) => l.taxAmount))}::bigint[], ${sql.param(lines.map((l) => l.quantityAllocated))}::int[],
                        ${sql.param(lines.map((l) => l.quantityBackordered))}::int[],
-                       ${sql.param(lines.map((l) => l.quantityCancelled))}::int[]) AS u(id, n, p, sku, q, price, tax, a, b, c)),
+                       ${sql.param(lines.map((l) => l.quantityCancelled))}::int[],
+                       ${sql.param(lines.map((l) => l.kitSplit))}::boolean[], ${sql.param(lines.map((l) => l.kitLineNumber))}::int[],
+                       ${sql.param(lines.map((l) => l.unitsPerKit))}::int[])
+                       AS u(id, n, p, sku, q, price, tax, a, b, c, ks, kl, kp)),
     holds AS (
       INSERT INTO holds (id, order_id, kind, queue, reason, details, created_at)
       OVERRIDING SYSTEM VALUE
@@ -302,6 +310,18 @@ export async function writeCapture(
   assertTransition(draft.rejection ? 'received' : 'validated', status);
   const trace = routing.decision()?.trace;
   const planned = reserved.plan.allocations.length > 0;
+  // An order that waits is promised from incoming stock: one more query, only then.
+  const backorder =
+    status === 'backordered'
+      ? await promiseNewBackorder(tx, {
+          channelId: channel.id,
+          place: { priority: draft.order.priority, placedAt: draft.order.placedAt, number: drawn.number },
+          lines: reserved.lines,
+          routing,
+          now,
+          onlyIf: sql`EXISTS (SELECT 1 FROM o)`,
+        })
+      : undefined;
   const order: OrderRow = {
     ...draft.order,
     id: drawn.orderId,
@@ -311,7 +331,11 @@ export async function writeCapture(
     releaseDueAt: status === 'allocated' ? (draft.releaseAt ?? releaseDue(now, channel)) : null,
     destination: routing.place ?? null,
     routing: trace ? { ...trace } : null,
-    promisedDeliveryDate: planned ? routing.promisedDeliveryDate(reserved.plan) : null,
+    promisedDeliveryDate: backorder
+      ? backorder.date
+      : planned
+        ? routing.promisedDeliveryDate(reserved.plan)
+        : null,
     createdAt: now,
     updatedAt: now,
   };
@@ -321,10 +345,12 @@ export async function writeCapture(
     lines: reserved.lines,
     reservations: reserved.reservations,
     holds,
+    incoming: backorder?.incoming ?? [],
   });
   events.push(...captureEvents(order, snapshot, holds, planned ? trace : undefined));
   await insertCapture(tx, { order, lines: reserved.lines, holds, now }, routing.usageWrite(reserved.plan), [
     ...writes,
+    backorder?.insert,
     eventsInsert(events),
   ]);
   return snapshot;

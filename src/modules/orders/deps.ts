@@ -22,7 +22,7 @@ export interface OrderDeps {
   clock: Clock;
   log: FastifyBaseLogger;
   fraud: { current(): Promise<FraudRuleSet> };
-  routing: Pick<RoutingService, 'session' | 'usage'> & { usageSelect(): SQL };
+  routing: Pick<RoutingService, 'session' | 'usage' | 'incomingDelivery'> & { usageSelect(): SQL };
   shipments: PendingShipments;
   /** Called after a change released stock (a cancellation), so waiting backorders can take it. */
   stockFreed?: () => void;

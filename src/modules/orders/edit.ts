@@ -8,12 +8,19 @@ import { forgetReleased, release, releaseUnits } from '../allocation/index.js';
 import { orderPriority } from '../routing/index.js';
 import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
 import type { OrderDeps } from './deps.js';
+import { isKit } from './kit-lines.js';
 import { editable } from './order-state.js';
 import { channelPolicy, findOrder, type LineRow, type OrderState } from './order-store.js';
 import { presentOrder } from './order-view.js';
 import type { OrderView, PaymentUpdate, UpdateOrder } from './orders.schemas.js';
 import { routingFor } from './resettle.js';
 import { settle } from './settle.js';
+
+const kitEdit = (pointer: string, what: string) =>
+  bodyError(
+    pointer,
+    `${what}: lines with kits cannot be replaced; cancel lines or place a new order instead`,
+  );
 
 /** Every line's SKU must name an active product, once: anything else is a 422 and nothing changes. */
 async function productIdsFor(
@@ -22,12 +29,20 @@ async function productIdsFor(
 ): Promise<Map<string, number>> {
   const skus = lines.map((line) => line.sku);
   const rows = await tx
-    .select({ id: products.id, sku: products.sku, active: products.active })
+    .select({
+      id: products.id,
+      sku: products.sku,
+      active: products.active,
+      kit: sql<boolean>`EXISTS (SELECT 1 FROM product_components pc WHERE pc.kit_id = ${products.id})`,
+    })
     .from(products)
     .where(inArray(products.sku, [...new Set(skus)]));
   const bySku = new Map(rows.map((row) => [row.sku, row]));
   const errors = lines.flatMap((line, i) => {
     const product = bySku.get(line.sku);
+    if (product?.kit) {
+      return [kitEdit(`/lines/${i}/sku`, `"${line.sku}" is a kit`)];
+    }
     return product?.active
       ? []
       : [
@@ -55,6 +70,9 @@ async function replaceLines(
   state: OrderState,
   wanted: NonNullable<UpdateOrder['lines']>,
 ): Promise<LineRow[]> {
+  if (state.lines.some((line) => isKit(line))) {
+    throw invalid([kitEdit('/lines', 'the order has a kit')]);
+  }
   const productIds = await productIdsFor(tx, wanted);
   const skus = wanted.map((line) => line.sku);
   const removed = state.lines.filter((line) => !skus.includes(line.sku)).map((line) => line.id);

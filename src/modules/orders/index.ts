@@ -4,6 +4,7 @@ export type { OrderDeps, PendingShipments } from './deps.js';
 export { releaseExpiredReservations } from './expiry.js';
 export { holdRoutes } from './holds.routes.js';
 export { createHoldService } from './holds.service.js';
+export { componentsOf, isKit, stockUnitsOf } from './kit-lines.js';
 export { orderEventSchemas, orderEvents } from './order-events.js';
 export { editable, returnable } from './order-state.js';
 export type { OrderState } from './order-store.js';

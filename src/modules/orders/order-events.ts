@@ -15,8 +15,35 @@ const order = (summary: string, fields?: Record<string, TSchema>): EventTypeDefi
 
 const Change = Type.String({
   description:
-    'What changed: edited, payment, allocation, lines_cancelled, reservations_expired, … `not_applied`: the channel changed the order too late for Ordo to apply it (`reason`, and the `requested` fields); the order is unchanged',
+    'What changed: edited, payment, allocation, lines_cancelled, reservations_expired, promise (a backordered order’s promised delivery date got earlier, or it got one), … `not_applied`: the channel changed the order too late for Ordo to apply it (`reason`, and the `requested` fields); the order is unchanged',
 });
+
+const PromisedDate = (description: string) =>
+  Type.Union([Type.String({ format: 'date' }), Type.Null()], { description });
+
+/** Why waiting orders' promises were worked out again. */
+export const promiseChangeReasons = [
+  'inbound_announced',
+  'inbound_rescheduled',
+  'inbound_received',
+  'inbound_cancelled',
+  'inbound_overdue',
+  'queue_changed',
+] as const;
+export type PromiseChangeReason = (typeof promiseChangeReasons)[number];
+
+const PromiseReason = Type.Enum(promiseChangeReasons, {
+  description:
+    'What moved it: an inbound shipment announced, given a new expected date, received (closed short, or its units went to orders ahead), cancelled, or overdue (its expected date passed without a receipt); or the queue of waiting orders changed (an order ahead was cancelled or placed with a higher priority)',
+});
+
+const promiseFields = {
+  previous_promised_delivery_date: PromisedDate('The promised delivery date before'),
+  promised_delivery_date: PromisedDate(
+    'The promised delivery date now; null when no incoming stock covers it',
+  ),
+  reason: PromiseReason,
+};
 
 const Routed = Type.Object({
   order_id: Type.String({ format: 'uuid' }),
@@ -45,7 +72,20 @@ export const orderEvents = {
   'order.allocated': order('Every line of an order is reserved at a location'),
   'order.backordered': order('An order waits for stock'),
   'order.cancelled': order('An order was cancelled', { reason: Type.String() }),
-  'order.updated': order('An order changed (see `change`)', { change: Change }),
+  'order.updated': order('An order changed (see `change`)', {
+    change: Change,
+    previous_promised_delivery_date: Type.Optional(PromisedDate('With change `promise`: the date before')),
+    promised_delivery_date: Type.Optional(PromisedDate('With change `promise`: the date now')),
+    reason: Type.Optional(
+      Type.String({
+        description: `With change \`promise\`, what moved it (as in \`order.promise_changed\`); with \`not_applied\`, why`,
+      }),
+    ),
+  }),
+  'order.promise_changed': order(
+    'A backordered order’s promised delivery date got later, or it lost its promise: the incoming stock it waits for is late, short or cancelled, or an order ahead took it. (An earlier date is an `order.updated` with change `promise`.)',
+    promiseFields,
+  ),
   'order.released': order('An allocated order was released to its locations as shipments', {
     shipments: Type.Array(Type.String({ format: 'uuid' }), { description: 'The shipments created' }),
   }),

@@ -4,6 +4,7 @@ import { channels, holds, orderLines, orders } from '../../db/schema/index.js';
 import { notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { activeReservations } from '../allocation/index.js';
+import { incomingOfLines, type LineIncoming } from './backorder-promise-store.js';
 import type { LineQuantities } from './order-state.js';
 
 /** Data access for orders shared by the use cases and the transitions: loading, locking, line writes. */
@@ -33,10 +34,13 @@ export interface OrderState {
   lines: LineRow[];
   reservations: ReservedUnits[];
   holds: HoldRow[];
+  /** The incoming units backordered lines are promised (loaded only for orders with backordered units). */
+  incoming?: LineIncoming[];
 }
 
 /**
- * Loads whole orders (lines, active reservations by location, holds) in four queries, however many.
+ * Loads whole orders (lines, active reservations by location, holds) in four queries, however many,
+ * and a fifth when a line waits for stock (the incoming units promised to it).
  * With `lock`, the order rows are locked FOR UPDATE first: every change to an order starts here.
  */
 export async function loadOrders(
@@ -61,6 +65,11 @@ export async function loadOrders(
     lines.map((line) => line.id),
   );
   const orderHolds = await tx.select().from(holds).where(inArray(holds.orderId, ids));
+  // Only an order that waits for stock has incoming units promised: no query for any other.
+  const incoming = await incomingOfLines(
+    tx,
+    lines.filter((line) => line.quantityBackordered > 0 && line.kitSplit === null).map((line) => line.id),
+  );
   const orderOfLine = new Map(lines.map((line) => [line.id, line.orderId]));
   const reserved = held.map((r) => ({ lineId: r.orderLineId, location: r.location, quantity: r.quantity }));
   return orderRows.map(({ order, channel }) => ({
@@ -69,6 +78,7 @@ export async function loadOrders(
     lines: lines.filter((line) => line.orderId === order.id),
     reservations: reserved.filter((r) => orderOfLine.get(r.lineId) === order.id),
     holds: orderHolds.filter((hold) => hold.orderId === order.id),
+    incoming: incoming.filter((units) => orderOfLine.get(units.lineId) === order.id),
   }));
 }
 

@@ -1,4 +1,6 @@
-import type { HoldRow, OrderState } from './order-store.js';
+import type { LineIncoming } from './backorder-promise-store.js';
+import { rollUpKits } from './kit-lines.js';
+import type { HoldRow, LineRow, OrderState } from './order-store.js';
 import type { HoldViewType, OrderView } from './orders.schemas.js';
 
 /** How orders and holds look in responses and event payloads. */
@@ -18,12 +20,43 @@ export const presentHold = (hold: HoldRow): HoldViewType => ({
   resolved_at: iso(hold.resolvedAt),
 });
 
+/**
+ * On a line that waits for stock (not a kit's own line): the incoming units promised to it, soonest
+ * first, as many as it still waits for (units it got meanwhile are no longer promised).
+ */
+function incomingOf(line: LineRow, incoming: LineIncoming[]): Pick<OrderView['lines'][number], 'incoming'> {
+  if (line.quantityBackordered === 0 || line.kitSplit !== null) {
+    return {};
+  }
+  let left = line.quantityBackordered;
+  return {
+    incoming: incoming
+      .filter((units) => units.lineId === line.id)
+      .flatMap((units) => {
+        const quantity = Math.min(units.quantity, left);
+        left -= quantity;
+        return quantity > 0
+          ? [
+              {
+                inbound_shipment: units.inboundShipment,
+                reference: units.reference,
+                location: units.location,
+                expected_date: units.expectedDate,
+                quantity,
+              },
+            ]
+          : [];
+      }),
+  };
+}
+
 export function presentOrder({
   order,
   channel,
   lines,
   reservations,
   holds: orderHolds,
+  incoming = [],
 }: OrderState): OrderView {
   const skuOf = new Map(lines.map((line) => [line.id, line.sku]));
   const byLocation = new Map<string, OrderView['reservations'][number]['items']>();
@@ -71,7 +104,7 @@ export function presentOrder({
     updated_at: order.updatedAt.toISOString(),
     cancel_reason: order.cancelReason,
     promised_delivery_date: order.promisedDeliveryDate,
-    lines: [...lines]
+    lines: [...rollUpKits(lines)]
       .sort((a, b) => a.lineNumber - b.lineNumber)
       .map((line) => ({
         id: line.id,
@@ -87,6 +120,10 @@ export function presentOrder({
         returned: line.quantityReturned,
         refunded: line.quantityRefunded,
         refunded_amount: line.amountRefunded,
+        kit: line.kitSplit === null ? null : { allow_split: line.kitSplit },
+        kit_line_number: line.kitLineNumber,
+        units_per_kit: line.unitsPerKit,
+        ...incomingOf(line, incoming),
       })),
     reservations: [...byLocation].map(([location, items]) => ({ location, items })),
     holds: [...orderHolds].sort((a, b) => a.id - b.id).map(presentHold),

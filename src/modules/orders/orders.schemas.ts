@@ -2,6 +2,8 @@ import Type, { type Static } from 'typebox';
 import { orderStatuses, serviceLevels } from '../../db/schema/orders.js';
 import { Id, maxMoney, Tags, Text, Timestamp } from '../../http/fields.js';
 import { AddressSchema } from '../addresses/index.js';
+import { LineIncoming, PromisedDeliveryDate } from './backorder-promise.schemas.js';
+import { kitLineFields } from './kit-line.schemas.js';
 
 const Money = (description: string) =>
   Type.Integer({
@@ -244,9 +246,7 @@ export const OrderSchema = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
     cancel_reason: Type.Union([Type.String(), Type.Null()]),
-    promised_delivery_date: Type.Union([Type.String({ format: 'date' }), Type.Null()], {
-      description: 'The delivery date promised when the order was routed',
-    }),
+    promised_delivery_date: PromisedDeliveryDate,
     lines: Type.Array(
       Type.Object({
         id: Type.Integer(),
@@ -262,6 +262,8 @@ export const OrderSchema = Type.Object(
         returned: Type.Integer({ description: 'Units received back from the customer' }),
         refunded: Type.Integer({ description: 'Units refunded' }),
         refunded_amount: Type.Integer({ description: 'Money refunded for this line, in minor units' }),
+        ...kitLineFields,
+        incoming: LineIncoming,
       }),
     ),
     reservations: Type.Array(
@@ -314,6 +316,7 @@ export const OrderSchema = Type.Object(
             returned: 0,
             refunded: 0,
             refunded_amount: 0,
+            ...{ kit: null, kit_line_number: null, units_per_kit: null },
           },
         ],
         reservations: [{ location: 'NJ-DC', items: [{ line_id: 311, sku: 'TSHIRT-BLK-M', quantity: 2 }] }],

@@ -268,9 +268,11 @@ export async function settle(
   }
   const reservationsBefore = s.current.reservations.length;
   const cancelled = state.order.status === 'cancelled';
-  const promised = cancelled ? undefined : await allocateMissing(s, channel, input.routing);
+  const reserved = cancelled ? undefined : await allocateMissing(s, channel, input.routing);
   const openHolds = s.current.holds.filter((hold) => hold.status === 'open').length;
   const status = cancelled ? 'cancelled' : settledStatus(s.current.lines.map(quantitiesOf), openHolds);
+  // An order still waiting keeps its promise from incoming stock (repromise.ts): its last units come later.
+  const promised = status === 'backordered' ? undefined : reserved;
   if (status !== state.order.status) {
     assertTransition(state.order.status, status);
   }

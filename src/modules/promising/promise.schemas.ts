@@ -63,16 +63,31 @@ const Parcels = Type.Array(
   { description: 'One entry per parcel: a single location, or the locations of a split' },
 );
 
+const IncomingUnitsSchema = Type.Object({
+  location: Type.String({ description: 'Code of the location the units arrive at (and ship from)' }),
+  inbound_shipment: Type.String({ format: 'uuid', description: 'The inbound shipment bringing them' }),
+  reference: Type.String({ description: 'Its reference (ASN or PO number)' }),
+  expected_date: Type.String({ format: 'date', description: 'When the units are expected there' }),
+  sku: Type.String(),
+  quantity: Type.Integer({ description: 'Units of the backordered SKU they would cover' }),
+});
+
 const ChosenSchema = Type.Object(
   {
     locations: Parcels,
     delivery_date: Type.Union([LocalDate, Type.Null()], {
       description:
-        'The order’s promised_delivery_date: the latest parcel’s earliest delivery by any service of the level; null when a parcel has no quote',
+        'The order’s promised_delivery_date: the latest parcel’s earliest delivery by any service of the level; null when a parcel has no quote. When capture would backorder (`unfilled`), the date the incoming units in `incoming` can deliver (their expected date, the location’s processing days, then transit), or null when incoming stock does not cover every backordered unit',
     }),
     unfilled: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() }), {
       description: 'What capture would backorder (only on a channel that backorders)',
     }),
+    incoming: Type.Optional(
+      Type.Array(IncomingUnitsSchema, {
+        description:
+          'Present when capture would backorder: the incoming units (open inbound shipments at active locations serving the channel) the order would be promised for `unfilled`, soonest first, after the backordered orders ahead of it (first in, first out by priority, then age). Units of `unfilled` not listed are covered by none',
+      }),
+    ),
   },
   {
     description:
@@ -102,7 +117,7 @@ export const PromiseSchema = Type.Object(
     }),
     chosen: Type.Union([ChosenSchema, Type.Null()], {
       description:
-        'The plan an order captured now would be routed to, and its promised delivery date; null when capture would reserve nothing (short stock, nothing eligible, a routing review)',
+        'The plan an order captured now would be routed to, and its promised delivery date; null when capture would reserve nothing (short stock, nothing eligible, a routing review) and, on a channel that backorders, no incoming stock covers any of it',
     }),
     options: Type.Array(PromiseOptionSchema, {
       description:
@@ -146,6 +161,25 @@ export const PromiseSchema = Type.Object(
             transit_days: 2,
           },
         ],
+      },
+      {
+        destination: { latitude: 40.7484, longitude: -73.9967, source: 'postal_code' },
+        chosen: {
+          locations: [{ location: 'NJ-DC', lines: [{ sku: 'TSHIRT-BLK-M', quantity: 1 }] }],
+          delivery_date: '2026-12-09',
+          unfilled: [{ sku: 'TSHIRT-BLK-M', quantity: 1 }],
+          incoming: [
+            {
+              location: 'NJ-DC',
+              inbound_shipment: '5d1c7e0a-2b3f-4a6d-9c8e-1f2a3b4c5d6e',
+              reference: 'PO-2026-1187',
+              expected_date: '2026-12-04',
+              sku: 'TSHIRT-BLK-M',
+              quantity: 1,
+            },
+          ],
+        },
+        options: [],
       },
     ],
   },

@@ -7,6 +7,7 @@ import type { Caller } from '../../http/caller.js';
 import { locationIdsByCode } from '../catalog/index.js';
 import { appendEvents } from '../events/index.js';
 import { restock, restockDamaged } from '../inventory/index.js';
+import { stockUnitsOf } from '../orders/index.js';
 import type { ReturnDeps } from './deps.js';
 import { tryExchange } from './exchange.js';
 import { assertReturnTransition } from './return-state.js';
@@ -105,7 +106,7 @@ export async function receive(
   caller: Caller,
 ): Promise<ReturnView> {
   const { state, restocked } = await inTransaction(deps.db, async (tx) => {
-    const { state: current } = await lockWithOrder(deps, tx, id, caller);
+    const { state: current, order } = await lockWithOrder(deps, tx, id, caller);
     assertReturnTransition(current.ret.status, 'received');
     const locationId = (await locationIdsByCode(tx, [input.location])).get(input.location);
     const matched = matchReceipts(current, input.lines);
@@ -117,21 +118,19 @@ export async function receive(
       throw invalid(errors);
     }
     await recordReceipts(deps, tx, matched.receipts, locationId, caller);
+    // A kit comes back as its components: they are what goes on the shelf.
+    const inStock = (receipts: Receipt[]) =>
+      receipts.flatMap((r) =>
+        stockUnitsOf(order.lines, { ...r.line, quantity: r.quantity }).map((units) => ({
+          ...units,
+          locationId,
+        })),
+      );
     const sellable = matched.receipts.filter((r) => r.condition === 'sellable');
     const source = { reference: `return:${current.ret.number}`, apiKeyId: caller.keyId };
-    await restock(
-      tx,
-      sellable.map((r) => ({ productId: r.line.productId, locationId, quantity: r.quantity })),
-      source,
-    );
+    await restock(tx, inStock(sellable), source);
     // Units that cannot be sold are on the shelf all the same: on hand, as damaged, never available.
-    await restockDamaged(
-      tx,
-      matched.receipts
-        .filter((r) => r.condition !== 'sellable')
-        .map((r) => ({ productId: r.line.productId, locationId, quantity: r.quantity })),
-      source,
-    );
+    await restockDamaged(tx, inStock(matched.receipts.filter((r) => r.condition !== 'sellable')), source);
     const next = await setStatus(deps, tx, current, 'received');
     await appendEvents(tx, [
       returnEvent(next, 'return.received', {

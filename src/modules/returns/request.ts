@@ -7,7 +7,7 @@ import { AppError, bodyError, type FieldError, invalid } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { productFactsBySku } from '../catalog/index.js';
 import { appendEvents } from '../events/index.js';
-import { type OrderState, returnable } from '../orders/index.js';
+import { componentsOf, isKit, type OrderState, returnable } from '../orders/index.js';
 import type { ReturnDeps } from './deps.js';
 import { tryExchange } from './exchange.js';
 import { openReturnStatuses } from './return-state.js';
@@ -36,6 +36,9 @@ async function unitsOnOpenReturns(tx: Executor, orderId: string): Promise<Map<nu
     .groupBy(returnLines.orderLineId);
   return new Map(rows.map((row) => [row.lineId, row.units]));
 }
+
+const latest = (dates: Array<Date | undefined>) =>
+  dates.reduce<Date | undefined>((last, at) => (at && (!last || at > last) ? at : last), undefined);
 
 /** When each order line last left (or arrived, once delivered): the return window counts from it. */
 async function lastDeliveries(tx: Executor, orderId: string): Promise<Map<number, Date>> {
@@ -101,7 +104,10 @@ function lineErrors(order: OrderState, lines: CreateReturn['lines'], facts: Line
     if (blocked) {
       errors.push(bodyError(`/lines/${i}/line_id`, `${line.sku} is not returnable (tagged "${blocked}")`));
     }
-    const since = delivered.get(line.id);
+    // A kit left with its components: its window counts from the last of them.
+    const since = isKit(line)
+      ? latest(componentsOf(order.lines, line).map((part) => delivered.get(part.id)))
+      : delivered.get(line.id);
     if (since && now.getTime() > since.getTime() + policy.return_window_days * dayMs) {
       const ended = new Date(since.getTime() + policy.return_window_days * dayMs).toISOString().slice(0, 10);
       errors.push(

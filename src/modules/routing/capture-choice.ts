@@ -1,7 +1,44 @@
-import type { CaptureChoice, ChoiceInput } from '../promising/index.js';
+import type { Plan } from '../allocation/index.js';
+import {
+  assignIncoming,
+  type CaptureChoice,
+  type ChoiceInput,
+  coveredUnits,
+  freeIncoming,
+  type IncomingCover,
+  partsOf,
+} from '../promising/index.js';
 import type { RoutingDeps } from './deps.js';
 import { orderPriority } from './priority.js';
+import type { RoutingSession } from './session.js';
 import { presentPlan, routeUnsaved } from './unsaved.js';
+
+/**
+ * What a new order would be promised of incoming stock for what it backorders, as capture works it
+ * out: the incoming units its channel may have, less what waiting orders ahead of it (all of its
+ * priority or higher, as it would be placed now) were promised, soonest first. The date is null
+ * when some backordered unit is left uncovered.
+ */
+async function incomingFor(
+  deps: Pick<RoutingDeps, 'db' | 'clock'>,
+  session: RoutingSession,
+  input: { channelId: number; priority: number; unfilled: Plan['unfilled'] },
+) {
+  const now = deps.clock.now();
+  const free = await freeIncoming(deps.db, {
+    channelId: input.channelId,
+    productIds: [...new Set(input.unfilled.map((u) => u.productId))],
+    place: { priority: input.priority, placedAt: now, number: null },
+    now,
+  });
+  const covers = assignIncoming(
+    input.unfilled.map((u) => ({ ...u, channelId: input.channelId })),
+    free,
+  );
+  const covered = input.unfilled.every((u) => coveredUnits(covers.get(u.key)) >= u.quantity);
+  const all: IncomingCover[] = [...covers.values()].flat();
+  return { covers: all, date: covered ? session.incomingDeliveryDate(partsOf(all)) : null };
+}
 
 /**
  * What capture would reserve for these lines now, and the delivery date it would promise: the same
@@ -16,6 +53,7 @@ export async function captureChoice(deps: RoutingDeps, input: ChoiceInput): Prom
     productId: idOf.get(line.sku) ?? 0,
     quantity: line.quantity,
   }));
+  const priority = orderPriority(request.service_level, channel.priority);
   const { session, plan, candidates } = await routeUnsaved(deps, {
     channel,
     order: {
@@ -24,7 +62,7 @@ export async function captureChoice(deps: RoutingDeps, input: ChoiceInput): Prom
       serviceLevel: request.service_level,
       total: 0,
       currency: 'USD',
-      priority: orderPriority(request.service_level, channel.priority),
+      priority,
     },
     products,
     demand,
@@ -43,9 +81,33 @@ export async function captureChoice(deps: RoutingDeps, input: ChoiceInput): Prom
       })),
     chosen: null,
   };
-  if (plan.allocations.length === 0) {
+  // A channel that backorders waits for what is short: the order is promised from incoming stock.
+  const incoming =
+    channel.allowBackorders && plan.unfilled.length > 0
+      ? await incomingFor(deps, session, { channelId: channel.id, priority, unfilled: plan.unfilled })
+      : undefined;
+  if (plan.allocations.length === 0 && !incoming?.covers.length) {
     return choice;
   }
   const { locations, unfilled } = await presentPlan(deps, plan, products);
-  return { ...choice, chosen: { locations, delivery_date: session.promisedDeliveryDate(plan), unfilled } };
+  return {
+    ...choice,
+    chosen: {
+      locations,
+      delivery_date: incoming ? incoming.date : session.promisedDeliveryDate(plan),
+      unfilled,
+      ...(incoming
+        ? {
+            incoming: incoming.covers.map(({ units, quantity }) => ({
+              location: units.location,
+              inbound_shipment: units.inboundShipment,
+              reference: units.reference,
+              expected_date: units.expectedDate,
+              sku: skuOf.get(units.productId) ?? '',
+              quantity,
+            })),
+          }
+        : {}),
+    },
+  };
 }

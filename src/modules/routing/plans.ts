@@ -1,4 +1,4 @@
-import type { Demand, Plan, PlannedAllocation } from '../allocation/index.js';
+import { type Demand, fillInOrder, type Plan } from '../allocation/index.js';
 import { byLocationRanking, byPlanRanking, type Measures, type PlanOption, summarize } from './ranking.js';
 import type { RoutingCandidate } from './routing-input.js';
 import type { RoutingAction } from './rules.js';
@@ -7,39 +7,7 @@ import type { RoutingAction } from './rules.js';
 const maxSplitCandidates = 10;
 
 /** Fills the demand from these locations in order, within their stock and unit capacity. */
-function fill(demand: Demand[], locations: RoutingCandidate[]): Plan {
-  const stock = new Map(locations.map((l) => [l.locationId, new Map(l.available)]));
-  const room = new Map(locations.map((l) => [l.locationId, l.unitsLeft ?? Number.POSITIVE_INFINITY]));
-  const allocations: PlannedAllocation[] = [];
-  const unfilled: Plan['unfilled'] = [];
-  for (const line of demand) {
-    let missing = line.quantity;
-    for (const location of locations) {
-      const here = stock.get(location.locationId);
-      const take = Math.min(missing, here?.get(line.productId) ?? 0, room.get(location.locationId) ?? 0);
-      if (take > 0) {
-        here?.set(line.productId, (here.get(line.productId) ?? 0) - take);
-        room.set(location.locationId, (room.get(location.locationId) ?? 0) - take);
-        const same = allocations.find((a) => a.key === line.key && a.locationId === location.locationId);
-        if (same) {
-          same.quantity += take;
-        } else {
-          allocations.push({
-            key: line.key,
-            productId: line.productId,
-            locationId: location.locationId,
-            quantity: take,
-          });
-        }
-        missing -= take;
-      }
-    }
-    if (missing > 0) {
-      unfilled.push({ key: line.key, productId: line.productId, quantity: missing });
-    }
-  }
-  return { allocations, unfilled };
-}
+const fill = (demand: Demand[], locations: RoutingCandidate[]): Plan => fillInOrder(demand, locations);
 
 function combinations<T>(items: T[], size: number): T[][] {
   if (size === 0) {

@@ -5,6 +5,7 @@ import type { CarrierService } from '../carriers/index.js';
 import type { ChoiceInput } from '../promising/index.js';
 import { captureChoice } from './capture-choice.js';
 import type { RoutingDeps } from './deps.js';
+import { incomingDeliveryFor } from './incoming-delivery.js';
 import type { Simulate } from './routing.schemas.js';
 import { createRoutingCache } from './routing-cache.js';
 import { currentRuleSet, listRuleSets, replaceRuleSet, ruleSetFor } from './rule-sets.js';
@@ -37,6 +38,11 @@ export function createRoutingService({
     simulate: (input: Simulate, caller: Caller) => simulate(deps, input, caller),
     /** What capture would reserve for a promise's lines now, and the delivery date it would promise. */
     captureChoice: (input: ChoiceInput) => captureChoice(deps, input),
+    /**
+     * Dates waiting orders from incoming units as their routing session would at capture: the
+     * locations and carrier services are read once (cached), each order's date worked out from them.
+     */
+    incomingDelivery: (tx?: Executor) => incomingDeliveryFor(deps, tx),
     /** Forgets the cached locations (a location changed in this process). */
     forgetLocations: () => deps.cache.forgetLocations(),
     /** Orders and units per location for the days any location's "today" can be, for capacity. */

@@ -4,9 +4,10 @@ import type { CandidateLocation, Demand, Plan, Planner } from '../allocation/ind
 import { quote, type ServiceRate } from '../carriers/index.js';
 import { distanceKm, type Place, placeAddress } from '../geo/index.js';
 import { lastFeedTimes, staleFeed } from '../inventory/index.js';
-import { localDate, promisedDelivery } from '../promising/index.js';
+import { type IncomingPart, localDate, promisedDelivery } from '../promising/index.js';
 import type { RoutingDeps } from './deps.js';
 import { evaluateRouting, type RoutingDecision } from './evaluate.js';
+import { incomingDelivery } from './incoming-delivery.js';
 import type { LocationMeta } from './location-directory.js';
 import type { RoutingCandidate, ShipmentQuote } from './routing-input.js';
 import { ruleSetFor } from './rule-sets.js';
@@ -39,6 +40,8 @@ export interface RoutingSession {
   usageWrite(plan: Plan): UsageWrite | undefined;
   /** The latest delivery date of the plan's shipments by the fastest service quoting each. */
   promisedDeliveryDate(plan: Plan): string | null;
+  /** When parcels of incoming units (what the order backorders) can deliver; null if one cannot be quoted. */
+  incomingDeliveryDate(parts: readonly IncomingPart[]): string | null;
 }
 
 type DistanceTo = (meta: LocationMeta | undefined) => number | null;
@@ -110,6 +113,14 @@ export async function openSession(
     promisedDeliveryDate: (plan) =>
       latestDelivery(shipments(plan), {
         now,
+        services: matching,
+        serviceLevel: order.serviceLevel,
+        distanceTo,
+      }),
+    incomingDeliveryDate: (parts) =>
+      incomingDelivery(parts, {
+        now,
+        byId,
         services: matching,
         serviceLevel: order.serviceLevel,
         distanceTo,

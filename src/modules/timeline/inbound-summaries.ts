@@ -15,6 +15,10 @@ const announced = (verb: string) => (data: Data) => {
 export const inboundSummaries = {
   'inbound_shipment.created': announced('announced'),
   'inbound_shipment.in_transit': announced('in transit'),
+  'inbound_shipment.rescheduled': (data) => {
+    const shipment = record(data.inbound_shipment);
+    return `Inbound shipment ${text(shipment.reference)} to ${text(shipment.location)} now expected ${text(shipment.expected_date)} (was ${text(data.previous_expected_date)})`;
+  },
   'inbound_shipment.receipt': (data) => {
     const shipment = record(data.inbound_shipment);
     const receipt = record(data.receipt);

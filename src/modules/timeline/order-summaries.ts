@@ -42,7 +42,23 @@ function cancelledLines(data: Data): string {
   return units(list(data.lines).map((line) => ({ sku: skus.get(line.line_id), quantity: line.quantity })));
 }
 
+const promiseReasons: Record<string, string> = {
+  inbound_announced: 'an inbound shipment was announced',
+  inbound_rescheduled: 'an inbound shipment was rescheduled',
+  inbound_received: 'an inbound shipment was received',
+  inbound_cancelled: 'an inbound shipment was cancelled',
+  inbound_overdue: 'an inbound shipment is overdue',
+  queue_changed: 'the queue of waiting orders changed',
+};
+
+/** "to 2026-12-16 (was 2026-12-09)", with "none" for a missing date. */
+const promiseMove = (data: Data) =>
+  `to ${text(data.promised_delivery_date, 'none')} (was ${text(data.previous_promised_delivery_date, 'none')})`;
+
+const promiseReason = (data: Data) => promiseReasons[text(data.reason, '')];
+
 const updates: Record<string, Summarize> = {
+  promise: (data) => because(`Promised delivery moved earlier ${promiseMove(data)}`, promiseReason(data)),
   edited: (data) => `Order ${numberOf(data)} edited${tail(': ', strings(data.fields).join(', '))}`,
   payment: (data) => {
     const payment = record(orderOf(data).payment);
@@ -93,6 +109,13 @@ export const orderSummaries = {
   'order.updated': (data) =>
     updates[text(data.change, '')]?.(data) ??
     `Order ${numberOf(data)} updated${tail(' (', data.change, ')')}`,
+  'order.promise_changed': (data) =>
+    because(
+      data.promised_delivery_date === null
+        ? `Promised delivery ${text(data.previous_promised_delivery_date, 'date')} withdrawn as no incoming stock covers the backorder`
+        : `Promised delivery moved later ${promiseMove(data)}`,
+      promiseReason(data),
+    ),
   'order.released': (data) => {
     const locations = [...new Set(list(orderOf(data).reservations).map((r) => text(r.location)))];
     return `Released to ${locations.length === 0 ? 'fulfilment' : locations.join(', ')} as ${plural(list(data.shipments).length, 'shipment')}`;

@@ -85,6 +85,7 @@ describe('POST /v1/products', () => {
       dimensions_mm: null,
       tags: [],
       active: true,
+      kit: null,
       created_at: isoTime,
       updated_at: isoTime,
     });
@@ -104,7 +105,7 @@ describe('POST /v1/products', () => {
     };
     const res = await create(input);
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toEqual({ ...input, created_at: isoTime, updated_at: isoTime });
+    expect(res.json()).toEqual({ ...input, kit: null, created_at: isoTime, updated_at: isoTime });
     expect(await get(input.sku)).toEqual(res.json());
     const { rows } = await t.pool.query(
       'SELECT b.barcode FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE p.sku = $1 ORDER BY b.position',

@@ -16,7 +16,8 @@ import { postOrder } from '../../helpers/orders.js';
 
 /**
  * One promise: a promise made a moment before capture names the ship-from locations and the delivery
- * date capture then reserves and promises, whatever the cart, the stock, the rules and the time.
+ * date capture then reserves and promises, and the incoming units it then waits for, whatever the cart,
+ * the stock and incoming stock, the rules and the time.
  */
 
 /** Monday 2026-11-23 00:00 UTC: each run starts somewhere in the week after it. */
@@ -92,6 +93,9 @@ const location = fc.record({
   max_feed_age_minutes: rarely(fc.constantFrom(30, 60)),
   /** Units received per product (0: no feed for it). */
   stock: fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 3, maxLength: 3 }),
+  /** Units of an inbound shipment per product (none when all are 0), expected this many days on (past: overdue). */
+  incoming: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 3, maxLength: 3 }),
+  incomingInDays: fc.integer({ min: -2, max: 12 }),
 });
 
 const action = fc.record({
@@ -154,7 +158,7 @@ async function arrange(s: Scenario) {
   }
   const codes: string[] = [];
   for (const spec of s.locations) {
-    const { site, tagged, stock: _, ...fields } = spec;
+    const { site, tagged, stock: _, incoming: __, incomingInDays: ___, ...fields } = spec;
     const made = await makeLocation(t, {
       ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
       ...sites[site],
@@ -170,6 +174,25 @@ async function arrange(s: Scenario) {
   );
   if (items.length > 0) {
     await receive(t, items);
+  }
+  for (const [l, spec] of s.locations.entries()) {
+    const lines = spec.incoming.flatMap((quantity, p) =>
+      quantity > 0 ? [{ sku: skus[p] ?? '', quantity }] : [],
+    );
+    if (lines.length > 0) {
+      const expected = new Date(clock.now().getTime() + spec.incomingInDays * 86_400_000);
+      const announced = await t.request({
+        method: 'POST',
+        url: '/v1/inbound-shipments',
+        payload: {
+          reference: `PO-${channel}-${l}`,
+          location: codes[l],
+          expected_date: expected.toISOString().slice(0, 10),
+          lines,
+        },
+      });
+      expect(announced.statusCode, announced.body).toBe(201);
+    }
   }
   const rules = s.rules.fragileRule
     ? [
@@ -223,6 +246,17 @@ describe('POST /v1/promise, then POST /v1/orders', () => {
         );
         expect(chosen === null ? {} : byLocation(chosen.locations)).toEqual(reserved);
         expect(chosen?.delivery_date ?? null).toBe(order.promised_delivery_date);
+        // What it would wait for: the same incoming units, from the same inbound shipments.
+        const waitsFor = (
+          order.lines as Array<{ sku: string; incoming?: Array<{ reference: string; quantity: number }> }>
+        )
+          .flatMap((line) =>
+            (line.incoming ?? []).map((units) => `${units.reference} ${line.sku}×${units.quantity}`),
+          )
+          .sort();
+        expect(
+          (chosen?.incoming ?? []).map((units) => `${units.reference} ${units.sku}×${units.quantity}`).sort(),
+        ).toEqual(waitsFor);
       }),
       { numRuns: 30, endOnFailure: true },
     );

@@ -143,6 +143,16 @@ const cases: Record<string, { data: Record<string, unknown>; sentence: string }>
   'order.shipped': { data: { order }, sentence: 'Order 100001 shipped: all 2 units left' },
   'order.delivered': { data: { order }, sentence: 'Order 100001 delivered: every parcel arrived' },
   'order.returned': { data: { order }, sentence: 'Order 100001 returned: every shipped unit came back' },
+  'order.promise_changed': {
+    data: {
+      previous_promised_delivery_date: '2026-12-09',
+      promised_delivery_date: '2026-12-16',
+      reason: 'inbound_rescheduled',
+      order,
+    },
+    sentence:
+      'Promised delivery moved later to 2026-12-16 (was 2026-12-09): an inbound shipment was rescheduled',
+  },
   'shipment.created': {
     data: { shipment },
     sentence: 'Shipment 100001-1 created at NJ-DC: 2 × TSHIRT-BLK-M, ship by 2026-11-30',
@@ -275,6 +285,13 @@ const cases: Record<string, { data: Record<string, unknown>; sentence: string }>
     data: { inbound_shipment: { ...inbound, status: 'in_transit' } },
     sentence: 'Inbound shipment PO-2026-1187 to NJ-DC in transit: 248 units expected 2026-12-04',
   },
+  'inbound_shipment.rescheduled': {
+    data: {
+      inbound_shipment: { ...inbound, expected_date: '2026-12-11' },
+      previous_expected_date: '2026-12-04',
+    },
+    sentence: 'Inbound shipment PO-2026-1187 to NJ-DC now expected 2026-12-11 (was 2026-12-04)',
+  },
   'inbound_shipment.receipt': {
     data: {
       inbound_shipment: { ...inbound, status: 'in_transit' },
@@ -355,6 +372,26 @@ describe('timeline summaries', () => {
       }),
     ).toBe(
       'A change to order 100001 was not applied: Shopify changed the order after it was released: shipping address',
+    );
+    expect(
+      updated({
+        change: 'promise',
+        previous_promised_delivery_date: null,
+        promised_delivery_date: '2026-12-09',
+        reason: 'inbound_announced',
+      }),
+    ).toBe('Promised delivery moved earlier to 2026-12-09 (was none): an inbound shipment was announced');
+    expect(
+      summarize({
+        type: 'order.promise_changed',
+        data: {
+          previous_promised_delivery_date: '2026-12-09',
+          promised_delivery_date: null,
+          reason: 'inbound_overdue',
+        },
+      }),
+    ).toBe(
+      'Promised delivery 2026-12-09 withdrawn as no incoming stock covers the backorder: an inbound shipment is overdue',
     );
     expect(updated({ change: 'teleported' })).toBe('Order 100001 updated (teleported)');
   });

@@ -1,0 +1,136 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { type FieldError, invalid } from '../../errors.js';
+import type { Kit, KitInput } from './products.schemas.js';
+
+/** Kits: products made of other products. A kit holds no stock; what it can sell comes from its parts. */
+
+// Advisory-lock namespace: one kit structure change at a time, so two edits cannot make a cycle together.
+const kitLockNamespace = 0x0bd0_0003;
+
+/** The kit of each of these products (null for a plain product), components in their given order. */
+export async function kitsOf(tx: Executor, rows: Array<{ id: number; kitSplit: boolean }>) {
+  const kits = new Map<number, Kit | null>(rows.map((row) => [row.id, null]));
+  if (rows.length === 0) {
+    return kits;
+  }
+  const result = await tx.execute<{ kit_id: string; sku: string; quantity: number }>(sql`
+    SELECT pc.kit_id, p.sku, pc.quantity FROM product_components pc JOIN products p ON p.id = pc.component_id
+     WHERE pc.kit_id = ANY(${sql.param(rows.map((row) => row.id))}::bigint[])
+     ORDER BY pc.kit_id, pc.position`);
+  const split = new Map(rows.map((row) => [row.id, row.kitSplit]));
+  for (const row of result.rows) {
+    const id = Number(row.kit_id);
+    const kit = kits.get(id) ?? { components: [], allow_split: split.get(id) ?? false };
+    kit.components.push({ sku: row.sku, quantity: row.quantity });
+    kits.set(id, kit);
+  }
+  return kits;
+}
+
+const componentError = (i: number, field: 'sku' | 'quantity', detail: string): FieldError => ({
+  in: 'body',
+  pointer: `/kit/components/${i}/${field}`,
+  detail,
+});
+
+/**
+ * Makes the product a kit of these components (or a plain product again with null). Refused with
+ * field errors, before anything is written: unknown or repeated SKUs, the kit itself, a kit that
+ * already contains this one, and stock held by the product itself.
+ */
+export async function writeKit(
+  tx: Executor,
+  product: { id: number; sku: string },
+  kit: KitInput | null,
+): Promise<boolean> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${kitLockNamespace}, 0)`);
+  await tx.execute(sql`DELETE FROM product_components WHERE kit_id = ${product.id}`);
+  if (kit === null) {
+    return false;
+  }
+  const skus = kit.components.map((component) => component.sku.trim());
+  const found = await tx.execute<{ id: string; sku: string; contains_kit: boolean }>(sql`
+    WITH RECURSIVE below(root, id, depth) AS (
+      SELECT p.id, p.id, 0 FROM products p WHERE p.sku = ANY(${sql.param(skus)}::text[])
+      UNION ALL
+      SELECT below.root, pc.component_id, below.depth + 1
+        FROM below JOIN product_components pc ON pc.kit_id = below.id
+       WHERE below.depth < 32)
+    SELECT p.id, p.sku, EXISTS (SELECT 1 FROM below WHERE below.root = p.id AND below.id = ${product.id}) AS contains_kit
+      FROM products p WHERE p.sku = ANY(${sql.param(skus)}::text[])`);
+  const bySku = new Map(found.rows.map((row) => [row.sku, row]));
+  const errors = skus.flatMap((sku, i): FieldError[] => {
+    const row = bySku.get(sku);
+    if (sku === product.sku) {
+      return [componentError(i, 'sku', `a kit cannot contain itself ("${sku}")`)];
+    }
+    if (!row) {
+      return [componentError(i, 'sku', `"${sku}" is not a known SKU`)];
+    }
+    if (row.contains_kit) {
+      return [componentError(i, 'sku', `"${sku}" contains "${product.sku}": a kit cannot contain itself`)];
+    }
+    return skus.indexOf(sku) < i ? [componentError(i, 'sku', `"${sku}" is listed twice`)] : [];
+  });
+  const stocked = await tx.execute<{ location: string }>(sql`
+    SELECT loc.code AS location FROM inventory_levels l JOIN locations loc ON loc.id = l.location_id
+     WHERE l.product_id = ${product.id} AND (l.on_hand > 0 OR l.reserved > 0) LIMIT 1`);
+  const at = stocked.rows[0]?.location;
+  if (at !== undefined) {
+    errors.push({
+      in: 'body',
+      pointer: '/kit',
+      detail: `"${product.sku}" has stock of its own at ${at}; a kit holds none: move or adjust it to zero first`,
+    });
+  }
+  if (errors.length > 0) {
+    throw invalid(errors);
+  }
+  await tx.execute(sql`
+    INSERT INTO product_components (kit_id, component_id, quantity, position)
+    SELECT ${product.id}, c.id, c.quantity, c.position
+      FROM unnest(${sql.param(skus.map((sku) => Number(bySku.get(sku)?.id)))}::bigint[],
+                  ${sql.param(kit.components.map((component) => component.quantity))}::int[],
+                  ${sql.param(skus.map((_, i) => i))}::int[]) AS c(id, quantity, position)`);
+  return kit.allow_split ?? false;
+}
+
+/**
+ * SQL for the leaf components of the kits among these products, nested kits multiplied out: rows of
+ * (kit_id, component_id, quantity) where quantity is the units of the component in one kit.
+ */
+export const kitPartsSelect = (productIds: SQL) => sql`
+  WITH RECURSIVE parts(kit_id, component_id, quantity, depth) AS (
+    SELECT pc.kit_id, pc.component_id, pc.quantity, 0 FROM product_components pc WHERE pc.kit_id = ANY(${productIds})
+    UNION ALL
+    SELECT parts.kit_id, pc.component_id, parts.quantity * pc.quantity, parts.depth + 1
+      FROM parts JOIN product_components pc ON pc.kit_id = parts.component_id
+     WHERE parts.depth < 32)
+  SELECT kit_id, component_id, sum(quantity)::int AS quantity FROM parts
+   WHERE NOT EXISTS (SELECT 1 FROM product_components leaf WHERE leaf.kit_id = parts.component_id)
+   GROUP BY kit_id, component_id`;
+
+/** The kits that contain any of these products, directly or through another kit. */
+export async function kitsContaining(tx: Executor, productIds: number[]): Promise<number[]> {
+  if (productIds.length === 0) {
+    return [];
+  }
+  const result = await tx.execute<{ id: string }>(sql`
+    WITH RECURSIVE up(id) AS (
+      SELECT kit_id FROM product_components WHERE component_id = ANY(${sql.param(productIds)}::bigint[])
+      UNION
+      SELECT pc.kit_id FROM product_components pc JOIN up ON pc.component_id = up.id)
+    SELECT id FROM up`);
+  return result.rows.map((row) => Number(row.id));
+}
+
+/** Which of these products are kits. */
+export async function kitsAmong(tx: Executor, productIds: number[]): Promise<Set<number>> {
+  if (productIds.length === 0) {
+    return new Set();
+  }
+  const result = await tx.execute<{ kit_id: string }>(sql`
+    SELECT DISTINCT kit_id FROM product_components WHERE kit_id = ANY(${sql.param(productIds)}::bigint[])`);
+  return new Set(result.rows.map((row) => Number(row.kit_id)));
+}
