@@ -1,6 +1,7 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { type FieldError, invalid } from '../../errors.js';
+import type { ProductFacts } from './lookup.js';
 import type { Kit, KitInput } from './products.schemas.js';
 
 /** Kits: products made of other products. A kit holds no stock; what it can sell comes from its parts. */
@@ -110,6 +111,75 @@ export const kitPartsSelect = (productIds: SQL) => sql`
   SELECT kit_id, component_id, sum(quantity)::int AS quantity FROM parts
    WHERE NOT EXISTS (SELECT 1 FROM product_components leaf WHERE leaf.kit_id = parts.component_id)
    GROUP BY kit_id, component_id`;
+
+/** What one kit is made of, leaf products only, and whether it may ship from more than one location. */
+export interface KitMakeup {
+  split: boolean;
+  parts: Array<{ productId: number; sku: string; quantity: number }>;
+}
+
+/** A product as capture and promising read it: a kit carries its makeup. */
+export interface ProductWithKit extends ProductFacts {
+  kit?: KitMakeup;
+}
+
+export interface ProductWithKitRow {
+  id: number;
+  sku: string;
+  active: boolean;
+  weight_grams: number | null;
+  tags: string[];
+  kit_split: boolean;
+  parts: Array<{ id: number; quantity: number }> | null;
+}
+
+/**
+ * SQL for one jsonb array: the products with these SKUs and the leaf components of the kits among
+ * them, each kit with its parts. Embed it as a scalar subquery; read it with `productsWithKits`.
+ */
+export const productsWithKitsSelect = (skus: SQLWrapper) => sql`
+  WITH kits AS (${kitPartsSelect(sql`ARRAY(SELECT id FROM products WHERE sku = ANY(${skus}::text[]))`)})
+  SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'sku', p.sku, 'active', p.active,
+                                               'weight_grams', p.weight_grams, 'tags', p.tags,
+                                               'kit_split', p.kit_split, 'parts', k.parts)), '[]')
+    FROM products p
+    LEFT JOIN (SELECT kit_id, jsonb_agg(jsonb_build_object('id', component_id, 'quantity', quantity)
+                                        ORDER BY component_id) AS parts
+                 FROM kits GROUP BY kit_id) k ON k.kit_id = p.id
+   WHERE p.sku = ANY(${skus}::text[]) OR p.id IN (SELECT component_id FROM kits)`;
+
+/** The rows of `productsWithKitsSelect` by SKU, each kit with its leaf components by SKU. */
+export function productsWithKits(rows: ProductWithKitRow[]): Map<string, ProductWithKit> {
+  const skuOf = new Map(rows.map((product) => [Number(product.id), product.sku]));
+  return new Map(
+    rows.map((product) => [
+      product.sku,
+      {
+        id: Number(product.id),
+        sku: product.sku,
+        active: product.active,
+        weightGrams: product.weight_grams ?? 0,
+        tags: product.tags,
+        ...(product.parts
+          ? {
+              kit: {
+                split: product.kit_split,
+                parts: product.parts.map((part) => ({
+                  productId: Number(part.id),
+                  sku: skuOf.get(Number(part.id)) ?? '',
+                  quantity: part.quantity,
+                })),
+              },
+            }
+          : {}),
+      },
+    ]),
+  );
+}
+
+/** The first component of a kit that is not active (a kit whose parts cannot all be sold). */
+export const inactivePartOf = (product: ProductWithKit, products: ReadonlyMap<string, ProductWithKit>) =>
+  product.kit?.parts.find((part) => !products.get(part.sku)?.active);
 
 /** The kits that contain any of these products, directly or through another kit. */
 export async function kitsContaining(tx: Executor, productIds: number[]): Promise<number[]> {

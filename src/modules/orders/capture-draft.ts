@@ -1,41 +1,26 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { bodyError, type FieldError } from '../../errors.js';
-import { kitPartsSelect } from '../catalog/index.js';
+import {
+  inactivePartOf,
+  type ProductWithKit,
+  type ProductWithKitRow,
+  productsWithKits,
+  productsWithKitsSelect,
+} from '../catalog/index.js';
 import { evaluateFraud, type FraudAssessment, type FraudFacts, type FraudRuleSet } from '../fraud/index.js';
 import type { UsageRow } from '../routing/index.js';
 import { orderPriority } from '../routing/index.js';
 import type { CaptureDraft } from './capture-store.js';
 import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
-import { type KitMakeup, withComponentLines } from './kit-lines.js';
+import { withComponentLines } from './kit-lines.js';
 import type { ChannelPolicy } from './order-store.js';
 import type { CreateOrder } from './orders.schemas.js';
-
-/** What capture knows about the order before its transaction: channel, products, fraud velocity, usage. */
-export interface CapturedProduct {
-  id: number;
-  sku: string;
-  active: boolean;
-  weightGrams: number;
-  tags: string[];
-  /** Set for a kit: the leaf products one kit is made of. */
-  kit?: KitMakeup;
-}
-
-interface ProductRow {
-  id: number;
-  sku: string;
-  active: boolean;
-  weight_grams: number | null;
-  tags: string[];
-  kit_split: boolean;
-  parts: Array<{ id: number; quantity: number }> | null;
-}
 
 export interface CaptureContext {
   channel: ChannelPolicy | undefined;
   /** The lines' products and the components of the kits among them, by SKU. */
-  products: Map<string, CapturedProduct>;
+  products: Map<string, ProductWithKit>;
   velocity: { seen: boolean; byEmail: number; byAddress: number };
   usage: UsageRow[];
 }
@@ -56,22 +41,14 @@ export async function captureContext(
   const email = input.customer.email.toLowerCase();
   const result = await db.execute<{
     channel: Record<string, unknown> | null;
-    products: ProductRow[];
+    products: ProductWithKitRow[];
     seen: boolean;
     by_email: number;
     by_address: number;
     usage: UsageRow[];
   }>(sql`
-    WITH kits AS (${kitPartsSelect(sql`ARRAY(SELECT id FROM products WHERE sku = ANY(${skus}::text[]))`)})
     SELECT (SELECT to_jsonb(c) FROM channels c WHERE c.code = ${channelCode}) AS channel,
-           (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'sku', p.sku, 'active', p.active,
-                                                         'weight_grams', p.weight_grams, 'tags', p.tags,
-                                                         'kit_split', p.kit_split, 'parts', k.parts)), '[]')
-              FROM products p
-              LEFT JOIN (SELECT kit_id, jsonb_agg(jsonb_build_object('id', component_id, 'quantity', quantity)
-                                                  ORDER BY component_id) AS parts
-                           FROM kits GROUP BY kit_id) k ON k.kit_id = p.id
-             WHERE p.sku = ANY(${skus}::text[]) OR p.id IN (SELECT component_id FROM kits)) AS products,
+           (${productsWithKitsSelect(skus)}) AS products,
            EXISTS (SELECT 1 FROM orders WHERE customer_email = ${email}) AS seen,
            (SELECT count(*)::int FROM orders WHERE customer_email = ${email} AND placed_at > ${since}) AS by_email,
            (SELECT count(*)::int FROM orders WHERE address_key = ${addressKey(input.ship_to)} AND placed_at > ${since}) AS by_address,
@@ -90,39 +67,10 @@ export async function captureContext(
             releaseDelayMinutes: Number(channel.release_delay_minutes),
           }
         : undefined,
-    products: capturedProducts(row?.products ?? []),
+    products: productsWithKits(row?.products ?? []),
     velocity: { seen: row?.seen ?? false, byEmail: row?.by_email ?? 0, byAddress: row?.by_address ?? 0 },
     usage: row?.usage ?? [],
   };
-}
-
-/** The products as capture reads them, each kit with its leaf components by SKU. */
-function capturedProducts(found: ProductRow[]): Map<string, CapturedProduct> {
-  const skuOf = new Map(found.map((product) => [product.id, product.sku]));
-  return new Map(
-    found.map((product) => [
-      product.sku,
-      {
-        id: product.id,
-        sku: product.sku,
-        active: product.active,
-        weightGrams: product.weight_grams ?? 0,
-        tags: product.tags,
-        ...(product.parts
-          ? {
-              kit: {
-                split: product.kit_split,
-                parts: product.parts.map((part) => ({
-                  productId: part.id,
-                  sku: skuOf.get(part.id) ?? '',
-                  quantity: part.quantity,
-                })),
-              },
-            }
-          : {}),
-      },
-    ]),
-  );
 }
 
 /** Why the order cannot be captured as sent: unknown or inactive SKUs and channel, discounts above its cost. */
@@ -133,7 +81,7 @@ export function captureErrors(
 ): FieldError[] {
   const errors = input.lines.flatMap((line, i) => {
     const product = context.products.get(line.sku);
-    const inactivePart = product?.kit?.parts.find((part) => !context.products.get(part.sku)?.active);
+    const inactivePart = product && inactivePartOf(product, context.products);
     if (product?.active && inactivePart) {
       return [
         bodyError(`/lines/${i}/sku`, `kit "${line.sku}" contains "${inactivePart.sku}", which is not active`),

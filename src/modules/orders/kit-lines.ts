@@ -1,4 +1,5 @@
 import type { Demand } from '../allocation/index.js';
+import type { KitMakeup } from '../catalog/index.js';
 import { unallocated } from './order-state.js';
 import { type LineRow, quantitiesOf } from './order-store.js';
 
@@ -10,11 +11,6 @@ import { type LineRow, quantitiesOf } from './order-store.js';
  */
 
 type Line = Omit<LineRow, 'id' | 'orderId'>;
-
-export interface KitMakeup {
-  split: boolean;
-  parts: Array<{ productId: number; sku: string; quantity: number }>;
-}
 
 export const isKit = (line: Pick<LineRow, 'kitSplit'>) => line.kitSplit !== null;
 

@@ -4,6 +4,7 @@
  * covers every parcel, when it ships, when it arrives and what it costs. Pure: no database, no clock.
  */
 import { quote, type ServiceRate } from '../carriers/index.js';
+import type { KitMakeup } from '../catalog/index.js';
 import { addBusinessDays, shipDate } from './calendar.js';
 
 /** A location that may ship, as far as the calendar and the rate cards need to know it. */
@@ -40,8 +41,18 @@ export interface PromiseOption {
   transit_days: number;
 }
 
-/** Demand per SKU, in the order SKUs first appear: lines repeating a SKU count together. */
-export function demandOf(lines: Line[]): Line[] {
+/**
+ * What a basket needs of one SKU: units of a product, or whole kits whose components ship from one
+ * location (`parts`: each component's units in one kit).
+ */
+export interface Need {
+  sku: string;
+  quantity: number;
+  parts?: Line[];
+}
+
+/** Lines by SKU in the order SKUs first appear, repeated SKUs counted together. */
+function merged(lines: Line[]): Line[] {
   const bySku = new Map<string, number>();
   for (const line of lines) {
     bySku.set(line.sku, (bySku.get(line.sku) ?? 0) + line.quantity);
@@ -49,10 +60,53 @@ export function demandOf(lines: Line[]): Line[] {
   return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
+/** The units of stock a need takes: a kit's components, else its own SKU. */
+export const unitsOf = (need: Need): Line[] =>
+  need.parts?.map((part) => ({ sku: part.sku, quantity: part.quantity * need.quantity })) ?? [
+    { sku: need.sku, quantity: need.quantity },
+  ];
+
+/**
+ * The basket's needs per SKU, in the order SKUs first appear: lines repeating a SKU count together; a
+ * kit that may split becomes its components, one that may not stays whole kits.
+ */
+export function demandOf(
+  lines: Line[],
+  kitOf: (sku: string) => KitMakeup | undefined = () => undefined,
+): Need[] {
+  const needs = new Map<string, Need>();
+  const add = (sku: string, quantity: number, parts?: Line[]) => {
+    const need = needs.get(sku);
+    if (need) {
+      need.quantity += quantity;
+    } else {
+      needs.set(sku, { sku, quantity, ...(parts ? { parts } : {}) });
+    }
+  };
+  for (const line of lines) {
+    const kit = kitOf(line.sku);
+    if (!kit) {
+      add(line.sku, line.quantity);
+    } else if (kit.split) {
+      for (const part of kit.parts) {
+        add(part.sku, line.quantity * part.quantity);
+      }
+    } else {
+      add(
+        line.sku,
+        line.quantity,
+        kit.parts.map((part) => ({ sku: part.sku, quantity: part.quantity })),
+      );
+    }
+  }
+  return [...needs.values()];
+}
+
 /**
  * The plans worth quoting: every location that can ship the whole demand alone, nearest first; when
- * none can, one split that takes each line from the nearest locations that have it. No plan when even
- * all locations together fall short. `stock` is what may be sold per location code, then SKU.
+ * none can, one split that takes each need from the nearest locations that have it (whole kits at one
+ * location). No plan when even all locations together fall short. `stock` is what may be sold per
+ * location code, then SKU.
  */
 export function plansFor({
   demand,
@@ -60,7 +114,7 @@ export function plansFor({
   stock,
   weights,
 }: {
-  demand: Line[];
+  demand: Need[];
   locations: ShipFrom[];
   stock: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Grams per unit; SKUs without a weight weigh nothing. */
@@ -72,26 +126,34 @@ export function plansFor({
     lines,
     weightGrams: lines.reduce((sum, line) => sum + (weights.get(line.sku) ?? 0) * line.quantity, 0),
   });
+  const units = merged(demand.flatMap(unitsOf));
   const singles = nearest.filter((from) =>
-    demand.every((line) => (stock.get(from.code)?.get(line.sku) ?? 0) >= line.quantity),
+    units.every((line) => (stock.get(from.code)?.get(line.sku) ?? 0) >= line.quantity),
   );
   if (singles.length > 0) {
-    return singles.map((from) => [shipment(from, demand)]);
+    return singles.map((from) => [shipment(from, units)]);
   }
-  const left = new Map(demand.map((line) => [line.sku, line.quantity]));
+  const left = new Map(demand.map((need) => [need.sku, need.quantity]));
   const split: Shipment[] = [];
   for (const from of nearest) {
-    const lines: Line[] = [];
-    for (const line of demand) {
-      const wanted = left.get(line.sku) ?? 0;
-      const taken = Math.min(wanted, stock.get(from.code)?.get(line.sku) ?? 0);
-      if (taken > 0) {
-        lines.push({ sku: line.sku, quantity: taken });
-        left.set(line.sku, wanted - taken);
+    const free = new Map(stock.get(from.code) ?? []);
+    const taken: Line[] = [];
+    for (const need of demand) {
+      const per = need.parts ?? [{ sku: need.sku, quantity: 1 }];
+      const count = Math.min(
+        left.get(need.sku) ?? 0,
+        ...per.map((part) => Math.floor((free.get(part.sku) ?? 0) / part.quantity)),
+      );
+      if (count > 0) {
+        left.set(need.sku, (left.get(need.sku) ?? 0) - count);
+        for (const part of per) {
+          free.set(part.sku, (free.get(part.sku) ?? 0) - count * part.quantity);
+          taken.push({ sku: part.sku, quantity: count * part.quantity });
+        }
       }
     }
-    if (lines.length > 0) {
-      split.push(shipment(from, lines));
+    if (taken.length > 0) {
+      split.push(shipment(from, merged(taken)));
     }
   }
   return [...left.values()].every((quantity) => quantity === 0) ? [split] : [];

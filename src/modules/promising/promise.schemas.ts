@@ -27,7 +27,8 @@ export const PromiseRequestSchema = Type.Object(
     lines: Type.Array(Line, {
       minItems: 1,
       maxItems: maxPromiseLines,
-      description: 'Lines repeating a SKU count together',
+      description:
+        'Lines repeating a SKU count together. A kit is promised from its components, whole kits at one location unless the kit may split',
     }),
     destination: AddressSchema,
     service_level: Type.Enum(serviceLevels),
@@ -58,7 +59,9 @@ export type PromiseRequest = Static<typeof PromiseRequestSchema>;
 const Parcels = Type.Array(
   Type.Object({
     location: Type.String({ description: 'Code of the location a parcel ships from' }),
-    lines: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
+    lines: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() }), {
+      description: 'Units to pick there: a kit appears as its components',
+    }),
   }),
   { description: 'One entry per parcel: a single location, or the locations of a split' },
 );

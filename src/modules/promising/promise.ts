@@ -3,8 +3,15 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/client.js';
 import { bodyError, type FieldError, invalid } from '../../errors.js';
 import type { CarrierService } from '../carriers/index.js';
+import {
+  inactivePartOf,
+  type ProductWithKit,
+  type ProductWithKitRow,
+  productsWithKits,
+  productsWithKitsSelect,
+} from '../catalog/index.js';
 import { distanceKm, type Place, placeAddress } from '../geo/index.js';
-import { demandOf, plansFor, promiseOptions, type ShipFrom } from './options.js';
+import { demandOf, plansFor, promiseOptions, type ShipFrom, unitsOf } from './options.js';
 import type { ChosenView, PromiseRequest, PromiseView } from './promise.schemas.js';
 import type { createShipFromCache } from './ship-from-cache.js';
 
@@ -12,7 +19,8 @@ import type { createShipFromCache } from './ship-from-cache.js';
 export interface ChoiceInput {
   request: PromiseRequest;
   channel: { id: number; code: string; priority: number; allowBackorders: boolean };
-  products: Array<{ id: number; sku: string; weightGrams: number; tags: string[] }>;
+  /** The lines' products and the components of the kits among them. */
+  products: ProductWithKit[];
 }
 
 /** What capture would do with these lines now, as routing decides it (handed down by the composition root). */
@@ -35,7 +43,6 @@ export interface PromiseDeps {
   shipFroms: ReturnType<typeof createShipFromCache>;
 }
 
-type ProductRow = { id: number; sku: string; active: boolean; weight_grams: number | null; tags: string[] };
 type ChannelRow = { id: number; active: boolean; priority: number; allow_backorders: boolean };
 
 /**
@@ -65,21 +72,17 @@ export async function promise(
       priority: found.channel.priority,
       allowBackorders: found.channel.allow_backorders,
     },
-    products: [...found.products.values()].map((product) => ({
-      id: Number(product.id),
-      sku: product.sku,
-      weightGrams: product.weight_grams ?? 0,
-      tags: product.tags,
-    })),
+    products: [...found.products.values()],
   });
 
   // Options come only from the locations capture could ship from now, with what the channel may sell there.
   const stock = new Map(choice.eligible.map((location) => [location.code, location.available]));
-  const demand = demandOf(input.lines);
+  const demand = demandOf(input.lines, (sku) => found.products.get(sku)?.kit);
+  const units = demand.flatMap(unitsOf);
   const has = (location: CaptureChoice['eligible'][number], sku: string) =>
     (location.available.get(sku) ?? 0) > 0;
-  const stocked = choice.eligible.filter((location) => demand.some((line) => has(location, line.sku)));
-  const everythingSomewhere = demand.every((line) => stocked.some((location) => has(location, line.sku)));
+  const stocked = choice.eligible.filter((location) => units.some((line) => has(location, line.sku)));
+  const everythingSomewhere = units.every((line) => stocked.some((location) => has(location, line.sku)));
   const locations = everythingSomewhere
     ? await shipFromLocations(
         deps,
@@ -87,9 +90,7 @@ export async function promise(
         place,
       )
     : [];
-  const weights = new Map(
-    [...found.products.values()].map((product) => [product.sku, product.weight_grams ?? 0]),
-  );
+  const weights = new Map([...found.products.values()].map((product) => [product.sku, product.weightGrams]));
   const plans = plansFor({ demand, locations, stock, weights });
   return {
     destination: place,
@@ -98,20 +99,18 @@ export async function promise(
   };
 }
 
-/** The channel and the lines' products, in one round trip. */
+/** The channel and the lines' products (with the components of kits), in one round trip. */
 async function context(db: Db, channel: string, skus: string[]) {
-  const result = await db.execute<{ channel: ChannelRow | null; products: ProductRow[] }>(sql`
+  const result = await db.execute<{ channel: ChannelRow | null; products: ProductWithKitRow[] }>(sql`
     SELECT (SELECT json_build_object('id', id, 'active', active, 'priority', priority, 'allow_backorders', allow_backorders)
               FROM channels WHERE code = ${channel}) AS channel,
-           (SELECT coalesce(json_agg(json_build_object('id', id, 'sku', sku, 'active', active,
-                                                       'weight_grams', weight_grams, 'tags', tags)), '[]')
-              FROM products WHERE sku = ANY(${sql.param(skus)}::text[])) AS products`);
+           (${productsWithKitsSelect(sql.param(skus))}) AS products`);
   const row = result.rows[0];
   const found = row?.channel ?? null;
   return {
     channel: found,
     channelActive: found?.active ?? null,
-    products: new Map((row?.products ?? []).map((product) => [product.sku, product])),
+    products: productsWithKits(row?.products ?? []),
   };
 }
 
@@ -135,7 +134,12 @@ function requestErrors(
   }
   input.lines.forEach((line, i) => {
     const product = found.products.get(line.sku);
-    if (!product?.active) {
+    const inactivePart = product?.active ? inactivePartOf(product, found.products) : undefined;
+    if (inactivePart) {
+      errors.push(
+        bodyError(`/lines/${i}/sku`, `kit "${line.sku}" contains "${inactivePart.sku}", which is not active`),
+      );
+    } else if (!product?.active) {
       errors.push(
         bodyError(
           `/lines/${i}/sku`,

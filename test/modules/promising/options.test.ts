@@ -107,6 +107,31 @@ describe('plansFor', () => {
     expect(plansFor({ ...input, demand: [{ sku: 'B', quantity: 3 }] })).toEqual([]);
   });
 
+  it('ships a kit whole from one location unless it may split, its components as the lines', () => {
+    const kit = (split: boolean) => ({
+      split,
+      parts: [
+        { productId: 1, sku: 'A', quantity: 2 },
+        { productId: 2, sku: 'B', quantity: 1 },
+      ],
+    });
+    const input = {
+      locations: [from('far', 900), from('near', 10)],
+      // Near has a whole kit's A but no B; far has B for one kit and A for half of one.
+      stock: stockOf({ near: { A: 2 }, far: { A: 1, B: 1 } }),
+      weights,
+    };
+    const whole = plansFor({ ...input, demand: demandOf([{ sku: 'KIT', quantity: 1 }], () => kit(false)) });
+    expect(whole).toEqual([]);
+    const split = plansFor({ ...input, demand: demandOf([{ sku: 'KIT', quantity: 1 }], () => kit(true)) });
+    expect(split.map((plan) => plan.map((s) => [s.from.code, s.lines]))).toEqual([
+      [
+        ['near', [{ sku: 'A', quantity: 2 }]],
+        ['far', [{ sku: 'B', quantity: 1 }]],
+      ],
+    ]);
+  });
+
   it('never ships more than a location has, and ships exactly the demand (property)', () => {
     const skus = ['A', 'B', 'C', 'D'];
     const codes = ['L1', 'L2', 'L3', 'L4', 'L5'];

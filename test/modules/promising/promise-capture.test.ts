@@ -16,8 +16,8 @@ import { postOrder } from '../../helpers/orders.js';
 
 /**
  * One promise: a promise made a moment before capture names the ship-from locations and the delivery
- * date capture then reserves and promises, and the incoming units it then waits for, whatever the cart,
- * the stock and incoming stock, the rules and the time.
+ * date capture then reserves and promises, and the incoming units it then waits for, whatever the cart
+ * (kits among it), the stock and incoming stock, the rules and the time.
  */
 
 /** Monday 2026-11-23 00:00 UTC: each run starts somewhere in the week after it. */
@@ -113,20 +113,23 @@ const action = fc.record({
   cost_review_threshold: rarely(fc.integer({ min: 0, max: 1500 })),
 });
 
-const scenario = fc.record({
-  startMinute: fc.integer({ min: 0, max: 7 * 24 * 60 - 1 }),
-  /** Minutes between the feeds and the promise: a location with a max feed age may go stale. */
-  laterMinutes: fc.integer({ min: 0, max: 90 }),
-  allowBackorders: fc.boolean(),
-  serviceLevel: fc.constantFrom('standard', 'express'),
-  locations: fc.array(location, { minLength: 2, maxLength: 4 }),
-  weights: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 3, maxLength: 3 }),
-  /** Quantity per product; 0 leaves it out of the cart (at least one stays). */
-  cart: fc
-    .array(fc.integer({ min: 0, max: 4 }), { minLength: 3, maxLength: 3 })
-    .filter((quantities) => quantities.some((q) => q > 0)),
-  rules: fc.record({ fallback: action, fragileRule: rarely(action) }),
-});
+const scenario = fc
+  .record({
+    startMinute: fc.integer({ min: 0, max: 7 * 24 * 60 - 1 }),
+    /** Minutes between the feeds and the promise: a location with a max feed age may go stale. */
+    laterMinutes: fc.integer({ min: 0, max: 90 }),
+    allowBackorders: fc.boolean(),
+    serviceLevel: fc.constantFrom('standard', 'express'),
+    locations: fc.array(location, { minLength: 2, maxLength: 4 }),
+    weights: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 3, maxLength: 3 }),
+    /** Quantity per product; 0 leaves it out of the cart. */
+    cart: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 3, maxLength: 3 }),
+    /** Kits of one of the second product and two of the third in the cart (0: none), and whether it may split. */
+    kits: fc.integer({ min: 0, max: 2 }),
+    kitSplit: fc.boolean(),
+    rules: fc.record({ fallback: action, fragileRule: rarely(action) }),
+  })
+  .filter((s) => s.kits > 0 || s.cart.some((q) => q > 0));
 type Scenario = typeof scenario extends fc.Arbitrary<infer S> ? S : never;
 type Action = Scenario['rules']['fallback'];
 
@@ -211,6 +214,18 @@ async function arrange(s: Scenario) {
   expect(saved.statusCode, saved.body).toBe(200);
   clock.advance(s.laterMinutes * 60_000);
   const lines = s.cart.flatMap((quantity, p) => (quantity > 0 ? [{ sku: skus[p] ?? '', quantity }] : []));
+  if (s.kits > 0) {
+    const kit = await makeProduct(t, {
+      kit: {
+        components: [
+          { sku: skus[1], quantity: 1 },
+          { sku: skus[2], quantity: 2 },
+        ],
+        allow_split: s.kitSplit,
+      },
+    });
+    lines.push({ sku: kit.sku, quantity: s.kits });
+  }
   return { channel, lines };
 }
 
