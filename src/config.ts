@@ -52,6 +52,12 @@ export interface Config {
   shopifyAdminOrigin: string | undefined;
   /** How often each process turns availability changes into Shopify stock pushes and sends them. */
   shopifyIntervalMs: number;
+  /** Where customers reach this service (status links); unset: http://HOST:PORT. */
+  publicUrl: string | undefined;
+  /** Signs status links; unset: a secret the service makes once and keeps in its database. */
+  statusLinkSecret: string | undefined;
+  /** Days a status link stays good after the order's last delivery (or its cancellation). */
+  statusLinkDays: number;
 }
 
 /** A bad setting: main prints `message` as the one line the operator sees, then exits. */
@@ -76,6 +82,16 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(
       'ORDO_BOOTSTRAP_API_KEY must be 24 to 256 printable characters without spaces (use a long random secret)',
     );
+  }
+  const publicUrl = read.string('ORDO_PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
+    throw new ConfigError(
+      `ORDO_PUBLIC_URL must be an http:// or https:// URL without query or fragment (got "${publicUrl}")`,
+    );
+  }
+  const statusLinkSecret = read.string('ORDO_STATUS_LINK_SECRET');
+  if (statusLinkSecret !== undefined && statusLinkSecret.length < 32) {
+    throw new ConfigError('ORDO_STATUS_LINK_SECRET must be at least 32 characters (use a long random secret)');
   }
   const requestTimeoutMs = read.int('ORDO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000);
   const headersTimeoutMs = read.int('ORDO_HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000);
@@ -117,6 +133,9 @@ export function loadConfig(env: Env = process.env): Config {
     alertsIntervalMs: read.int('ORDO_ALERTS_INTERVAL_MS', 30_000, 50, 3_600_000),
     shopifyAdminOrigin: read.string('ORDO_SHOPIFY_ADMIN_ORIGIN'),
     shopifyIntervalMs: read.int('ORDO_SHOPIFY_INTERVAL_MS', 1000, 50, 3_600_000),
+    publicUrl,
+    statusLinkSecret,
+    statusLinkDays: read.int('ORDO_STATUS_LINK_DAYS', 90, 1, 3650),
   };
 }
 

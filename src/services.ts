@@ -38,6 +38,7 @@ import { createReportService } from './modules/reports/index.js';
 import { createReturnService, returnEvents } from './modules/returns/index.js';
 import { createRoutingService } from './modules/routing/index.js';
 import { createTimelineService } from './modules/timeline/index.js';
+import { createStatusLinks } from './modules/tracking/index.js';
 import { createTransferService, transferEvents } from './modules/transfers/index.js';
 import {
   createDispatcher,
@@ -160,6 +161,8 @@ export function createServices(deps: ServiceDeps) {
     }),
     // An order's history; it only reads, and finds the order as every order route does.
     timeline: createTimelineService({ db, orders: transitions, catalog: eventCatalog }),
+    // What a customer may see of an order without an API key, behind a signed, revocable link.
+    statusLinks: createStatusLinks({ db, clock, config }),
     // Operational reports; they only read, each in one snapshot.
     reports: createReportService({ db, clock }),
     // Exception alerts: reads other modules' tables, writes only its own (the `alerts` worker runs it).

@@ -11,5 +11,6 @@ export * from './inventory.js';
 export * from './orders.js';
 export * from './returns.js';
 export * from './routing.js';
+export * from './tracking.js';
 export * from './transfers.js';
 export * from './webhooks.js';

@@ -1,0 +1,97 @@
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { Db, Executor } from '../../db/client.js';
+import { AppError } from '../../errors.js';
+import { instanceSecret, type LinkState, linkStates, renewLink, revokeLink } from './status-link-store.js';
+import { readStatusLink, signStatusLink } from './status-link-token.js';
+
+/** An order's status link as the merchant sees it. */
+export interface StatusLink {
+  token: string;
+  url: string;
+  /** Null while the order is in flight. */
+  expires_at: string | null;
+}
+
+export interface StatusLinkDeps {
+  db: Db;
+  clock: Clock;
+  config: Pick<Config, 'host' | 'port' | 'publicUrl' | 'statusLinkSecret' | 'statusLinkDays'>;
+}
+
+const secretName = 'status_link';
+
+/**
+ * Status links: an unguessable, signed, revocable address where a customer sees their order without an
+ * API key. A link stops working when it is revoked or renewed, and `statusLinkDays` after the order's
+ * last delivery (or its cancellation).
+ */
+export function createStatusLinks({ db, clock, config }: StatusLinkDeps) {
+  const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  let secret: Promise<string> | undefined;
+  const signingSecret = () => {
+    secret ??= config.statusLinkSecret
+      ? Promise.resolve(config.statusLinkSecret)
+      : instanceSecret(db, secretName).catch((err: unknown) => {
+          secret = undefined;
+          throw err;
+        });
+    return secret;
+  };
+  const present = async (state: LinkState): Promise<StatusLink> => {
+    const token = signStatusLink(await signingSecret(), state);
+    return { token, url: `${base}/track/${token}`, expires_at: state.expiresAt?.toISOString() ?? null };
+  };
+  const good = (state: LinkState | undefined, version: number): state is LinkState =>
+    state !== undefined &&
+    state.version === version &&
+    !state.revoked &&
+    (state.expiresAt === null || state.expiresAt > clock.now());
+  const stateOf = async (tx: Executor, orderId: string) => {
+    const [state] = await linkStates(tx, [orderId], config.statusLinkDays);
+    if (!state) {
+      throw new AppError('not_found', `Order ${orderId} not found`);
+    }
+    return state;
+  };
+
+  return {
+    /** The working links of these orders by order id (none for a revoked or expired link). */
+    async linksFor(tx: Executor, orderIds: string[]): Promise<Map<string, StatusLink>> {
+      const states = orderIds.length === 0 ? [] : await linkStates(tx, orderIds, config.statusLinkDays);
+      const usable = states.filter((state) => good(state, state.version));
+      return new Map(await Promise.all(usable.map(async (s) => [s.orderId, await present(s)] as const)));
+    },
+
+    /**
+     * The order a token shows, or undefined for an unknown, forged, revoked, renewed or expired token:
+     * every token costs the same work (a signature check and one query), so none says which it was.
+     */
+    async resolve(token: string): Promise<string | undefined> {
+      const { claim, signed } = readStatusLink(await signingSecret(), token);
+      const [state] = await linkStates(db, [claim.orderId], config.statusLinkDays);
+      return signed && good(state, claim.version) ? claim.orderId : undefined;
+    },
+
+    /** The order's current link, revoked or not (404 for an unknown order). */
+    async current(tx: Executor, orderId: string): Promise<StatusLink & { revoked: boolean }> {
+      const state = await stateOf(tx, orderId);
+      return { ...(await present(state)), revoked: state.revoked };
+    },
+
+    /** A new link for the order: every earlier one stops working. */
+    async renew(tx: Executor, orderId: string): Promise<StatusLink> {
+      await stateOf(tx, orderId);
+      await renewLink(tx, orderId, clock.now());
+      return present(await stateOf(tx, orderId));
+    },
+
+    /** Revokes the order's link; `renew` issues a working one again. */
+    async revoke(tx: Executor, orderId: string): Promise<void> {
+      await stateOf(tx, orderId);
+      await revokeLink(tx, orderId, clock.now());
+    },
+  };
+}
+
+export type StatusLinks = ReturnType<typeof createStatusLinks>;
