@@ -91,7 +91,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const statusLinkSecret = read.string('ORDO_STATUS_LINK_SECRET');
   if (statusLinkSecret !== undefined && statusLinkSecret.length < 32) {
-    throw new ConfigError('ORDO_STATUS_LINK_SECRET must be at least 32 characters (use a long random secret)');
+    throw new ConfigError(
+      'ORDO_STATUS_LINK_SECRET must be at least 32 characters (use a long random secret)',
+    );
   }
   const requestTimeoutMs = read.int('ORDO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000);
   const headersTimeoutMs = read.int('ORDO_HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000);
