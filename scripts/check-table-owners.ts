@@ -43,6 +43,7 @@ const owners: Record<string, string[]> = {
     'shopify_stock_pushes',
     'shopify_fulfilments',
   ],
+  tracking: ['status_links', 'instance_secrets'],
   'src/http': ['idempotency_keys'],
 };
 /** Columns written by another module than the table's owner; `updated_at` goes with any write. */
