@@ -10,6 +10,7 @@ export {
   type ProductWithKit,
   type ProductWithKitRow,
   productsWithKits,
+  productsWithKitsBySku,
   productsWithKitsSelect,
 } from './kits.js';
 export { isTimeZone } from './location-fields.js';

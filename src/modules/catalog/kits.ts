@@ -177,6 +177,17 @@ export function productsWithKits(rows: ProductWithKitRow[]): Map<string, Product
   );
 }
 
+/** The products with these SKUs and the leaf components of the kits among them, by SKU. */
+export async function productsWithKitsBySku(
+  tx: Executor,
+  skus: string[],
+): Promise<Map<string, ProductWithKit>> {
+  const result = await tx.execute<{ products: ProductWithKitRow[] }>(
+    sql`SELECT (${productsWithKitsSelect(sql.param([...new Set(skus)]))}) AS products`,
+  );
+  return productsWithKits(result.rows[0]?.products ?? []);
+}
+
 /** The first component of a kit that is not active (a kit whose parts cannot all be sold). */
 export const inactivePartOf = (product: ProductWithKit, products: ReadonlyMap<string, ProductWithKit>) =>
   product.kit?.parts.find((part) => !products.get(part.sku)?.active);

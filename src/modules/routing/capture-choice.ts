@@ -1,4 +1,4 @@
-import type { Demand, Plan } from '../allocation/index.js';
+import type { Plan } from '../allocation/index.js';
 import {
   assignIncoming,
   type CaptureChoice,
@@ -9,6 +9,7 @@ import {
   partsOf,
 } from '../promising/index.js';
 import type { RoutingDeps } from './deps.js';
+import { lineDemand } from './line-demand.js';
 import { orderPriority } from './priority.js';
 import type { RoutingSession } from './session.js';
 import { presentPlan, routeUnsaved } from './unsaved.js';
@@ -41,35 +42,13 @@ async function incomingFor(
 }
 
 /**
- * The stock the lines need, as capture asks for it: a line's own product, or each component of a kit,
- * grouped into whole kits unless the kit may split.
- */
-function demandOf(lines: ChoiceInput['request']['lines'], products: ChoiceInput['products']): Demand[] {
-  const bySku = new Map(products.map((p) => [p.sku, p]));
-  let nextKey = lines.length;
-  return lines.flatMap((line, i): Demand[] => {
-    const product = bySku.get(line.sku);
-    const kit = product?.kit;
-    if (!kit) {
-      return [{ key: i, productId: product?.id ?? 0, quantity: line.quantity }];
-    }
-    return kit.parts.map((part) => ({
-      key: nextKey++,
-      productId: part.productId,
-      quantity: line.quantity * part.quantity,
-      ...(kit.split ? {} : { kit: { key: i, per: part.quantity } }),
-    }));
-  });
-}
-
-/**
  * What capture would reserve for these lines now, and the delivery date it would promise: the same
  * routing as an order captured at this moment, without prices (rules on order value see 0). The
  * caller has read and checked the channel and the products.
  */
 export async function captureChoice(deps: RoutingDeps, input: ChoiceInput): Promise<CaptureChoice> {
   const { request, channel, products } = input;
-  const demand = demandOf(request.lines, products);
+  const demand = lineDemand(request.lines, products);
   const priority = orderPriority(request.service_level, channel.priority);
   const { session, plan, candidates } = await routeUnsaved(deps, {
     channel,

@@ -1,8 +1,9 @@
 import type { Db } from '../../db/client.js';
 import { type FieldError, invalid, notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
-import { channelByCode, productFactsBySku } from '../catalog/index.js';
+import { channelByCode, inactivePartOf, productsWithKitsBySku } from '../catalog/index.js';
 import type { RoutingDeps } from './deps.js';
+import { lineDemand } from './line-demand.js';
 import { orderPriority } from './priority.js';
 import type { Simulate, Simulation } from './routing.schemas.js';
 import { presentPlan, routeUnsaved } from './unsaved.js';
@@ -12,11 +13,7 @@ export async function simulate(deps: RoutingDeps, input: Simulate, caller: Calle
   const { db } = deps;
   const { channel, facts } = await simulatedOrder(db, input, caller);
   const products = [...facts.values()];
-  const demand = input.lines.map((line, i) => ({
-    key: i,
-    productId: facts.get(line.sku)?.id ?? 0,
-    quantity: line.quantity,
-  }));
+  const demand = lineDemand(input.lines, products);
   const { session, plan } = await routeUnsaved(deps, {
     channel,
     order: {
@@ -55,7 +52,7 @@ async function simulatedOrder(db: Db, input: Simulate, caller: Caller) {
   }
   const [channel, facts] = await Promise.all([
     code === null ? undefined : channelByCode(db, code),
-    productFactsBySku(
+    productsWithKitsBySku(
       db,
       input.lines.map((line) => line.sku),
     ),
@@ -64,11 +61,15 @@ async function simulatedOrder(db: Db, input: Simulate, caller: Caller) {
     errors.push({ in: 'body', pointer: '/channel', detail: `"${code}" is not an active channel` });
   }
   input.lines.forEach((line, i) => {
-    if (!facts.get(line.sku)?.active) {
+    const product = facts.get(line.sku);
+    const inactivePart = product?.active ? inactivePartOf(product, facts) : undefined;
+    if (!product?.active || inactivePart) {
       errors.push({
         in: 'body',
         pointer: `/lines/${i}/sku`,
-        detail: `"${line.sku}" is not an active product`,
+        detail: inactivePart
+          ? `kit "${line.sku}" contains "${inactivePart.sku}", which is not active`
+          : `"${line.sku}" is not an active product`,
       });
     }
   });

@@ -299,6 +299,38 @@ describe('capturing a kit', () => {
     );
   });
 
+  it('is promised and simulated from its components, whole at one location', async () => {
+    const mug = await stocked(t, { [dc]: 2, [store]: 2 });
+    const coffee = await stocked(t, { [store]: 1 });
+    const gift = await kit([
+      { sku: mug, quantity: 2 },
+      { sku: coffee, quantity: 1 },
+    ]);
+    const lines = [{ sku: gift.sku, quantity: 1 }];
+    const promised = await post('/v1/promise', {
+      channel,
+      lines,
+      destination: orderBody(channel, lines).ship_to,
+      service_level: 'standard',
+    });
+    expect(promised.statusCode, promised.body).toBe(200);
+    const parcels = (
+      locations: Array<{ location: string; lines: Array<{ sku: string; quantity: number }> }>,
+    ) => locations.map((p) => [p.location, p.lines.map((l) => `${l.sku}×${l.quantity}`).sort()]);
+    const whole = [[store, [`${coffee}×1`, `${mug}×2`].sort()]];
+    expect(parcels(promised.json().chosen.locations)).toEqual(whole);
+    expect(promised.json().chosen.unfilled).toEqual([]);
+    expect(promised.json().options.length).toBeGreaterThan(0);
+    const simulated = await post('/v1/routing/simulate', {
+      channel,
+      lines,
+      ship_to: orderBody(channel, lines).ship_to,
+      service_level: 'standard',
+    });
+    expect(simulated.statusCode, simulated.body).toBe(200);
+    expect(parcels(simulated.json().plan)).toEqual(whole);
+  });
+
   it('backorders whole kits and fills them when the components arrive', async () => {
     const waits = (await makeChannel(t, { allow_backorders: true })).code;
     const mug = await stocked(t, { [dc]: 1 });
