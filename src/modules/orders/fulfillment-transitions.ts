@@ -140,7 +140,8 @@ export async function recordShipped(
        SET shipment_count = ${shipments.filter((s) => s.status !== 'cancelled').length},
            line_count = l.lines, lines_filled = l.filled
       FROM (SELECT count(*)::int AS lines, count(*) FILTER (WHERE quantity_shipped >= quantity)::int AS filled
-              FROM order_lines WHERE order_id = ${orderId}) l
+              -- The customer's lines: a kit counts once (its quantities are its whole kits), not its components.
+              FROM order_lines WHERE order_id = ${orderId} AND kit_line_number IS NULL) l
      WHERE o.id = ${orderId}`);
   await recordShipmentProgress(deps, tx, orderId, shipments);
 }

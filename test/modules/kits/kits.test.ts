@@ -214,6 +214,11 @@ describe('capturing a kit', () => {
     expect(delivered.status).toBe('delivered');
     expect(delivered.lines[0]).toMatchObject({ sku: gift.sku, shipped: 2 });
     expect(await levelOf(t, mug, dc)).toMatchObject({ on_hand: 6 });
+    // Reports count the customer's one line, filled, not its components.
+    const facts = await t.pool.query('SELECT line_count, lines_filled FROM orders WHERE id = $1', [
+      placed.id,
+    ]);
+    expect(facts.rows).toEqual([{ line_count: 1, lines_filled: 1 }]);
 
     const ret = await openReturn(t, placed.id, {
       lines: [{ line_id: delivered.lines[0].id, quantity: 1, reason: 'no_longer_needed' }],
