@@ -1,4 +1,4 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { shopifyConnectors, shopifyFulfilments, shopifyOrders } from '../../db/schema/index.js';
 import { decodeCursor, type Page, toPage } from '../../http/pagination.js';
@@ -24,6 +24,22 @@ export async function lockFulfilmentCursor(tx: Executor, channelId: number): Pro
 }
 
 /**
+ * A shipment's lines as Shopify knows them: a kit is one line item, so its components' units become
+ * the whole kits they make in this shipment (none when a component of the kit is not in it).
+ */
+const shopifyLines = (lines: SQL) => sql`
+  SELECT coalesce(kit.sku, l->>'sku') AS sku,
+         CASE WHEN kit.id IS NULL THEN sum((l->>'quantity')::int)
+              WHEN count(*) < (SELECT count(*) FROM order_lines c
+                                WHERE c.order_id = kit.order_id AND c.kit_line_number = kit.line_number) THEN 0
+              ELSE min((l->>'quantity')::int / ol.units_per_kit)
+         END AS quantity
+    FROM jsonb_array_elements(${lines}) l
+    LEFT JOIN order_lines ol ON ol.id = (l->>'order_line_id')::bigint AND ol.kit_line_number IS NOT NULL
+    LEFT JOIN order_lines kit ON kit.order_id = ol.order_id AND kit.line_number = ol.kit_line_number
+   GROUP BY coalesce(kit.sku, l->>'sku'), kit.id`;
+
+/**
  * The channel's `shipment.shipped` events after `cursor` (feed positions) of orders that came from
  * Shopify become one pending row per shipment (a second event of the same shipment changes nothing);
  * the cursor moves in the same statement's transaction. Returns the rows added and the new cursor.
@@ -43,8 +59,8 @@ export async function collectShipped(
       INSERT INTO shopify_fulfilments
              (shipment_id, channel_id, shopify_order_id, lines, carrier, tracking_number, tracking_url)
       SELECT (s.shipment->>'id')::uuid, ${connector.channelId}, o.shopify_order_id,
-             coalesce((SELECT jsonb_agg(jsonb_build_object('sku', l->>'sku', 'quantity', (l->>'quantity')::int))
-                         FROM jsonb_array_elements(s.shipment->'lines') l), '[]'::jsonb),
+             coalesce((SELECT jsonb_agg(jsonb_build_object('sku', x.sku, 'quantity', x.quantity))
+                         FROM (${shopifyLines(sql`s.shipment->'lines'`)}) x WHERE x.quantity > 0), '[]'::jsonb),
              s.shipment->>'carrier', s.shipment->>'tracking_number', s.shipment->>'tracking_url'
         FROM shipped s
         JOIN shopify_orders o ON o.channel_id = ${connector.channelId}

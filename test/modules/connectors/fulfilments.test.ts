@@ -124,6 +124,44 @@ describe('fulfilments out', () => {
     expect(await status()).toMatchObject({ fulfilments_pending: 0, fulfilments_failed: 0 });
   });
 
+  it('reports a kit as its one line item, in the whole kits shipped', async () => {
+    const [mug, coffee] = [uniq('MUG'), uniq('COF')];
+    for (const sku of [mug, coffee]) {
+      await makeProduct(t, { sku });
+      await receive(t, [{ sku, location: wms, delta: 10 }]);
+    }
+    const kit = uniq('KIT');
+    await makeProduct(t, {
+      sku: kit,
+      kit: {
+        components: [
+          { sku: mug, quantity: 2 },
+          { sku: coffee, quantity: 1 },
+        ],
+      },
+    });
+    const id = nextOrder++;
+    const order = fakeOrder(id % 100_000, [kit]);
+    fake.orders.set(String(id), order);
+    const res = await deliver(t, shop, 'orders/create', shopifyOrder(id, [kit]));
+    expect(res.json(), res.body).toMatchObject({ outcome: 'created' });
+    await settleReleaser(t);
+    const { rows } = await t.pool.query('SELECT order_id FROM shopify_orders WHERE shopify_order_id = $1', [
+      String(id),
+    ]);
+    const [shipment] = await shipmentsOf(t, rows[0].order_id);
+    expect(shipment?.lines.map((line: { sku: string }) => line.sku)).toEqual([mug, coffee]);
+    await ship(shipment?.id ?? '', uniq('TRK'));
+
+    expect(await sync()).toEqual({ collected: 1, created: 1 });
+    expect(fake.fulfilments.at(-1)?.lineItemsByFulfillmentOrder).toEqual([
+      {
+        fulfillmentOrderId: order.fulfillmentOrders[0]?.id,
+        fulfillmentOrderLineItems: [{ id: order.fulfillmentOrders[0]?.lineItems.nodes[0]?.id, quantity: 1 }],
+      },
+    ]);
+  });
+
   it('does not create it twice when Shopify took it but the answer was lost', async () => {
     const { shipment } = await shippableOrder([uniq('FUL')]);
     await ship(shipment.id, uniq('TRK'));
