@@ -38,6 +38,8 @@ export interface Config {
   webhookTimeoutMs: number;
   /** Delivery attempts one process runs at once. */
   webhookConcurrency: number;
+  /** Attempts under way at once for one subscription, over all processes: a slow receiver takes no more. */
+  webhookConcurrencyPerSubscription: number;
   /** Seconds to wait after each failed attempt; one attempt more than there are entries. */
   webhookRetrySchedule: number[];
   /** A subscription whose deliveries have failed without a success for this long is disabled. */
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: read.bool('ORDO_WEBHOOK_ALLOW_PRIVATE', false),
     webhookTimeoutMs: read.int('ORDO_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
     webhookConcurrency: read.int('ORDO_WEBHOOK_CONCURRENCY', 64, 1, 1000),
+    webhookConcurrencyPerSubscription: read.int('ORDO_WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION', 16, 1, 1000),
     webhookRetrySchedule: read.seconds('ORDO_WEBHOOK_RETRY_SCHEDULE', defaultRetrySchedule),
     webhookDisableAfterHours: read.int('ORDO_WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 8760),
     webhookRetentionDays: read.int('ORDO_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),

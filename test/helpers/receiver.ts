@@ -29,6 +29,8 @@ export interface Receiver {
   /** Webhook ids being handled right now, and the largest number of times one id was in flight at once. */
   inFlight: Map<string, number>;
   maxConcurrentSameId: number;
+  /** TCP connections Ordo opened to the receiver (fewer than requests when they are kept alive). */
+  connections: number;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startReceiver(secrets: string[] = []): Promise<Receiver> {
     delayMs: 0,
     inFlight: new Map(),
     maxConcurrentSameId: 0,
+    connections: 0,
     close: async () => {},
   };
   const server = http.createServer((req, res) => {
@@ -103,6 +106,9 @@ export async function startReceiver(secrets: string[] = []): Promise<Receiver> {
         send();
       }
     });
+  });
+  server.on('connection', () => {
+    receiver.connections++;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;

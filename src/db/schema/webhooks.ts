@@ -60,6 +60,10 @@ export const webhookDeliveries = pgTable(
     // What the dispatcher claims from: only pending rows, by due time.
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
     index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id),
+    // The fair claim: each subscription's pending rows by due time, and how many it has under way.
+    index('webhook_deliveries_pending_subscription_idx')
+      .on(t.subscriptionId, t.nextAttemptAt, t.id)
+      .where(sql`${t.status} = 'pending'`),
   ],
 );
 

@@ -19,6 +19,7 @@ export interface Outcome {
 type AttemptConfig = Pick<Config, 'webhookTimeoutMs' | 'webhookAllowPrivate'>;
 
 const excerptBytes = 1024;
+const drainBytes = 128 * 1024;
 const maxRetryAfterSeconds = 86_400;
 
 /** `Retry-After` as seconds from now: delta-seconds or an HTTP date; undefined when absent or unreadable. */
@@ -31,13 +32,19 @@ export function retryAfterSeconds(value: string | string[] | undefined, now: Dat
   return Number.isFinite(seconds) ? Math.min(maxRetryAfterSeconds, Math.max(0, seconds)) : null;
 }
 
+/**
+ * The body's first bytes, for the delivery log. The rest is read and dropped, up to `drainBytes`, so
+ * the connection goes back to the pool for the next attempt; a larger body costs its connection.
+ */
 async function readExcerpt(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    chunks.push(chunk);
+    if (size < excerptBytes) {
+      chunks.push(chunk);
+    }
     size += chunk.length;
-    if (size >= excerptBytes) {
+    if (size > drainBytes) {
       break;
     }
   }

@@ -29,9 +29,14 @@ type ClaimedRow = EventRow & {
 /**
  * Claims up to `limit` due deliveries of active subscriptions in one statement (FOR UPDATE SKIP LOCKED,
  * so processes never claim the same one), each for `leaseMs`: the claims of a crashed process come
- * back once their lease runs out.
+ * back once their lease runs out. Fair: each subscription gets at most `perSubscription` attempts under
+ * way (its live claims, over all processes, count), and the batch takes every subscription's oldest due
+ * delivery before anyone's second, so a slow or failing receiver never holds the others back.
  */
-export async function claimDue(db: Db, leaseMs: number, limit: number): Promise<Job[]> {
+export async function claimDue(
+  db: Db,
+  { leaseMs, limit, perSubscription }: { leaseMs: number; limit: number; perSubscription: number },
+): Promise<Job[]> {
   const result = await db.execute<ClaimedRow>(sql`
     WITH claimed AS (
       UPDATE webhook_deliveries d
@@ -39,11 +44,21 @@ export async function claimDue(db: Db, leaseMs: number, limit: number): Promise<
              updated_at = now()
        WHERE d.id IN (
          SELECT d2.id FROM webhook_deliveries d2
-           JOIN webhook_subscriptions s2 ON s2.id = d2.subscription_id AND s2.active
-          WHERE d2.status = 'pending' AND d2.next_attempt_at <= now()
-            AND (d2.locked_until IS NULL OR d2.locked_until <= now())
-          ORDER BY d2.next_attempt_at, d2.id
-          LIMIT ${limit}
+          WHERE d2.id IN (
+            SELECT due.id FROM webhook_subscriptions s
+             CROSS JOIN LATERAL (
+               SELECT d3.id, d3.next_attempt_at, row_number() OVER (ORDER BY d3.next_attempt_at, d3.id) AS turn
+                 FROM webhook_deliveries d3
+                WHERE d3.subscription_id = s.id AND d3.status = 'pending' AND d3.next_attempt_at <= now()
+                  AND (d3.locked_until IS NULL OR d3.locked_until <= now())
+                ORDER BY d3.next_attempt_at, d3.id
+                LIMIT greatest(0, ${perSubscription} - (
+                  SELECT count(*) FROM webhook_deliveries live
+                   WHERE live.subscription_id = s.id AND live.status = 'pending' AND live.locked_until > now()))
+             ) due
+             WHERE s.active
+             ORDER BY due.turn, due.next_attempt_at, due.id
+             LIMIT ${limit})
           FOR UPDATE OF d2 SKIP LOCKED)
       RETURNING d.id, d.claim, d.attempts, d.subscription_id, d.event_sequence)
     SELECT c.id AS delivery_id, c.claim, c.attempts, c.subscription_id, s.url, s.secret,

@@ -24,7 +24,8 @@ export function createDispatcher(deps: Pick<WebhookDeps, 'db' | 'config' | 'cloc
   const recordSuccess = createSuccessRecorder(db);
   const close = () => agent.close();
 
-  const claim = (limit: number) => claimDue(db, leaseMs, limit);
+  const perSubscription = Math.min(config.webhookConcurrencyPerSubscription, config.webhookConcurrency);
+  const claim = (limit: number) => claimDue(db, { leaseMs, limit, perSubscription });
 
   async function deliver(job: Job): Promise<void> {
     const outcome = await attempt(attemptDeps, job);

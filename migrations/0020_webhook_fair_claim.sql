@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_deliveries_pending_subscription_idx" ON "webhook_deliveries" USING btree ("subscription_id","next_attempt_at","id") WHERE "webhook_deliveries"."status" = 'pending';
