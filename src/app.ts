@@ -6,16 +6,18 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { Config } from './config.js';
 import { latestMigrationMillis } from './db/migrate.js';
+import type { ReadReplica } from './db/read-replica.js';
 import { registerAuth } from './http/auth.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import { registerConsole } from './http/console.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { registerLoadShedding } from './http/load-shedding.js';
-import { registerMetrics } from './http/metrics.js';
+import { registerMetrics, registerReplicaMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerPageCaps } from './http/pagination.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { routeReadsToReplica } from './http/replica-reads.js';
 import { RequestLogController } from './http/request-log.js';
 import { systemRoutes } from './http/system.routes.js';
 import { alertRoutes } from './modules/alerts/index.js';
@@ -41,6 +43,8 @@ import { createServices, type ServiceDeps, type Services } from './services.js';
 
 export interface AppDeps extends ServiceDeps {
   pool: Pool;
+  /** Set with DATABASE_READ_URL; `db` then routes the reads of lists, reports and the feed to it. */
+  replica?: ReadReplica;
 }
 
 export type { Services };
@@ -186,6 +190,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   trackInFlight(app);
   const metrics = registerMetrics(app);
+  const replica = deps.replica;
+  if (replica) {
+    registerReplicaMetrics(metrics, replica.health);
+    routeReadsToReplica(app);
+  }
   registerBusinessMetrics(metrics, {
     db: deps.db,
     clock: deps.clock,
@@ -198,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     pool: deps.pool,
     metrics,
     latestMigrationMillis: latestMigrationMillis(),
+    ...(replica ? { replicaHealth: replica.health } : {}),
   });
   app.decorate('services', services);
   await registerConsole(app);

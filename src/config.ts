@@ -7,6 +7,12 @@ export interface Config {
   port: number;
   /** Set: use this PostgreSQL server. Unset: run the embedded one in `dataDir`. */
   databaseUrl: string | undefined;
+  /** Set: lists, reports and the event feed read from this replica while it keeps up. */
+  databaseReadUrl: string | undefined;
+  /** Replication lag above which reads go back to the primary. */
+  replicaMaxLagMs: number;
+  /** How often each process measures the replica's lag. */
+  replicaCheckIntervalMs: number;
   dataDir: string;
   /** 0 picks a free port at every start. */
   embeddedPgPort: number;
@@ -79,6 +85,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// connection URL');
   }
+  const databaseReadUrl = read.string('DATABASE_READ_URL');
+  if (databaseReadUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseReadUrl)) {
+    throw new ConfigError('DATABASE_READ_URL must be a postgres:// or postgresql:// connection URL');
+  }
   const bootstrapApiKey = read.string('ORDO_BOOTSTRAP_API_KEY');
   if (bootstrapApiKey !== undefined && !/^[\x21-\x7e]{24,256}$/.test(bootstrapApiKey)) {
     throw new ConfigError(
@@ -108,6 +118,9 @@ export function loadConfig(env: Env = process.env): Config {
     host: read.string('HOST') ?? '127.0.0.1',
     port: read.int('PORT', 3000, 0, 65535),
     databaseUrl,
+    databaseReadUrl,
+    replicaMaxLagMs: read.int('ORDO_REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
+    replicaCheckIntervalMs: read.int('ORDO_REPLICA_CHECK_INTERVAL_MS', 1000, 50, 600_000),
     dataDir: path.resolve(read.string('ORDO_DATA_DIR') ?? '.ordo-data'),
     embeddedPgPort: read.int('ORDO_EMBEDDED_PG_PORT', 0, 0, 65535),
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),

@@ -6,6 +6,8 @@ import { createDatabase, type Db } from './db/client.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './db/embedded.js';
 import { runMigrations } from './db/migrate.js';
 import { closeWhenDone } from './db/pool-close.js';
+import { createReadReplica, type ReadReplica } from './db/read-replica.js';
+import { routedDatabase } from './db/read-routing.js';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
 import { createLogger } from './logger.js';
 import { createApiKeyService } from './modules/api-keys/index.js';
@@ -64,7 +66,21 @@ async function openDatabase(config: Config, log: Logger, started: Started) {
     log,
   });
   started.steps.push(closeWhenDone(database.pool));
-  return database;
+  if (config.databaseReadUrl === undefined) {
+    return { ...database, replica: undefined };
+  }
+  const replica = createReadReplica({
+    url: config.databaseReadUrl,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.statementTimeoutMs,
+    maxLagMs: config.replicaMaxLagMs,
+    primary: database,
+    log,
+  });
+  started.steps.push(closeWhenDone(replica.pool));
+  // Reads use the replica once a check finds it keeping up; until then, and whenever it falls behind, the primary.
+  await replica.check();
+  return { pool: database.pool, db: routedDatabase(database.db, replica), replica };
 }
 
 /**
@@ -88,8 +104,11 @@ async function ensureAdminKey(db: Db, config: Config, log: Logger, embedded: boo
 }
 
 /** The in-process workers; each claims its work in the database, so any number of replicas can run them. */
-function startWorkers(services: Services, db: Db, config: Config, log: Logger) {
+function startWorkers(services: Services, db: Db, config: Config, log: Logger, replica?: ReadReplica) {
   const workers = [
+    ...(replica
+      ? [startPeriodic('read-replica-check', config.replicaCheckIntervalMs, replica.check, log)]
+      : []),
     startPeriodic('idempotency-purge', 10 * 60_000, () => purgeExpiredIdempotencyKeys(db), log),
     startPeriodic('reservation-expiry', 30_000, () => releaseExpiredReservations(db, systemClock), log),
     // Feeds nudge the allocator at once; this pass catches stock freed any other way.
@@ -118,10 +137,10 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger) {
 
 /** Brings Ordo up, recording in `started` how to take each piece down again. */
 async function start(config: Config, log: Logger, started: Started): Promise<void> {
-  const { pool, db } = await openDatabase(config, log, started);
-  const app = await buildApp({ db, pool, config, clock: systemClock, log });
+  const { pool, db, replica } = await openDatabase(config, log, started);
+  const app = await buildApp({ db, pool, config, clock: systemClock, log, ...(replica ? { replica } : {}) });
   const drain = drainOnClose(app.server);
-  const workers = startWorkers(app.services, db, config, log);
+  const workers = startWorkers(app.services, db, config, log, replica);
   started.steps.push(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
     // Runs nudged by the last requests finish before the pool closes under them.

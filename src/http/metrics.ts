@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReplicaHealth } from '../db/read-replica.js';
 
 /** Prometheus metrics for one app: request counts and latency by route template, plus process metrics. */
 export function registerMetrics(app: FastifyInstance): Registry {
@@ -30,4 +31,25 @@ export function registerMetrics(app: FastifyInstance): Registry {
     duration.observe(labels, reply.elapsedTime / 1000);
   });
   return registry;
+}
+
+/** The read replica's state as of its last check: whether reads use it, and how far behind it is. */
+export function registerReplicaMetrics(registry: Registry, health: () => ReplicaHealth): void {
+  new Gauge({
+    name: 'ordo_read_replica_up',
+    help: 'Reads go to the read replica (1), or back to the primary because it lags or cannot be reached (0)',
+    registers: [registry],
+    collect() {
+      this.set(health().status === 'ok' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'ordo_read_replica_lag_seconds',
+    help: 'Replication lag of the read replica at its last check (NaN when it could not be reached)',
+    registers: [registry],
+    collect() {
+      const lag = health().lagMs;
+      this.set(lag === null ? Number.NaN : lag / 1000);
+    },
+  });
 }

@@ -3,6 +3,7 @@ import type { Pool, QueryConfig } from 'pg';
 import type { Registry } from 'prom-client';
 import Type from 'typebox';
 import { sqlState } from '../db/pg-errors.js';
+import type { ReplicaHealth } from '../db/read-replica.js';
 import { withDeadline } from '../deadline.js';
 import { AppError } from '../errors.js';
 
@@ -13,6 +14,8 @@ export interface SystemRoutesOptions {
   latestMigrationMillis: number;
   /** How long readiness waits for the database (a connection and the answer) before saying not ready. */
   readinessTimeoutMs?: number;
+  /** The read replica's last check, when DATABASE_READ_URL is set. */
+  replicaHealth?: () => ReplicaHealth;
 }
 
 /** Well under the timeout of an orchestrator's probe, well over a healthy database's answer. */
@@ -73,12 +76,40 @@ const ReadySchema = Type.Object(
     status: Type.Literal('ready'),
     database: Type.Literal('reachable'),
     migrations: Type.Literal('current'),
+    read_replica: Type.Optional(
+      Type.Object(
+        {
+          status: Type.Union([Type.Literal('ok'), Type.Literal('lagging'), Type.Literal('unreachable')]),
+          lag_ms: Type.Union([Type.Integer(), Type.Null()]),
+          reads_from: Type.Union([Type.Literal('replica'), Type.Literal('primary')]),
+        },
+        {
+          description:
+            'Only with DATABASE_READ_URL. A lagging or unreachable replica does not make Ordo unready: its reads go to the primary (`reads_from`)',
+        },
+      ),
+    ),
   },
   {
     description: 'The database answers and has every migration applied',
-    examples: [{ status: 'ready', database: 'reachable', migrations: 'current' }],
+    examples: [
+      { status: 'ready', database: 'reachable', migrations: 'current' },
+      {
+        status: 'ready',
+        database: 'reachable',
+        migrations: 'current',
+        read_replica: { status: 'lagging', lag_ms: 12_400, reads_from: 'primary' },
+      },
+    ],
   },
 );
+
+/** What readiness says of the read replica. */
+const replicaReadiness = (health: ReplicaHealth) => ({
+  status: health.status,
+  lag_ms: health.lagMs,
+  reads_from: health.status === 'ok' ? ('replica' as const) : ('primary' as const),
+});
 
 export async function systemRoutes(
   app: FastifyInstance,
@@ -87,6 +118,7 @@ export async function systemRoutes(
     metrics,
     latestMigrationMillis,
     readinessTimeoutMs = defaultReadinessTimeoutMs,
+    replicaHealth,
   }: SystemRoutesOptions,
 ) {
   app.get(
@@ -112,7 +144,10 @@ export async function systemRoutes(
         response: { 200: ReadySchema },
       },
     },
-    () => checkReadiness(pool, latestMigrationMillis, readinessTimeoutMs),
+    async () => ({
+      ...(await checkReadiness(pool, latestMigrationMillis, readinessTimeoutMs)),
+      ...(replicaHealth ? { read_replica: replicaReadiness(replicaHealth()) } : {}),
+    }),
   );
 
   app.get(

@@ -7,6 +7,8 @@ import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createDatabase, type Db } from '../../src/db/client.js';
+import { createReadReplica, type ReadReplica } from '../../src/db/read-replica.js';
+import { routedDatabase } from '../../src/db/read-routing.js';
 import type { Scope } from '../../src/http/caller.js';
 import { createApiKeyService, generateSecret } from '../../src/modules/api-keys/api-keys.service.js';
 import { templateDatabase } from './global-setup.js';
@@ -43,6 +45,8 @@ export interface TestApp {
   url: string;
   /** A bootstrap admin key's secret. */
   adminKey: string;
+  /** The read replica, when `config.databaseReadUrl` is set. */
+  replica: ReadReplica | undefined;
   /** Creates a key with these scopes (optionally bound to a channel) and returns its secret. */
   keyWith(scopes: Scope[], channel?: string): Promise<string>;
   /** `app.inject` with the admin key unless `key` says otherwise (null: no Authorization header). */
@@ -77,7 +81,27 @@ export async function createTestApp(
     statementTimeoutMs: config.statementTimeoutMs,
     log,
   });
-  const app = await buildApp({ db, pool, config, clock: options.clock ?? { now: () => new Date() }, log });
+  // With DATABASE_READ_URL's setting, as main.ts: a checked replica and a routed database.
+  const replica =
+    config.databaseReadUrl === undefined
+      ? undefined
+      : createReadReplica({
+          url: config.databaseReadUrl,
+          poolSize: options.poolSize ?? 10,
+          statementTimeoutMs: config.statementTimeoutMs,
+          maxLagMs: config.replicaMaxLagMs,
+          primary: { pool },
+          log,
+        });
+  await replica?.check();
+  const app = await buildApp({
+    db: routedDatabase(db, replica),
+    pool,
+    config,
+    clock: options.clock ?? { now: () => new Date() },
+    log,
+    ...(replica ? { replica } : {}),
+  });
   await app.ready();
   const apiKeys = createApiKeyService({ db });
   const adminKey = generateSecret();
@@ -88,6 +112,7 @@ export async function createTestApp(
     pool,
     url: database.url,
     adminKey,
+    replica,
     async keyWith(scopes, channel) {
       return (await apiKeys.create({ name: `test ${scopes.join(' ')}`, scopes, channel: channel ?? null }))
         .secret;
@@ -101,6 +126,7 @@ export async function createTestApp(
     },
     async close() {
       await app.close();
+      await replica?.pool.end();
       await pool.end();
       await database.drop();
     },
