@@ -14,6 +14,7 @@ main{max-width:40rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0}
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 h3{font-size:1rem;margin:0 0 .25rem}
+section>h2:first-child{margin-top:0}
 section,.card{background:#fff;border:1px solid #ddd;border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0}
 ul{margin:.25rem 0;padding-left:1.25rem}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem .75rem;margin:.25rem 0}
@@ -127,7 +128,7 @@ function shipment(parcel: TrackedOrder['shipments'][number]): string {
     .reverse()
     .map(
       (e) =>
-        `<li>${escapeHtml(when(e.occurred_at))}: ${escapeHtml(e.description ?? e.status)}${e.location ? `, ${escapeHtml(e.location)}` : ''}</li>`,
+        `<li>${escapeHtml(when(e.occurred_at))}: ${escapeHtml(e.description ?? e.status.replaceAll('_', ' '))}${e.location ? `, ${escapeHtml(e.location)}` : ''}</li>`,
     );
   return `<div class="card"><h3>Shipment ${escapeHtml(parcel.number)}</h3>
 <dl>${facts
