@@ -79,6 +79,16 @@ function trackInFlight(app: FastifyInstance): void {
   );
 }
 
+/** `http://host:port` of the socket the app listens on; undefined before it listens (tests that inject). */
+function listeningOrigin(app: FastifyInstance): string | undefined {
+  const address = app.server.listening ? app.server.address() : null;
+  if (address === null || typeof address === 'string') {
+    return undefined;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
@@ -198,7 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: deps.log,
     timeoutMs: deps.config.metricsTimeoutMs,
   });
-  const services = createServices(deps);
+  const services = createServices({ ...deps, origin: () => listeningOrigin(app) });
   await registerOpenApi(app, services.eventCatalog.webhookDocument());
   await app.register(systemRoutes, {
     pool: deps.pool,

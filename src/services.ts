@@ -53,6 +53,8 @@ export interface ServiceDeps {
   config: Config;
   clock: Clock;
   log: FastifyBaseLogger;
+  /** Where this process listens once it does (`http://127.0.0.1:43121`), for links when no public URL is set. */
+  origin?: () => string | undefined;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -102,8 +104,8 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
 }
 
 /** Status links, and the customer's view of an order through them (found as every order route does). */
-function customerTracking({ db, clock, config }: ServiceDeps, orders: OrderTransitions) {
-  const statusLinks = createStatusLinks({ db, clock, config });
+function customerTracking({ db, clock, config, origin }: ServiceDeps, orders: OrderTransitions) {
+  const statusLinks = createStatusLinks({ db, clock, config, origin });
   return { statusLinks, tracking: createTrackingService({ db, clock, statusLinks, orders }) };
 }
 

@@ -19,6 +19,11 @@ export interface StatusLinkDeps {
   db: Db;
   clock: Clock;
   config: Pick<Config, 'host' | 'port' | 'publicUrl' | 'statusLinkSecret' | 'statusLinkDays'>;
+  /**
+   * Where this process listens, once it does: the base of links when ORDO_PUBLIC_URL is unset (so
+   * PORT=0 gives the port actually picked); before that, HOST and PORT.
+   */
+  origin?: () => string | undefined;
 }
 
 const secretName = 'status_link';
@@ -47,12 +52,12 @@ function secretOf(db: Db, configured: string | undefined): () => Promise<string>
  * API key. A link stops working when it is revoked or renewed, and `statusLinkDays` after the order's
  * last delivery (or its cancellation).
  */
-export function createStatusLinks({ db, clock, config }: StatusLinkDeps) {
-  const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
+export function createStatusLinks({ db, clock, config, origin }: StatusLinkDeps) {
+  const base = () => config.publicUrl ?? origin?.() ?? `http://${config.host}:${config.port}`;
   const signingSecret = secretOf(db, config.statusLinkSecret);
   const present = async (state: LinkState): Promise<StatusLink> => {
     const token = signStatusLink(await signingSecret(), state);
-    return { token, url: `${base}/track/${token}`, expires_at: state.expiresAt?.toISOString() ?? null };
+    return { token, url: `${base()}/track/${token}`, expires_at: state.expiresAt?.toISOString() ?? null };
   };
   const good = (state: LinkState | undefined, version: number): state is LinkState =>
     state !== undefined &&

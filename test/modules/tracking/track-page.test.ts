@@ -57,7 +57,10 @@ beforeAll(async () => {
   ];
   const order = await deliveredOrder(t, channel, lines, fields);
   orderNumber = order.number;
-  token = (await linkOf(t, order.id)).token;
+  const link = await linkOf(t, order.id);
+  token = link.token;
+  // With no ORDO_PUBLIC_URL, links point where the app listens (the port it picked)
+  expect(link.url).toBe(`${base}/track/${token}`);
   const other = await deliveredOrder(t, channel, lines, fields);
   revokedToken = (await linkOf(t, other.id)).token;
   await t.request({ method: 'DELETE', url: `/v1/orders/${other.id}/status-link` });
