@@ -406,3 +406,30 @@ describe('one 404 for every way of finding nothing', () => {
     expect(bodies.size).toBe(1);
   });
 });
+
+describe('a cancelled order', () => {
+  it('shows as cancelled, its link expiring 90 days after the cancellation', async () => {
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
+    const cancelled = await t.request({
+      method: 'POST',
+      url: `/v1/orders/${order.id}/cancel`,
+      payload: { reason: 'customer changed their mind' },
+    });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    const link = await linkOf(t, order.id);
+    const { rows } = await t.pool.query(
+      "SELECT occurred_at FROM events WHERE resource_id = $1 AND type = 'order.cancelled'",
+      [order.id],
+    );
+    expect(Date.parse(link.expires_at ?? '')).toBe(rows[0].occurred_at.getTime() + 90 * day);
+    const view = (await track(t, link.token)).json();
+    expect(view).toMatchObject({ status: 'cancelled', status_text: 'Cancelled', shipments: [], delays: [] });
+    expect(view.items[0]).toMatchObject({ quantity: 1, cancelled: 1, shipped: 0 });
+    clock.advance(91 * day);
+    try {
+      notFoundBody(await track(t, link.token));
+    } finally {
+      clock.advance(-91 * day);
+    }
+  });
+});
