@@ -33,6 +33,7 @@ export const trackPageStyleHash = `sha256-${createHash('sha256').update(style).d
 export const trackPageHeaders = {
   'content-security-policy': [
     "default-src 'none'",
+    "script-src 'none'",
     `style-src '${trackPageStyleHash}'`,
     "img-src 'none'",
     "base-uri 'none'",
@@ -41,7 +42,7 @@ export const trackPageHeaders = {
   ].join('; '),
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
-  'x-robots-tag': 'noindex, nofollow',
+  'x-robots-tag': 'noindex',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
 } as const;

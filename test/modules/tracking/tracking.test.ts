@@ -407,6 +407,27 @@ describe('one 404 for every way of finding nothing', () => {
   });
 });
 
+describe('revocations and renewals at once', () => {
+  it('append one event per change: two revocations one event, two renewals two versions', async () => {
+    const order = await delivered();
+    const url = `/v1/orders/${order.id}/status-link`;
+    const revoked = await Promise.all([1, 2].map(() => t.request({ method: 'DELETE', url })));
+    expect(revoked.map((res) => res.statusCode)).toEqual([204, 204]);
+    const renewed = await Promise.all([1, 2].map(() => t.request({ method: 'POST', url })));
+    expect(renewed.map((res) => res.statusCode)).toEqual([201, 201]);
+    const tokens = renewed.map((res) => res.json().token as string);
+    expect(new Set(tokens).size).toBe(2);
+    const current = await linkOf(t, order.id);
+    expect(tokens).toContain(current.token);
+    const statuses = await Promise.all(tokens.map(async (token) => (await track(t, token)).statusCode));
+    expect(statuses.sort()).toEqual([200, 404]);
+    const types = (await eventsOf(t, order.id))
+      .map((e) => e.type)
+      .filter((type) => type.startsWith('status_link.'));
+    expect(types).toEqual(['status_link.revoked', 'status_link.renewed', 'status_link.renewed']);
+  });
+});
+
 describe('a cancelled order', () => {
   it('shows as cancelled, its link expiring 90 days after the cancellation', async () => {
     const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
