@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { testClock } from '../../helpers/clock.js';
 import { makeCarrier, makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
-import { captureOrder, eventsOf } from '../../helpers/orders.js';
+import { captureOrder, eventsOf, orderOf, settleReleaser } from '../../helpers/orders.js';
 import { expectProblem } from '../../helpers/problems.js';
 import { deliveredOrder, lineOf, openReturn } from '../../helpers/returns.js';
 import { type Link, linkOf, notFoundBody, track } from './helpers.js';
@@ -273,6 +273,7 @@ describe('the customer’s view, without a key', () => {
     );
     clock.advance(60 * day);
     try {
+      await settleReleaser(t);
       const view = (await track(t, token)).json();
       expect(view.delays).toEqual([
         {
@@ -288,7 +289,10 @@ describe('the customer’s view, without a key', () => {
           at: `${new Date(Date.parse(order.promised_delivery_date) + day).toISOString().slice(0, 10)}T00:00:00.000Z`,
         },
       ]);
+      expect((await orderOf(t, order.id)).status).toBe('on_hold');
+      // Held (the payment does not match the total): the customer sees it confirmed, never the hold
       expect(view.status).toBe('confirmed');
+      expect(JSON.stringify(view)).not.toMatch(/hold|payment|queue/i);
     } finally {
       clock.advance(-60 * day);
     }
