@@ -61,6 +61,7 @@ const eventOwners: Record<string, string> = {
   'inbound_shipment.': 'inbound',
   'webhook.': 'webhooks',
   'alert.': 'alerts',
+  'status_link.': 'tracking',
 };
 /** Files that name event types without emitting them. */
 const documentsEvents = /\.(schemas|routes)\.ts$|^src\/modules\/events\//;

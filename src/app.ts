@@ -37,6 +37,7 @@ import { reportRoutes } from './modules/reports/index.js';
 import { returnRoutes } from './modules/returns/index.js';
 import { routingRoutes } from './modules/routing/index.js';
 import { timelineRoutes } from './modules/timeline/index.js';
+import { answerUnroutableTrackUrl, statusLinkRoutes, trackRoutes } from './modules/tracking/index.js';
 import { transferRoutes } from './modules/transfers/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
@@ -82,6 +83,16 @@ function trackInFlight(app: FastifyInstance): void {
   );
 }
 
+/** `http://host:port` of the socket the app listens on; undefined before it listens (tests that inject). */
+function listeningOrigin(app: FastifyInstance): string | undefined {
+  const address = app.server.listening ? app.server.address() : null;
+  if (address === null || typeof address === 'string') {
+    return undefined;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
@@ -116,11 +127,15 @@ function createServer(config: Config, log: AppDeps['log']) {
     },
     clientErrorHandler: clientErrorHandler(log),
     return503OnClosing: true,
+    // Behind a load balancer, the client's address (per-address limits) comes from X-Forwarded-For.
+    trustProxy: config.trustProxy,
     forceCloseConnections: 'idle',
     // Room for 64-character SKUs even when percent-encoded.
     routerOptions: { maxParamLength: 512 },
-    // A malformed URL never reaches the error handler; answer it with a problem too.
-    frameworkErrors: (err, request, reply) => sendProblem(request, reply, toAppError(err)),
+    // A malformed URL never reaches the error handler; answer it with a problem too (a status link's
+    // URL with the same 404 as any token that names nothing).
+    frameworkErrors: (err, request, reply) =>
+      answerUnroutableTrackUrl(request, reply) ?? sendProblem(request, reply, toAppError(err)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   // JSON only: any other body is a 415 rather than a string that fails validation.
   app.removeContentTypeParser('text/plain');
@@ -173,6 +188,7 @@ async function registerApi(
   await api.register(pickListRoutes, { pickLists: services.pickLists });
   await api.register(returnRoutes, { returns: services.returns });
   await api.register(timelineRoutes, { timeline: services.timeline });
+  await api.register(statusLinkRoutes, { tracking: services.tracking });
   await api.register(reportRoutes, { reports: services.reports });
   await api.register(alertRoutes, { alerts: services.alerts });
   await api.register(eventRoutes, {
@@ -201,7 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: deps.log,
     timeoutMs: deps.config.metricsTimeoutMs,
   });
-  const services = createServices(deps);
+  const services = createServices({ ...deps, origin: () => listeningOrigin(app) });
   await registerOpenApi(app, services.eventCatalog.webhookDocument());
   await app.register(systemRoutes, {
     pool: deps.pool,
@@ -217,6 +233,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/v1',
     connectors: services.connectors,
     bodyLimit: deps.config.bodyLimitBytes,
+  });
+  // Customers follow their orders without an API key: outside the keyed /v1 context, limited per address.
+  await app.register(trackRoutes, {
+    tracking: services.tracking,
+    lookupMax: deps.config.trackLookupRateLimit,
+    viewMax: deps.config.trackRateLimit,
+    windowMs: deps.config.trackRateLimitWindowMs,
   });
   return app;
 }

@@ -66,6 +66,13 @@ export interface Config {
   statusLinkSecret: string | undefined;
   /** Days a status link stays good after the order's last delivery (or its cancellation). */
   statusLinkDays: number;
+  /** Order lookups (POST /v1/track/lookup) per client address and window. */
+  trackLookupRateLimit: number;
+  /** Views of status links per client address and window (the JSON and the page each). */
+  trackRateLimit: number;
+  trackRateLimitWindowMs: number;
+  /** Fastify's `trustProxy`: whose X-Forwarded-For to believe for the client's address (false: nobody's). */
+  trustProxy: boolean | string[];
 }
 
 /** A bad setting: main prints `message` as the one line the operator sees, then exits. */
@@ -154,7 +161,31 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     statusLinkSecret,
     statusLinkDays: read.int('ORDO_STATUS_LINK_DAYS', 90, 1, 3650),
+    trackLookupRateLimit: read.int('ORDO_TRACK_LOOKUP_RATE_LIMIT', 10, 1, 1_000_000),
+    trackRateLimit: read.int('ORDO_TRACK_RATE_LIMIT', 1200, 1, 1_000_000),
+    trackRateLimitWindowMs: read.int('ORDO_TRACK_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
+    trustProxy: trustProxyOf(read.string('ORDO_TRUST_PROXY')),
   };
+}
+
+/**
+ * ORDO_TRUST_PROXY: unset or `false` trusts no proxy (the client is the connection's peer); `true` every
+ * one; otherwise a comma-separated list of the proxies' addresses or CIDR ranges.
+ */
+function trustProxyOf(raw: string | undefined): Config['trustProxy'] {
+  if (raw === undefined || raw.toLowerCase() === 'false') {
+    return false;
+  }
+  if (raw.toLowerCase() === 'true') {
+    return true;
+  }
+  const ranges = raw.split(',').map((part) => part.trim());
+  if (ranges.some((part) => !/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(part))) {
+    throw new ConfigError(
+      `ORDO_TRUST_PROXY must be true, false or comma-separated proxy addresses/CIDR ranges (got "${raw}")`,
+    );
+  }
+  return ranges;
 }
 
 function reader(env: Env) {

@@ -30,6 +30,7 @@ import {
   createOrderService,
   createOrderTransitions,
   type OrderDeps,
+  type OrderTransitions,
   orderEventSchemas,
   orderEvents,
 } from './modules/orders/index.js';
@@ -38,7 +39,7 @@ import { createReportService } from './modules/reports/index.js';
 import { createReturnService, returnEvents } from './modules/returns/index.js';
 import { createRoutingService } from './modules/routing/index.js';
 import { createTimelineService } from './modules/timeline/index.js';
-import { createStatusLinks } from './modules/tracking/index.js';
+import { createStatusLinks, createTrackingService, trackingEvents } from './modules/tracking/index.js';
 import { createTransferService, transferEvents } from './modules/transfers/index.js';
 import {
   createDispatcher,
@@ -52,6 +53,8 @@ export interface ServiceDeps {
   config: Config;
   clock: Clock;
   log: FastifyBaseLogger;
+  /** Where this process listens once it does (`http://127.0.0.1:43121`), for links when no public URL is set. */
+  origin?: () => string | undefined;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -71,6 +74,7 @@ export const createAppEventCatalog = () =>
       inboundEvents,
       webhookEvents,
       alertEvents,
+      trackingEvents,
     ],
     orderEventSchemas,
   );
@@ -97,6 +101,12 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
     fraud: createFraudService({ db }),
     packing: createPackingRuleService({ db }),
   };
+}
+
+/** Status links, and the customer's view of an order through them (found as every order route does). */
+function customerTracking({ db, clock, config, origin }: ServiceDeps, orders: OrderTransitions) {
+  const statusLinks = createStatusLinks({ db, clock, config, origin });
+  return { statusLinks, tracking: createTrackingService({ db, clock, statusLinks, orders }) };
 }
 
 /**
@@ -162,7 +172,7 @@ export function createServices(deps: ServiceDeps) {
     // An order's history; it only reads, and finds the order as every order route does.
     timeline: createTimelineService({ db, orders: transitions, catalog: eventCatalog }),
     // What a customer may see of an order without an API key, behind a signed, revocable link.
-    statusLinks: createStatusLinks({ db, clock, config }),
+    ...customerTracking(deps, transitions),
     // Operational reports; they only read, each in one snapshot.
     reports: createReportService({ db, clock }),
     // Exception alerts: reads other modules' tables, writes only its own (the `alerts` worker runs it).

@@ -51,6 +51,10 @@ describe('the OpenAPI document', () => {
     if (signed) {
       // A channel's own deliveries (Shopify's webhooks): signed instead of keyed.
       expect(statuses).toContain('401');
+    } else if (path.startsWith('/v1/track/')) {
+      // A customer's order status: no key, a limit per client address instead.
+      expect(operation.security).toEqual([]);
+      expect(statuses).toEqual(expect.arrayContaining(['404', '429']));
     } else if (path.startsWith('/v1/')) {
       expect(operation.security).toEqual([{ apiKey: [] }]);
       expect(statuses).toEqual(expect.arrayContaining(['401', '429']));

@@ -179,6 +179,9 @@ describe('the README walk-through', () => {
       ['alert rules', /-X PUT localhost:3000\/v1\/alerts\/rules /],
       ['acknowledge an alert', /\/v1\/alerts\/\$ALERT\/acknowledge /],
       ['business metrics', /localhost:3000\/metrics/],
+      ['status link', /\/v1\/orders\/\$ORDER\/status-link -H/],
+      ['customer view without a key', /localhost:3000\/v1\/track\/\$TOKEN \|/],
+      ['lookup', /localhost:3000\/v1\/track\/lookup /],
     ];
     const missing = steps.filter(([, pattern]) => !pattern.test(text)).map(([step]) => step);
     expect(missing).toEqual([]);

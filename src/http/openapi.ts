@@ -10,15 +10,17 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A /v1 route a channel calls with no API key, authenticated by its signature instead. */
     signedBy?: 'shopifyHmac';
+    /** A /v1 route anyone may call with no API key (a customer's order status). */
+    public?: boolean;
   }
 }
 
 /**
- * Routes under /v1 need an API key, except those a channel signs (Shopify's webhooks); the system
- * routes (health, metrics, documents) need neither.
+ * Routes under /v1 need an API key, except those a channel signs (Shopify's webhooks) and the public
+ * ones (a customer's order status); the system routes (health, metrics, documents) need neither.
  */
-const isApiRoute = (url: string, route?: { config?: { signedBy?: string } }) =>
-  url.startsWith('/v1/') && route?.config?.signedBy === undefined;
+const isApiRoute = (url: string, route?: { config?: { signedBy?: string; public?: boolean } }) =>
+  url.startsWith('/v1/') && route?.config?.signedBy === undefined && route?.config?.public !== true;
 
 const problem = (description: string, headers?: Record<string, unknown>) => ({
   description,
@@ -137,6 +139,10 @@ const tags: OpenAPIV3_1.TagObject[] = [
   { name: 'Promising', description: 'Delivery promises at checkout' },
   { name: 'Fulfillment', description: 'Shipments, bins, pick lists, packing, labels and tracking' },
   { name: 'Returns', description: 'Returns (RMAs), receipts, refunds and exchanges' },
+  {
+    name: 'Tracking',
+    description: 'Status links: customers follow their orders without an API key, and look them up',
+  },
   { name: 'Reports', description: 'Operational reports and KPIs, as JSON or CSV' },
   { name: 'Alerts', description: 'Exception alerts: rules as data, alerts raised and resolved by a worker' },
   { name: 'Events', description: 'The event feed: every change, in order, with long-polling' },

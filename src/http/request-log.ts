@@ -1,5 +1,9 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
+/** A status link's token is a credential: request lines name its path, never the token itself. */
+const statusLinkPath = /^(\/(?:v1\/)?track\/)(?!lookup(?:[/?]|$))[^/?]+/;
+export const loggableUrl = (url: string) => url.replace(statusLinkPath, '$1…');
+
 /**
  * One line per request, when it completes: method, route, status and time, tagged with `request_id`
  * like every other line logged during the request. Health probes log only at debug.
@@ -18,7 +22,7 @@ export class RequestLogController extends LogController {
   ): void {
     const line = {
       method: request.method,
-      url: request.url,
+      url: loggableUrl(request.url),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
       ...(request.caller ? { api_key: request.caller.keyId } : {}),

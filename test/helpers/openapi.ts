@@ -53,6 +53,8 @@ export interface Operation {
   anyScope?: string[];
   /** Called with a signature instead of an API key (a channel's own deliveries: Shopify webhooks). */
   signed: boolean;
+  /** Called by anyone with neither key nor signature (a customer's order status under /v1/track). */
+  public: boolean;
 }
 
 interface RawOperation {
@@ -99,6 +101,7 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
         signed: (raw.security ?? []).some(
           (scheme) => scheme.apiKey === undefined && Object.keys(scheme).length > 0,
         ),
+        public: raw.security !== undefined && raw.security.length === 0,
       };
     }),
   );

@@ -32,6 +32,8 @@ export interface Side {
   delivery: number;
   /** An open alert about its held order's hold (the world's `world-holds` alert rule). */
   alert: number;
+  /** The status-link token of its delivered order (what a customer opens without a key). */
+  trackToken: string;
 }
 
 export interface World {
@@ -141,6 +143,7 @@ async function side(t: TestApp, channel: string, world: { location: string; sku:
     pickList: 0,
     ...(await webhookAndDelivery(t, key)),
     alert: 0,
+    trackToken: '',
   };
 }
 
@@ -185,6 +188,9 @@ export async function buildWorld(t: TestApp): Promise<World> {
   ];
   a.pickList = own[0] as number;
   b.pickList = own[1] as number;
+  for (const one of [a, b]) {
+    one.trackToken = (await ok(t, 'GET', `/v1/orders/${one.delivered.id}/status-link`)).token;
+  }
   await holdAlerts(t, [a, b]);
   const apiKey = (await ok(t, 'POST', '/v1/api-keys', { name: 'spare', scopes: ['orders:read'] })).id;
   const transfer = await ok(t, 'POST', '/v1/transfers', {
@@ -244,6 +250,7 @@ export function realId(world: World, side: Side, path: string, param?: string): 
     connectors: side.channel,
     transfers: world.transfer,
     'inbound-shipments': world.inbound,
+    track: side.trackToken,
   };
   const id = resource === undefined ? undefined : ids[resource];
   if (id === undefined) {

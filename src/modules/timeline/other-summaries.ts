@@ -1,10 +1,14 @@
 import type { alertEvents } from '../alerts/index.js';
 import type { inventoryEvents } from '../inventory/index.js';
+import type { trackingEvents } from '../tracking/index.js';
 import type { transferEvents } from '../transfers/index.js';
 import type { webhookEvents } from '../webhooks/index.js';
 import { count, type Data, list, plural, record, type Summarize, tail, text } from './summary-text.js';
 
-/** The one-line sentences of the inventory.*, webhook.* and alert.* events (not on an order's timeline). Pure. */
+/**
+ * The one-line sentences of the inventory.*, webhook.* and alert.* events (not on an order's timeline),
+ * and of the status_link.* events (on it). Pure.
+ */
 
 export const inventorySummaries = {
   'inventory.availability_changed': (data) =>
@@ -53,3 +57,10 @@ export const alertSummaries = {
   'alert.acknowledged': alert('acknowledged'),
   'alert.resolved': alert('resolved'),
 } satisfies Record<keyof typeof alertEvents, Summarize>;
+
+export const trackingSummaries = {
+  'status_link.renewed': (data) =>
+    `New status link issued for order ${text(data.order_number)}: earlier links no longer work`,
+  'status_link.revoked': (data) =>
+    `Status link of order ${text(data.order_number)} revoked: the customer's page answers 404`,
+} satisfies Record<keyof typeof trackingEvents, Summarize>;

@@ -5,30 +5,49 @@ import type { Executor } from '../../db/client.js';
 /** An order's status link as stored (or as it is without a row: version 1, not revoked). */
 export interface LinkState {
   orderId: string;
+  orderNumber: number;
+  channel: string;
   version: number;
   revoked: boolean;
   /** When the link stops working: days after the last delivery (or the cancellation); null while in flight. */
   expiresAt: Date | null;
 }
 
-type LinkRow = { order_id: string; version: number; revoked: boolean; expires_at: Date | string | null };
+type LinkRow = {
+  order_id: string;
+  number: number | string;
+  channel: string;
+  version: number;
+  revoked: boolean;
+  expires_at: Date | string | null;
+};
 
 const stateOf = (row: LinkRow): LinkState => ({
   orderId: row.order_id,
+  orderNumber: Number(row.number),
+  channel: row.channel,
   version: row.version,
   revoked: row.revoked,
   expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
 });
 
-/** The links of these orders; orders that do not exist are missing from the answer. */
+/**
+ * The links of these orders; orders that do not exist are missing from the answer. A link expires
+ * `days` after the order's last delivery, or after its cancellation (its `order.cancelled` event: the
+ * row's `updated_at` moves with any later write), once the order is settled.
+ */
 export async function linkStates(tx: Executor, orderIds: string[], days: number): Promise<LinkState[]> {
   const result = await tx.execute<LinkRow>(sql`
-    SELECT o.id AS order_id, coalesce(l.version, 1) AS version, l.revoked_at IS NOT NULL AS revoked,
+    SELECT o.id AS order_id, o.number, c.code AS channel, coalesce(l.version, 1) AS version, l.revoked_at IS NOT NULL AS revoked,
            CASE WHEN o.status IN ('delivered', 'partially_returned', 'returned', 'cancelled')
-                THEN coalesce((SELECT max(s.delivered_at) FROM shipments s WHERE s.order_id = o.id), o.updated_at)
+                THEN coalesce((SELECT max(s.delivered_at) FROM shipments s WHERE s.order_id = o.id),
+                              (SELECT max(e.occurred_at) FROM events e
+                                WHERE o.status = 'cancelled' AND e.resource_type = 'order'
+                                  AND e.resource_id = o.id::text AND e.type = 'order.cancelled'),
+                              o.updated_at)
                      + make_interval(days => ${days}::int)
            END AS expires_at
-      FROM orders o LEFT JOIN status_links l ON l.order_id = o.id
+      FROM orders o JOIN channels c ON c.id = o.channel_id LEFT JOIN status_links l ON l.order_id = o.id
      WHERE o.id = ANY(${sql.param(orderIds)}::uuid[])`);
   return result.rows.map(stateOf);
 }

@@ -2,8 +2,10 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/client.js';
 import { AppError } from '../../errors.js';
+import { appendEvents } from '../events/index.js';
 import { instanceSecret, type LinkState, linkStates, renewLink, revokeLink } from './status-link-store.js';
 import { readStatusLink, signStatusLink } from './status-link-token.js';
+import { linkEvent } from './tracking-events.js';
 
 /** An order's status link as the merchant sees it. */
 export interface StatusLink {
@@ -17,30 +19,45 @@ export interface StatusLinkDeps {
   db: Db;
   clock: Clock;
   config: Pick<Config, 'host' | 'port' | 'publicUrl' | 'statusLinkSecret' | 'statusLinkDays'>;
+  /**
+   * Where this process listens, once it does: the base of links when ORDO_PUBLIC_URL is unset (so
+   * PORT=0 gives the port actually picked); before that, HOST and PORT.
+   */
+  origin?: () => string | undefined;
 }
 
 const secretName = 'status_link';
+/** What a token that names no order is checked against: the same query as for any other. */
+const noOrder = '00000000-0000-0000-0000-000000000000';
 
 /**
- * Status links: an unguessable, signed, revocable address where a customer sees their order without an
- * API key. A link stops working when it is revoked or renewed, and `statusLinkDays` after the order's
- * last delivery (or its cancellation).
+ * The signing secret: the configured one, or the one kept in the database (read once, made on first
+ * use, by autocommit so a rolled-back transaction never loses a secret tokens were signed with).
  */
-export function createStatusLinks({ db, clock, config }: StatusLinkDeps) {
-  const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
+function secretOf(db: Db, configured: string | undefined): () => Promise<string> {
   let secret: Promise<string> | undefined;
-  const signingSecret = () => {
-    secret ??= config.statusLinkSecret
-      ? Promise.resolve(config.statusLinkSecret)
+  return () => {
+    secret ??= configured
+      ? Promise.resolve(configured)
       : instanceSecret(db, secretName).catch((err: unknown) => {
           secret = undefined;
           throw err;
         });
     return secret;
   };
+}
+
+/**
+ * Status links: an unguessable, signed, revocable address where a customer sees their order without an
+ * API key. A link stops working when it is revoked or renewed, and `statusLinkDays` after the order's
+ * last delivery (or its cancellation).
+ */
+export function createStatusLinks({ db, clock, config, origin }: StatusLinkDeps) {
+  const base = () => config.publicUrl ?? origin?.() ?? `http://${config.host}:${config.port}`;
+  const signingSecret = secretOf(db, config.statusLinkSecret);
   const present = async (state: LinkState): Promise<StatusLink> => {
     const token = signStatusLink(await signingSecret(), state);
-    return { token, url: `${base}/track/${token}`, expires_at: state.expiresAt?.toISOString() ?? null };
+    return { token, url: `${base()}/track/${token}`, expires_at: state.expiresAt?.toISOString() ?? null };
   };
   const good = (state: LinkState | undefined, version: number): state is LinkState =>
     state !== undefined &&
@@ -69,6 +86,7 @@ export function createStatusLinks({ db, clock, config }: StatusLinkDeps) {
      */
     async resolve(token: string): Promise<string | undefined> {
       const { claim, signed } = readStatusLink(await signingSecret(), token);
+      // A bad token is checked against no order (its claim names the nil id): the same query still runs.
       const [state] = await linkStates(db, [claim.orderId], config.statusLinkDays);
       return signed && good(state, claim.version) ? claim.orderId : undefined;
     },
@@ -79,17 +97,34 @@ export function createStatusLinks({ db, clock, config }: StatusLinkDeps) {
       return { ...(await present(state)), revoked: state.revoked };
     },
 
-    /** A new link for the order: every earlier one stops working. */
+    /**
+     * The order's working link, or undefined when there is none (no such order, revoked, expired): the
+     * same query either way, so a lookup that matched no order costs what one that matched does.
+     */
+    async usable(orderId: string | undefined): Promise<StatusLink | undefined> {
+      const [state] = await linkStates(db, [orderId ?? noOrder], config.statusLinkDays);
+      return orderId !== undefined && state && good(state, state.version) ? present(state) : undefined;
+    },
+
+    /** A new link for the order: every earlier one stops working (appends `status_link.renewed`). */
     async renew(tx: Executor, orderId: string): Promise<StatusLink> {
       await stateOf(tx, orderId);
       await renewLink(tx, orderId, clock.now());
-      return present(await stateOf(tx, orderId));
+      const state = await stateOf(tx, orderId);
+      await appendEvents(tx, [linkEvent('status_link.renewed', state)]);
+      return present(state);
     },
 
-    /** Revokes the order's link; `renew` issues a working one again. */
+    /**
+     * Revokes the order's link; `renew` issues a working one again. Appends `status_link.revoked` when
+     * the link was not revoked already (lock the order first so two revocations append one event).
+     */
     async revoke(tx: Executor, orderId: string): Promise<void> {
-      await stateOf(tx, orderId);
+      const state = await stateOf(tx, orderId);
       await revokeLink(tx, orderId, clock.now());
+      if (!state.revoked) {
+        await appendEvents(tx, [linkEvent('status_link.revoked', state)]);
+      }
     },
   };
 }

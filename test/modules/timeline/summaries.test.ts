@@ -325,6 +325,14 @@ const cases: Record<string, { data: Record<string, unknown>; sentence: string }>
     data: { ...alert, status: 'resolved' },
     sentence: `Alert 42 resolved (rule payments-aging): ${alert.summary}`,
   },
+  'status_link.renewed': {
+    data: { order_id: order.id, order_number: 100001, version: 2 },
+    sentence: 'New status link issued for order 100001: earlier links no longer work',
+  },
+  'status_link.revoked': {
+    data: { order_id: order.id, order_number: 100001, version: 1 },
+    sentence: "Status link of order 100001 revoked: the customer's page answers 404",
+  },
 };
 
 const catalog = createAppEventCatalog();
