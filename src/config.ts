@@ -88,14 +88,6 @@ const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug
 /** Reads and validates the whole configuration once; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const read = reader(env);
-  const databaseUrl = read.string('DATABASE_URL');
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// connection URL');
-  }
-  const databaseReadUrl = read.string('DATABASE_READ_URL');
-  if (databaseReadUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseReadUrl)) {
-    throw new ConfigError('DATABASE_READ_URL must be a postgres:// or postgresql:// connection URL');
-  }
   const bootstrapApiKey = read.string('ORDO_BOOTSTRAP_API_KEY');
   if (bootstrapApiKey !== undefined && !/^[\x21-\x7e]{24,256}$/.test(bootstrapApiKey)) {
     throw new ConfigError(
@@ -124,8 +116,8 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     host: read.string('HOST') ?? '127.0.0.1',
     port: read.int('PORT', 3000, 0, 65535),
-    databaseUrl,
-    databaseReadUrl,
+    databaseUrl: read.postgresUrl('DATABASE_URL'),
+    databaseReadUrl: read.postgresUrl('DATABASE_READ_URL'),
     replicaMaxLagMs: read.int('ORDO_REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
     replicaCheckIntervalMs: read.int('ORDO_REPLICA_CHECK_INTERVAL_MS', 1000, 50, 600_000),
     dataDir: path.resolve(read.string('ORDO_DATA_DIR') ?? '.ordo-data'),
@@ -195,6 +187,13 @@ function reader(env: Env) {
   };
   return {
     string,
+    postgresUrl(name: string): string | undefined {
+      const url = string(name);
+      if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+        throw new ConfigError(`${name} must be a postgres:// or postgresql:// connection URL`);
+      }
+      return url;
+    },
     int(name: string, fallback: number, min: number, max: number): number {
       const raw = string(name);
       if (raw === undefined) {
