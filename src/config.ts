@@ -153,7 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     statusLinkSecret,
     statusLinkDays: read.int('ORDO_STATUS_LINK_DAYS', 90, 1, 3650),
-    trackLookupRateLimit: read.int('ORDO_TRACK_LOOKUP_RATE_LIMIT', 10, 1, 1_000_000),
+    trackLookupRateLimit: read.int('ORDO_TRACK_LOOKUP_RATE_LIMIT', 20, 1, 1_000_000),
     trackRateLimit: read.int('ORDO_TRACK_RATE_LIMIT', 1200, 1, 1_000_000),
     trackRateLimitWindowMs: read.int('ORDO_TRACK_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     trustProxy: trustProxyOf(read.string('ORDO_TRUST_PROXY')),

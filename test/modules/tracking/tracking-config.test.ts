@@ -5,7 +5,7 @@ describe('tracking configuration', () => {
   it('limits lookups to 10 and views to 1200 a minute per address, trusting no proxy, by default', () => {
     expect(loadConfig({})).toMatchObject({
       statusLinkDays: 90,
-      trackLookupRateLimit: 10,
+      trackLookupRateLimit: 20,
       trackRateLimit: 1200,
       trackRateLimitWindowMs: 60_000,
       trustProxy: false,
