@@ -44,6 +44,7 @@ const owners: Record<string, string[]> = {
     'shopify_fulfilments',
   ],
   tracking: ['status_links', 'instance_secrets'],
+  notifications: ['notification_settings', 'notification_templates', 'notifications', 'notification_cursor'],
   'src/http': ['idempotency_keys'],
 };
 /** Columns written by another module than the table's owner; `updated_at` goes with any write. */
@@ -61,6 +62,7 @@ const eventOwners: Record<string, string> = {
   'inbound_shipment.': 'inbound',
   'webhook.': 'webhooks',
   'alert.': 'alerts',
+  'notification.': 'notifications',
 };
 /** Files that name event types without emitting them. */
 const documentsEvents = /\.(schemas|routes)\.ts$|^src\/modules\/events\//;

@@ -58,12 +58,21 @@ export interface Config {
   statusLinkSecret: string | undefined;
   /** Days a status link stays good after the order's last delivery (or its cancellation). */
   statusLinkDays: number;
+  /** How often each process turns new events into customer notifications and sends due e-mails. */
+  notificationsIntervalMs: number;
+  /** Seconds to wait after each failed SMTP attempt; one attempt more than there are entries. */
+  notificationRetrySchedule: number[];
+  /** The whole time one SMTP attempt may take (connecting, greeting, each command). */
+  smtpTimeoutMs: number;
 }
 
 /** A bad setting: main prints `message` as the one line the operator sees, then exits. */
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
+
+/** E-mail retries: 1 min, 5 min, 30 min, 2 h, 6 h (about 8.5 hours before it is marked failed). */
+export const defaultNotificationRetrySchedule = [60, 300, 1800, 7200, 21_600];
 
 /** The Standard Webhooks example schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (about 3 days). */
 export const defaultRetrySchedule = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];
@@ -138,6 +147,12 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     statusLinkSecret,
     statusLinkDays: read.int('ORDO_STATUS_LINK_DAYS', 90, 1, 3650),
+    notificationsIntervalMs: read.int('ORDO_NOTIFICATIONS_INTERVAL_MS', 1000, 50, 3_600_000),
+    notificationRetrySchedule: read.seconds(
+      'ORDO_NOTIFICATION_RETRY_SCHEDULE',
+      defaultNotificationRetrySchedule,
+    ),
+    smtpTimeoutMs: read.int('ORDO_SMTP_TIMEOUT_MS', 15_000, 100, 120_000),
   };
 }
 

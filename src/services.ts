@@ -24,6 +24,7 @@ import {
 } from './modules/fulfillment/index.js';
 import { createInboundService, inboundEvents } from './modules/inbound/index.js';
 import { createInventoryService, inventoryEvents } from './modules/inventory/index.js';
+import { createNotificationService, notificationEvents } from './modules/notifications/index.js';
 import {
   createBackorderAllocator,
   createHoldService,
@@ -71,6 +72,7 @@ export const createAppEventCatalog = () =>
       inboundEvents,
       webhookEvents,
       alertEvents,
+      notificationEvents,
     ],
     orderEventSchemas,
   );
@@ -97,6 +99,15 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
     fraud: createFraudService({ db }),
     packing: createPackingRuleService({ db }),
   };
+}
+
+/**
+ * What customers see of their orders: a status link (a signed, revocable address showing the order
+ * without an API key), and notifications of its milestones, each carrying that link.
+ */
+function customerFacing({ db, clock, log, config }: ServiceDeps) {
+  const statusLinks = createStatusLinks({ db, clock, config });
+  return { statusLinks, notifications: createNotificationService({ db, clock, log, config, statusLinks }) };
 }
 
 /**
@@ -161,8 +172,7 @@ export function createServices(deps: ServiceDeps) {
     }),
     // An order's history; it only reads, and finds the order as every order route does.
     timeline: createTimelineService({ db, orders: transitions, catalog: eventCatalog }),
-    // What a customer may see of an order without an API key, behind a signed, revocable link.
-    statusLinks: createStatusLinks({ db, clock, config }),
+    ...customerFacing(deps),
     // Operational reports; they only read, each in one snapshot.
     reports: createReportService({ db, clock }),
     // Exception alerts: reads other modules' tables, writes only its own (the `alerts` worker runs it).
