@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NotificationDelivery, NotificationStatus } from '../../db/schema/notifications.js';
 import type { TemplateId } from './builtin-templates.js';
+import { canonicalLocale } from './locales.js';
 import type { Milestone } from './milestones.js';
 import type { OrderContext } from './request-store.js';
 
@@ -60,7 +61,7 @@ export function composeNotification(
     milestone: milestone.template,
     subject: milestone.subject,
     template: milestone.template,
-    locale: order.customer.locale ?? order.default_locale,
+    locale: canonicalLocale(order.customer.locale ?? '') ?? order.default_locale,
     recipient_email: order.customer.email,
     recipient_name: order.customer.name ?? null,
     data,

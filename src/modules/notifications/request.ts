@@ -14,13 +14,14 @@ async function insertNew(tx: Tx, rows: NewNotification[], now: Date): Promise<Se
   if (rows.length === 0) {
     return new Set();
   }
+  const at = now.toISOString();
   const result = await tx.execute<{ id: string }>(sql`
     INSERT INTO notifications (id, order_id, channel_id, milestone, subject, template, locale, recipient_email,
                                recipient_name, data, status_link, delivery, status, next_attempt_at,
                                created_at, updated_at)
     SELECT r.id, r.order_id, r.channel_id, r.milestone, r.subject, r.template, r.locale, r.recipient_email,
            r.recipient_name, r.data, r.status_link, r.delivery, r.status,
-           CASE WHEN r.status = 'pending' THEN ${now} END, ${now}, ${now}
+           CASE WHEN r.status = 'pending' THEN ${at}::timestamptz END, ${at}::timestamptz, ${at}::timestamptz
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
              id uuid, order_id uuid, channel_id bigint, milestone text, subject text, template text,
              locale text, recipient_email text, recipient_name text, data jsonb, status_link text,

@@ -1,10 +1,14 @@
 import type { alertEvents } from '../alerts/index.js';
 import type { inventoryEvents } from '../inventory/index.js';
+import type { notificationEvents } from '../notifications/index.js';
 import type { transferEvents } from '../transfers/index.js';
 import type { webhookEvents } from '../webhooks/index.js';
 import { count, type Data, list, plural, record, type Summarize, tail, text } from './summary-text.js';
 
-/** The one-line sentences of the inventory.*, webhook.* and alert.* events (not on an order's timeline). Pure. */
+/**
+ * The one-line sentences of the inventory.*, webhook.*, alert.* and notification.* events (not on an
+ * order's timeline). Pure.
+ */
 
 export const inventorySummaries = {
   'inventory.availability_changed': (data) =>
@@ -53,3 +57,14 @@ export const alertSummaries = {
   'alert.acknowledged': alert('acknowledged'),
   'alert.resolved': alert('resolved'),
 } satisfies Record<keyof typeof alertEvents, Summarize>;
+
+/** "order_shipped for order 100042 to ada@example.com". */
+const notification = (data: Data) =>
+  `${text(data.template)} for order ${text(data.order_number)} to ${text(record(data.recipient).email)}`;
+
+export const notificationSummaries = {
+  'notification.requested': (data) => `Customer notification requested: ${notification(data)}`,
+  'notification.sent': (data) => `Customer e-mail sent: ${notification(data)}`,
+  'notification.failed': (data) =>
+    `Customer e-mail failed after ${text(data.attempts)} attempts: ${notification(data)}${tail(' (', data.last_error, ')')}`,
+} satisfies Record<keyof typeof notificationEvents, Summarize>;

@@ -3,6 +3,7 @@ import { orderSummaries } from './order-summaries.js';
 import {
   alertSummaries,
   inventorySummaries,
+  notificationSummaries,
   transferSummaries,
   webhookSummaries,
 } from './other-summaries.js';
@@ -25,6 +26,7 @@ const summaries: Readonly<Record<string, Summarize>> = {
   ...inboundSummaries,
   ...webhookSummaries,
   ...alertSummaries,
+  ...notificationSummaries,
 };
 
 export const hasSummary = (type: string): boolean => Object.hasOwn(summaries, type);

@@ -5,6 +5,7 @@ import { createEventCatalog, matchesPattern } from '../../../src/modules/events/
 import { shipmentEvents } from '../../../src/modules/fulfillment/shipment-events.js';
 import { inboundEvents } from '../../../src/modules/inbound/inbound-events.js';
 import { inventoryEvents } from '../../../src/modules/inventory/inventory-events.js';
+import { notificationEvents } from '../../../src/modules/notifications/notification-events.js';
 import { orderEvents } from '../../../src/modules/orders/order-events.js';
 import { returnEvents } from '../../../src/modules/returns/return-events.js';
 import { transferEvents } from '../../../src/modules/transfers/transfer-events.js';
@@ -47,16 +48,12 @@ describe('the event catalog', () => {
     const familiesReadableWith = (scope: Parameters<typeof typesReadableWith>[0][number]) => [
       ...new Set(typesReadableWith([scope]).map(family)),
     ];
-    // Alerts are read with orders:read, like GET /v1/alerts: most are about orders, shipments and holds.
-    expect(familiesReadableWith('orders:read').sort()).toEqual([
-      'alert',
-      'order',
-      'refund',
-      'return',
-      'shipment',
-    ]);
+    // Alerts are read with orders:read, like GET /v1/alerts: most are about orders, shipments and holds;
+    // customer notifications too, like GET /v1/notifications.
+    const orderFamilies = ['alert', 'notification', 'order', 'refund', 'return', 'shipment'];
+    expect(familiesReadableWith('orders:read').sort()).toEqual(orderFamilies);
     expect(typesReadableWith(['orders:read'])).toEqual(
-      types.filter((type) => ['alert', 'order', 'refund', 'return', 'shipment'].includes(family(type))),
+      types.filter((type) => orderFamilies.includes(family(type))),
     );
     expect(typesReadableWith(['orders:read'])).toEqual(
       expect.arrayContaining(['alert.raised', 'alert.acknowledged', 'alert.resolved']),
@@ -90,7 +87,7 @@ describe('the event catalog', () => {
     };
     expect(Object.keys(document.webhooks).sort()).toEqual([...types].sort());
     // In the order the modules declare them: orders, shipments, returns and refunds, inventory, transfers,
-    // inbound shipments, webhooks, alerts.
+    // inbound shipments, webhooks, alerts, customer notifications.
     expect(Object.keys(document.webhooks)).toEqual(
       [
         orderEvents,
@@ -101,6 +98,7 @@ describe('the event catalog', () => {
         inboundEvents,
         webhookEvents,
         alertEvents,
+        notificationEvents,
       ].flatMap(Object.keys),
     );
     const raised = document.webhooks['alert.raised']?.post.requestBody.content['application/json']?.schema;
