@@ -10,6 +10,7 @@ import {
   PutSettingsSchema,
   PutTemplateSchema,
   SettingsSchema,
+  TemplateListSchema,
   TemplateParams,
   TemplateSchema,
 } from './notifications.schemas.js';
@@ -57,7 +58,7 @@ const listNotificationTemplates = {
     summary: 'The channel’s own templates (the built-in English ones apply to the rest)',
     params: ChannelCodeParams,
     response: {
-      200: { ...Type.Object({ data: Type.Array(TemplateSchema) }), description: 'The channel’s templates' },
+      200: { ...TemplateListSchema, description: 'The channel’s templates' },
     },
   },
 };

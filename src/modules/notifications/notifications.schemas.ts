@@ -142,6 +142,18 @@ export const PutTemplateSchema = Type.Object(
 );
 export type PutTemplate = Static<typeof PutTemplateSchema>;
 
+const templateExample = {
+  template: 'order_shipped',
+  locale: 'fr-CA',
+  source: 'channel',
+  resolved_locale: 'fr',
+  subject: 'Votre commande {{order_number}} est expédiée',
+  text: 'Bonjour {{customer_name}},\n\nSuivi : {{tracking_url}}\n\n{{status_link}}',
+  html: null,
+  placeholders: ['customer_name', 'order_number', 'status_link', 'tracking_url'],
+  updated_at: '2026-11-27T10:00:00.000Z',
+};
+
 export const TemplateSchema = Type.Object(
   {
     template: Type.Enum(templateIds),
@@ -158,7 +170,15 @@ export const TemplateSchema = Type.Object(
     placeholders: Type.Array(Type.String(), { description: 'What `{{…}}` may name in this template' }),
     updated_at: nullable(Timestamp),
   },
-  { title: 'NotificationTemplate' },
+  {
+    title: 'NotificationTemplate',
+    examples: [templateExample],
+  },
+);
+
+export const TemplateListSchema = Type.Object(
+  { data: Type.Array(TemplateSchema) },
+  { examples: [{ data: [templateExample] }] },
 );
 export type TemplateView = Static<typeof TemplateSchema>;
 
@@ -186,7 +206,31 @@ export const NotificationSchema = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { title: 'Notification' },
+  {
+    title: 'Notification',
+    examples: [
+      {
+        id: '8d2c6a51-0f3e-4b7a-9c1d-2e3f4a5b6c7d',
+        order_id: '5b1e8f0a-6c39-4f7e-9a0b-2d4c6e8f1a3b',
+        order_number: 100042,
+        channel: 'web',
+        template: 'order_shipped',
+        locale: 'en',
+        recipient: { email: 'ada@example.com', name: 'Ada Lovelace' },
+        status_link: 'https://shop.example/track/4BZzH0BvRxuml_aLCYGwVgAAAAFm',
+        delivery: 'smtp',
+        status: 'pending',
+        attempts: 1,
+        next_attempt_at: '2026-11-27T10:01:00.000Z',
+        last_error: 'EENVELOPE: 451: 4.3.0 Try again later',
+        message_id: null,
+        sent_at: null,
+        data: { order: { id: '5b1e8f0a-6c39-4f7e-9a0b-2d4c6e8f1a3b', number: 100042 } },
+        created_at: '2026-11-27T10:00:00.000Z',
+        updated_at: '2026-11-27T10:00:00.000Z',
+      },
+    ],
+  },
 );
 export type NotificationView = Static<typeof NotificationSchema>;
 

@@ -73,7 +73,9 @@ describe('order confirmed', () => {
       `SELECT channel, resource_type, resource_id FROM events WHERE type = 'notification.requested' AND data->>'order_id' = $1`,
       [order.id],
     );
-    expect(rows).toEqual([{ channel, resource_type: 'notification', resource_id: requested?.notification_id }]);
+    expect(rows).toEqual([
+      { channel, resource_type: 'notification', resource_id: requested?.notification_id },
+    ]);
     const listed = await t.request({ method: 'GET', url: `/v1/notifications?order_id=${order.id}` });
     expect(listed.statusCode, listed.body).toBe(200);
     expect(listed.json().data).toEqual([
@@ -98,7 +100,9 @@ describe('order confirmed', () => {
 
     const released = await post(`/v1/holds/${held.holds[0].id}/release`, { note: 'paid by phone' });
     expect(released.statusCode, released.body).toBe(200);
-    const cancelled = await post(`/v1/orders/${dropped.id}/cancel`, { reason: 'Customer changed their mind' });
+    const cancelled = await post(`/v1/orders/${dropped.id}/cancel`, {
+      reason: 'Customer changed their mind',
+    });
     expect(cancelled.statusCode, cancelled.body).toBe(200);
     await notifyPass(t);
     await notifyPass(t);
@@ -158,20 +162,6 @@ describe('a parcel on its way', () => {
       expect(requested.status_link).toBe(await statusLinkOf(t, order.id));
     }
   });
-
-  it('tells of each parcel of a split order on its own', async () => {
-    const sku = await product();
-    const other = await stocked(t, { [location]: 5 });
-    const order = await captureReleased(t, orderBody(channel, [{ sku, quantity: 2 }, { sku: other, quantity: 1 }]));
-    const [shipment] = await shipmentsOf(t, order.id);
-    // Ship one unit now: the rest goes out as another parcel.
-    const first = await post(`/v1/shipments/${shipment?.id}/pack`, { override: { reason: 'test' } });
-    expect(first.statusCode, first.body).toBe(200);
-    expect((await post(`/v1/shipments/${shipment?.id}/ship`)).statusCode).toBe(200);
-    await notifyPass(t);
-    const shippedOnce = (await templatesFor(t, order.id)).filter((x) => x === 'order_shipped');
-    expect(shippedOnce).toHaveLength((await shipmentsOf(t, order.id)).filter((s) => s.shipped_at).length);
-  });
 });
 
 describe('returns and refunds', () => {
@@ -193,7 +183,9 @@ describe('returns and refunds', () => {
     // Requested is not issued: nothing until the payment system confirms it.
     await notifyPass(t);
     expect(await templatesFor(t, order.id)).not.toContain('refund_issued');
-    expect((await post(`/v1/refunds/${refund.id}/confirm`, { external_reference: 're_1' })).statusCode).toBe(200);
+    expect((await post(`/v1/refunds/${refund.id}/confirm`, { external_reference: 're_1' })).statusCode).toBe(
+      200,
+    );
     await notifyPass(t);
     await notifyPass(t);
 
@@ -242,7 +234,9 @@ describe('backorders', () => {
     await notifyPass(t);
     const now = (await orderOf(t, waiting.id)).promised_delivery_date as string;
     expect(now > first).toBe(true);
-    const changes = (await requestedFor(t, waiting.id)).filter((r) => r.template === 'backorder_date_changed');
+    const changes = (await requestedFor(t, waiting.id)).filter(
+      (r) => r.template === 'backorder_date_changed',
+    );
     expect(changes.map((r) => r.data.promise)).toEqual([
       { previous_promised_delivery_date: first, promised_delivery_date: now, reason: 'inbound_rescheduled' },
     ]);
@@ -278,5 +272,64 @@ describe('late orders', () => {
     clock.set(new Date(`${done.promised_delivery_date}T00:00:00Z`).getTime() + 10 * 86_400_000);
     await t.app.services.notifications.requestDelayed();
     expect(await templatesFor(t, done.id)).not.toContain('order_delayed');
+  });
+});
+
+describe('replicas', () => {
+  it('never request a milestone twice, however many passes run at once', async () => {
+    const replica = await createTestApp({ clock, database: { url: t.url, drop: async () => {} } });
+    try {
+      const sku = await product();
+      const orders = await Promise.all(
+        Array.from({ length: 8 }, () => captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]))),
+      );
+      await notifyPass(t);
+      const more = await Promise.all(
+        Array.from({ length: 8 }, () => captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]))),
+      );
+      await t.app.services.events.sequence();
+      clock.advance(30 * 86_400_000);
+      const services = [t.app.services.notifications, replica.app.services.notifications];
+      await Promise.all(
+        [...services, ...services].flatMap((s) => [s.requestMilestones(), s.requestDelayed()]),
+      );
+      await notifyPass(t);
+      for (const order of [...orders, ...more]) {
+        const templates = await templatesFor(t, order.id);
+        expect(
+          templates.filter((x) => x === 'order_confirmed'),
+          order.id,
+        ).toHaveLength(1);
+        expect(
+          templates.filter((x) => x === 'order_delayed'),
+          order.id,
+        ).toHaveLength(1);
+      }
+      const { rows } = await t.pool.query(
+        `SELECT count(*)::int AS n FROM events WHERE type = 'notification.requested'
+           GROUP BY data->>'order_id', data->>'template', data->'data'->'shipment'->>'id' HAVING count(*) > 1`,
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('leaves the batch to the process holding the cursor, without waiting for it', async () => {
+    const sku = await product();
+    const order = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
+    await t.app.services.events.sequence();
+    const holder = await t.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT position FROM notification_cursor WHERE id = 1 FOR UPDATE');
+      expect(await t.app.services.notifications.requestMilestones()).toBe(0);
+      expect(await templatesFor(t, order.id)).toEqual([]);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    await notifyPass(t);
+    expect(await templatesFor(t, order.id)).toEqual(['order_confirmed']);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { TestApp } from '../../helpers/app.js';
-import { sequenceAll } from '../../helpers/sequencer.js';
+import { waitFor } from '../../helpers/wait.js';
 
 /** Shared steps of the notification tests. */
 
@@ -14,12 +14,22 @@ export interface Requested {
   order_number: number;
   recipient: { email: string; name: string | null };
   status_link: string | null;
-  data: Record<string, any>;
+  data: Record<string, unknown>;
 }
 
-/** What the notifications worker does on a pass: reads the events numbered so far. */
+/**
+ * What the notifications worker does on a pass, once every event committed so far is numbered (as
+ * test/helpers/sequencer.ts does, but usable in hooks too).
+ */
 export async function notifyPass(t: TestApp): Promise<number> {
-  await sequenceAll(t);
+  await waitFor(
+    async () => {
+      await t.app.services.events.sequence();
+      const { rows } = await t.pool.query('SELECT count(*)::int AS n FROM events WHERE position IS NULL');
+      return rows[0].n === 0;
+    },
+    { what: 'every event to be numbered', timeoutMs: 15_000, intervalMs: 50 },
+  );
   return t.app.services.notifications.requestMilestones();
 }
 

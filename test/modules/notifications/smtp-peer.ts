@@ -146,7 +146,11 @@ export async function startSmtpPeer(options: Partial<SMTPServerOptions> = {}): P
 }
 
 /** A server that accepts connections and never says a word (an SMTP server that hangs). */
-export async function startSilentPeer(): Promise<{ port: number; connections: () => number; close(): Promise<void> }> {
+export async function startSilentPeer(): Promise<{
+  port: number;
+  connections: () => number;
+  close(): Promise<void>;
+}> {
   const sockets = new Set<net.Socket>();
   let count = 0;
   const server = net.createServer((socket) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { NotificationView } from '../../../src/modules/notifications/notifications.schemas.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { testClock } from '../../helpers/clock.js';
 import { makeCarrier, makeChannel, makeLocation, orderBody, stocked, uniq } from '../../helpers/factories.js';
@@ -57,7 +58,7 @@ const product = () => stocked(t, { [location]: 100 });
 const notificationsOf = async (orderId: string) => {
   const res = await t.request({ method: 'GET', url: `/v1/notifications?order_id=${orderId}` });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json().data as Array<Record<string, any>>;
+  return res.json().data as NotificationView[];
 };
 const mailsTo = (email: string) => peer.mails.filter((mail) => mail.to.includes(email));
 
@@ -114,7 +115,11 @@ describe('e-mail over the channel’s SMTP server', () => {
       [sent?.id],
     );
     expect(events.rows.map((e) => e.type)).toEqual(['notification.requested', 'notification.sent']);
-    expect(events.rows[1].data).toMatchObject({ notification_id: sent?.id, attempts: 1, message_id: sent?.message_id });
+    expect(events.rows[1].data).toMatchObject({
+      notification_id: sent?.id,
+      attempts: 1,
+      message_id: sent?.message_id,
+    });
 
     // Nothing is sent twice.
     expect(await t.app.services.notifications.sendDue()).toBe(0);
@@ -134,7 +139,10 @@ describe('e-mail over the channel’s SMTP server', () => {
     await notifyPass(t);
     expect(await t.app.services.notifications.sendDue()).toBe(2);
     const subjects = mailsTo(email).map((mail) => mail.subject);
-    expect(subjects.sort()).toEqual([`Order ${order.number} has shipped`, `Order ${order.number} is confirmed`]);
+    expect(subjects.sort()).toEqual([
+      `Order ${order.number} has shipped`,
+      `Order ${order.number} is confirmed`,
+    ]);
     const shippedMail = mailsTo(email).find((mail) => mail.subject.includes('shipped'));
     expect(shippedMail?.text).toContain(`tracking number ${shipped.tracking_number}`);
     expect(shippedMail?.text).toContain(await statusLinkOf(t, order.id));
@@ -147,12 +155,19 @@ describe('a failing SMTP server', () => {
     const email = `${uniq('retry')}@example.com`;
     peer.refuse({ code: 451, message: 'Try again later' });
     const sku = await product();
-    const order = await captureReleased(t, orderBody(channel, [{ sku, quantity: 1 }], { customer: { email } }));
+    const order = await captureReleased(
+      t,
+      orderBody(channel, [{ sku, quantity: 1 }], { customer: { email } }),
+    );
     await notifyPass(t);
     expect(await t.app.services.notifications.sendDue()).toBe(1);
     let [notification] = await notificationsOf(order.id);
-    expect(notification).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(/451/) });
-    const wait = Date.parse(notification?.next_attempt_at) - clock.now().getTime();
+    expect(notification).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_error: expect.stringMatching(/451/),
+    });
+    const wait = Date.parse(notification?.next_attempt_at ?? '') - clock.now().getTime();
     expect(wait).toBeGreaterThanOrEqual(48_000);
     expect(wait).toBeLessThanOrEqual(72_000);
 
@@ -162,10 +177,9 @@ describe('a failing SMTP server', () => {
     await notifyPass(t);
     // The first e-mail is not due again yet: it is not attempted (the shipped one is, for the first time).
     await t.app.services.notifications.sendDue();
-    const firstAttempts = await t.pool.query(
-      `SELECT attempts FROM notifications WHERE id = $1`,
-      [notification?.id],
-    );
+    const firstAttempts = await t.pool.query(`SELECT attempts FROM notifications WHERE id = $1`, [
+      notification?.id,
+    ]);
     expect(firstAttempts.rows[0].attempts).toBe(1);
 
     peer.refuse({ code: 550, message: 'Mailbox unavailable' });
@@ -176,7 +190,11 @@ describe('a failing SMTP server', () => {
       clock.advance(delay);
       await t.app.services.notifications.sendDue();
       [notification] = (await notificationsOf(order.id)).filter((n) => n.template === 'order_confirmed');
-      expect(notification).toMatchObject({ status: 'pending', attempts, last_error: expect.stringMatching(/550/) });
+      expect(notification).toMatchObject({
+        status: 'pending',
+        attempts,
+        last_error: expect.stringMatching(/550/),
+      });
     }
     clock.advance(2_161_000);
     await t.app.services.notifications.sendDue();
@@ -197,9 +215,14 @@ describe('a failing SMTP server', () => {
       },
     ]);
     // An operator can see it, and send it again once the server is fixed.
-    const listed = await t.request({ method: 'GET', url: `/v1/notifications?status=failed&order_id=${order.id}` });
+    const listed = await t.request({
+      method: 'GET',
+      url: `/v1/notifications?status=failed&order_id=${order.id}`,
+    });
     // Both of the order's e-mails (confirmed, then shipped) met the same server.
-    const failures = listed.json().data.map((n: { template: string; status: string }) => [n.template, n.status]);
+    const failures = listed
+      .json()
+      .data.map((n: { template: string; status: string }) => [n.template, n.status]);
     expect(failures.sort()).toEqual([
       ['order_confirmed', 'failed'],
       ['order_shipped', 'failed'],
@@ -210,7 +233,9 @@ describe('a failing SMTP server', () => {
     expect(retried.json()).toMatchObject({ status: 'pending', attempts: 0 });
     await t.app.services.notifications.sendDue();
     expect(mailsTo(email).map((m) => m.subject)).toContain(`Order ${order.number} is confirmed`);
-    expect((await t.request({ method: 'GET', url: `/v1/notifications/${notification?.id}` })).json()).toMatchObject({
+    expect(
+      (await t.request({ method: 'GET', url: `/v1/notifications/${notification?.id}` })).json(),
+    ).toMatchObject({
       status: 'sent',
     });
     const again = await t.request({ method: 'POST', url: `/v1/notifications/${notification?.id}/retry` });
