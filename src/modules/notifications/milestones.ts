@@ -154,8 +154,9 @@ function fromReturn(event: FeedEvent): Milestone | undefined {
   };
 }
 
-/** The milestone an event reaches, if any (pure: the worker adds the order, the customer and the link). */
-export function milestoneOf(event: FeedEvent): Milestone | undefined {
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function reached(event: FeedEvent): Milestone | undefined {
   if (event.type.startsWith('shipment.')) {
     return fromShipment(event);
   }
@@ -166,4 +167,18 @@ export function milestoneOf(event: FeedEvent): Milestone | undefined {
     return fromReturn(event);
   }
   return undefined;
+}
+
+/**
+ * The milestone an event reaches, if any (pure: the worker adds the order, the customer and the link).
+ * An event without the ids a milestone needs reaches none: one malformed event must not stop the feed.
+ */
+export function milestoneOf(event: FeedEvent): Milestone | undefined {
+  const milestone = reached(event);
+  const usable =
+    milestone !== undefined &&
+    typeof milestone.orderId === 'string' &&
+    uuid.test(milestone.orderId) &&
+    typeof milestone.subject === 'string';
+  return usable ? milestone : undefined;
 }
