@@ -12,6 +12,9 @@ type SenderDeps = Pick<NotificationDeps, 'db' | 'clock' | 'config' | 'log'>;
 /** E-mails sent at once by one process's pass. */
 const sendConcurrency = 10;
 
+/** A whole attempt may take this many SMTP timeouts; a claim's lease outlasts it. */
+const attemptTimeouts = 4;
+
 const describe = (err: unknown): string => {
   const error = err as { code?: string; responseCode?: number; response?: string; message?: string };
   const parts = [error.code, error.responseCode, error.response ?? error.message].filter(Boolean);
@@ -62,9 +65,17 @@ async function send(
     socketTimeout: timeout,
     dnsTimeout: timeout,
   });
+  // A server that answers each command just in time could hold an attempt for ever: a whole-attempt bound too.
+  let expire: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    expire = setTimeout(() => {
+      transport.close();
+      reject(Object.assign(new Error('the SMTP attempt took too long'), { code: 'ETIMEDOUT' }));
+    }, timeout * attemptTimeouts);
+  });
   try {
     const message = await compose(deps, job);
-    const info = await transport.sendMail({
+    const sending = transport.sendMail({
       from: job.from_name ? { name: job.from_name, address: job.from_address } : job.from_address,
       to: job.recipient_name
         ? { name: job.recipient_name, address: job.recipient_email }
@@ -75,10 +86,14 @@ async function send(
       ...(message.html === null ? {} : { html: message.html }),
       headers: { 'X-Ordo-Notification': job.id },
     });
+    // Past the bound the transport is closed under it: its late failure is no one's.
+    sending.catch(() => undefined);
+    const info = await Promise.race([sending, expired]);
     return { messageId: typeof info.messageId === 'string' ? info.messageId : null };
   } catch (err) {
     return { error: describe(err) };
   } finally {
+    clearTimeout(expire);
     transport.close();
   }
 }
@@ -132,7 +147,7 @@ export async function deliver(deps: SenderDeps, job: SendJob): Promise<void> {
 /** Claims due e-mails and sends them, a few at once, until none is due; returns how many were attempted. */
 export async function sendDue(deps: SenderDeps): Promise<number> {
   // Longer than any attempt can take (connect, greet, each command), so a live claim never runs out.
-  const leaseMs = deps.config.smtpTimeoutMs * 6 + 10_000;
+  const leaseMs = deps.config.smtpTimeoutMs * (attemptTimeouts + 2) + 10_000;
   let total = 0;
   for (;;) {
     const jobs = await claimDue(deps.db, deps.clock.now(), leaseMs, sendConcurrency);
