@@ -32,6 +32,8 @@ export interface Side {
   delivery: number;
   /** An open alert about its held order's hold (the world's `world-holds` alert rule). */
   alert: number;
+  /** The customer notification that its released order was confirmed. */
+  notification: string;
 }
 
 export interface World {
@@ -141,6 +143,7 @@ async function side(t: TestApp, channel: string, world: { location: string; sku:
     pickList: 0,
     ...(await webhookAndDelivery(t, key)),
     alert: 0,
+    notification: '',
   };
 }
 
@@ -154,6 +157,17 @@ async function holdAlerts(t: TestApp, sides: Side[]): Promise<void> {
     const found = await ok(t, 'GET', `/v1/alerts?rule=world-holds&subject_id=${side.held.hold}`);
     expect(found.data, `an alert about the hold of ${side.channel}`).toHaveLength(1);
     side.alert = found.data[0].id;
+  }
+}
+
+/** The notification that each side's released order was confirmed: one pass of the notifications worker. */
+async function customerNotifications(t: TestApp, sides: Side[]): Promise<void> {
+  await t.app.services.events.sequence();
+  await t.app.services.notifications.requestMilestones();
+  for (const side of sides) {
+    const found = await ok(t, 'GET', `/v1/notifications?order_id=${side.order.id}&template=order_confirmed`);
+    expect(found.data, `the confirmation of ${side.channel}'s order`).toHaveLength(1);
+    side.notification = found.data[0].id;
   }
 }
 
@@ -186,6 +200,7 @@ export async function buildWorld(t: TestApp): Promise<World> {
   a.pickList = own[0] as number;
   b.pickList = own[1] as number;
   await holdAlerts(t, [a, b]);
+  await customerNotifications(t, [a, b]);
   const apiKey = (await ok(t, 'POST', '/v1/api-keys', { name: 'spare', scopes: ['orders:read'] })).id;
   const transfer = await ok(t, 'POST', '/v1/transfers', {
     source: location,
@@ -216,13 +231,20 @@ export async function buildWorld(t: TestApp): Promise<World> {
 
 /**
  * A real value for a path template's parameter: the side's object of that kind (its order, hold,
- * shipment, pick list, return, refund, webhook, delivery, channel) or the shared one (location,
+ * shipment, pick list, return, refund, webhook, delivery, channel, notification) or the shared one (location,
  * carrier, product, API key). Throws for a path it does not know.
  */
 export function realId(world: World, side: Side, path: string, param?: string): string | number {
   // A path naming a second object by its own parameter (…/fulfilments/{shipment_id}/retry).
   if (param === 'shipment_id') {
     return side.shipment;
+  }
+  // A channel's notification template: the object is the channel; these name which wording.
+  if (param === 'template') {
+    return 'order_confirmed';
+  }
+  if (param === 'locale') {
+    return 'en';
   }
   const [, , resource, , action] = path.split('/');
   const ids: Record<string, string | number> = {
@@ -241,6 +263,7 @@ export function realId(world: World, side: Side, path: string, param?: string): 
     routing: side.channel,
     'api-keys': world.apiKey,
     alerts: side.alert,
+    notifications: side.notification,
     connectors: side.channel,
     transfers: world.transfer,
     'inbound-shipments': world.inbound,
