@@ -15,13 +15,25 @@ export const ChannelCodeParams = Type.Object({ code: Type.String({ minLength: 1,
 
 const SmtpInput = Type.Object(
   {
-    host: Type.String({
-      minLength: 1,
-      maxLength: 253,
-      pattern: '^[A-Za-z0-9.:\\[\\]-]+$',
-      description: 'Host name or IP address of the SMTP server',
-    }),
-    port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+    url: Type.Optional(
+      Type.String({
+        maxLength: 2000,
+        pattern: '^smtps?://',
+        description:
+          'Instead of the fields below: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://…:465` (TLS); write-only like the password',
+      }),
+    ),
+    host: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 253,
+        pattern: '^[A-Za-z0-9.:\\[\\]-]+$',
+        description: 'Host name or IP address of the SMTP server (or give `url`)',
+      }),
+    ),
+    port: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, description: 'Default 465 with `secure`, else 587' }),
+    ),
     secure: Type.Boolean({
       default: false,
       description: 'TLS from the first byte (port 465); false: STARTTLS when the server offers it',

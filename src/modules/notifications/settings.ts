@@ -9,6 +9,7 @@ import { canonicalLocale } from './locales.js';
 import type { PutSettings, SettingsView } from './notifications.schemas.js';
 import { readSettings, type SettingsRow, writeSettings } from './settings-store.js';
 import { smtpHostProblem } from './smtp-host.js';
+import { smtpGiven } from './smtp-input.js';
 
 export type SettingsDeps = Pick<NotificationDeps, 'db' | 'clock' | 'config'>;
 
@@ -46,6 +47,7 @@ export async function getSettings(deps: SettingsDeps, code: string, caller: Call
 async function checkSettings(
   deps: SettingsDeps,
   input: PutSettings,
+  smtp: SmtpServer | null,
   password: string | null,
 ): Promise<FieldError[]> {
   const errors: FieldError[] = [];
@@ -58,14 +60,16 @@ async function checkSettings(
   if (input.delivery === 'smtp' && input.smtp === undefined) {
     errors.push(bodyError('/smtp', 'is required with delivery smtp: the server Ordo sends through'));
   }
-  const smtp = input.smtp;
   if (smtp) {
+    const at = input.smtp?.url === undefined ? '/smtp/host' : '/smtp/url';
     const refused = await smtpHostProblem(smtp.host, smtp.port, deps.config.webhookAllowPrivate);
     if (refused) {
-      errors.push(bodyError('/smtp/host', refused.replace(/^is not a valid URL$/, 'is not a valid host')));
+      errors.push(bodyError(at, refused.replace(/^is not a valid URL$/, 'is not a valid host')));
     }
     if (password !== null && !smtp.user) {
-      errors.push(bodyError('/smtp/user', 'is required with a password'));
+      errors.push(
+        bodyError(input.smtp?.url === undefined ? '/smtp/user' : at, 'needs a user with a password'),
+      );
     }
     if (smtp.user && password === null) {
       errors.push(bodyError('/smtp/password', 'is required with a user (none is stored)'));
@@ -85,24 +89,19 @@ export async function putSettings(
   caller: Caller,
 ): Promise<SettingsView> {
   const channelId = await visibleChannel(deps.db, code, caller);
+  const given = input.smtp ? smtpGiven(input.smtp) : undefined;
+  if (Array.isArray(given)) {
+    throw invalid(given, 'The notification settings are not usable');
+  }
+  const smtp = given?.server ?? null;
   const stored = await readSettings(deps.db, channelId);
-  const given = input.smtp?.password;
   // Left out, the stored password stays, as long as it is for the same user.
-  const kept = stored?.smtp?.user === (input.smtp?.user ?? null) ? (stored?.smtp_password ?? null) : null;
-  const password = input.smtp ? (given === undefined ? kept : given) : null;
-  const errors = await checkSettings(deps, input, password);
+  const kept = stored?.smtp?.user === (smtp?.user ?? null) ? (stored?.smtp_password ?? null) : null;
+  const password = given ? (given.password === undefined ? kept : given.password) : null;
+  const errors = await checkSettings(deps, input, smtp, password);
   if (errors.length > 0) {
     throw invalid(errors, 'The notification settings are not usable');
   }
-  const smtp: SmtpServer | null = input.smtp
-    ? {
-        host: input.smtp.host,
-        port: input.smtp.port,
-        secure: input.smtp.secure,
-        require_tls: input.smtp.require_tls,
-        user: input.smtp.user ?? null,
-      }
-    : null;
   return inTransaction(deps.db, async (tx) => {
     await writeSettings(
       tx,

@@ -109,6 +109,47 @@ describe('channel notification settings', () => {
     expect(back.json()).toMatchObject({ delivery: 'event', smtp: null, from: null, default_locale: 'en' });
   });
 
+  it('takes the server as one smtp:// URL too, and never returns it', async () => {
+    const code = (await makeChannel(t)).code;
+    const res = await put(settingsUrl(code), {
+      ...smtpSettings,
+      smtp: { url: 'smtps://mailer%2Bweb:p%40ss%3Aword@93.184.216.34' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).not.toMatch(/p%40ss|p@ss|smtps:/);
+    expect(res.json().smtp).toEqual({
+      host: '93.184.216.34',
+      port: 465,
+      secure: true,
+      require_tls: false,
+      user: 'mailer+web',
+      password_set: true,
+    });
+    const { rows } = await t.pool.query(
+      `SELECT s.smtp_password FROM notification_settings s JOIN channels c ON c.id = s.channel_id WHERE c.code = $1`,
+      [code],
+    );
+    expect(rows).toEqual([{ smtp_password: 'p@ss:word' }]);
+    const plain = await put(settingsUrl(code), {
+      ...smtpSettings,
+      smtp: { url: 'smtp://93.184.216.34:2525' },
+    });
+    expect(plain.json().smtp).toMatchObject({ port: 2525, secure: false, user: null, password_set: false });
+    const both = { url: 'smtp://93.184.216.34', host: '93.184.216.34' };
+    expectInvalid(await put(settingsUrl(code), { ...smtpSettings, smtp: both }), ['/smtp/url']);
+    expectInvalid(await put(settingsUrl(code), { ...smtpSettings, smtp: { url: 'smtp://127.0.0.1' } }), [
+      '/smtp/url',
+    ]);
+    expectInvalid(
+      await put(settingsUrl(code), { ...smtpSettings, smtp: { url: 'smtp://93.184.216.34/x' } }),
+      ['/smtp/url'],
+    );
+    expectInvalid(await put(settingsUrl(code), { ...smtpSettings, smtp: { url: 'http://93.184.216.34' } }), [
+      '/smtp/url',
+    ]);
+    expectInvalid(await put(settingsUrl(code), { ...smtpSettings, smtp: { port: 25 } }), ['/smtp/host']);
+  });
+
   it('refuses unusable settings with 422 naming each field', async () => {
     expectInvalid(await put(settingsUrl(channel), { delivery: 'smtp' }), ['/from', '/smtp'], 'body', {
       only: true,
