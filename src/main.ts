@@ -109,7 +109,7 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger) {
       log,
     ),
     // Customer notifications from the numbered feed (one process per batch: the cursor row is locked)...
-    startPeriodic('notifications', config.notificationsIntervalMs, () => services.notifications.run(), log),
+    startPeriodic('notifications', config.notificationsIntervalMs, () => services.notifications.tick(), log),
     // ...and their e-mails, apart, so a hanging SMTP server never holds the requests back.
     startPeriodic(
       'notification-sender',

@@ -76,6 +76,7 @@ export function composeNotification(
 export const requestedEvent = (n: NewNotification) => ({
   notification_id: n.id,
   template: n.template,
+  template_id: n.template,
   locale: n.locale,
   channel: n.channel,
   delivery: n.delivery,

@@ -67,6 +67,7 @@ const NotificationData = Type.Object(
 const Requested = Type.Object({
   notification_id: Type.String({ format: 'uuid' }),
   template: Type.Enum(templateIds, { description: 'The milestone, and the template that words it' }),
+  template_id: Type.Enum(templateIds, { description: 'The same as `template`' }),
   locale: Type.String({ description: 'BCP 47: the customer’s, else the channel’s default' }),
   channel: Type.String(),
   delivery: Type.Enum(['event', 'smtp'], {

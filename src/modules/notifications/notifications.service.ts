@@ -30,14 +30,19 @@ export function createNotificationService(deps: NotificationDeps) {
     requestDelayed: () => requestDelayed(deps),
     /** Sends the due e-mails; returns how many were attempted. */
     sendDue: () => sendDue(deps),
-    /** The worker's pass: new milestones, and now and then the orders that became late. */
-    async run(): Promise<number> {
+    /** The `notifications` worker's pass: new milestones, and at most once a minute the orders that became late. */
+    async tick(): Promise<number> {
       let created = await requestMilestones(deps);
       if (performance.now() - delayedAt >= delayedEveryMs) {
         delayedAt = performance.now();
         created += await requestDelayed(deps);
       }
       return created;
+    },
+    /** Everything due now, at once: new milestones, late orders, then the e-mails (tests, one-off runs). */
+    async run(): Promise<{ requested: number; sent: number }> {
+      const requested = (await requestMilestones(deps)) + (await requestDelayed(deps));
+      return { requested, sent: await sendDue(deps) };
     },
     list: (query: NotificationListFilters & { limit: number; cursor?: string }, caller: Caller) =>
       listNotifications(db, query, caller),

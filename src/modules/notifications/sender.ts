@@ -59,6 +59,9 @@ async function send(
     port: smtp.port,
     secure: smtp.secure,
     requireTLS: smtp.require_tls,
+    // STARTTLS when merely offered is opportunistic (anyone on the path could strip the offer), so its
+    // certificate is not checked, as mail servers do among themselves; TLS asked for is verified.
+    tls: { rejectUnauthorized: smtp.secure || smtp.require_tls },
     ...(smtp.user ? { auth: { user: smtp.user, pass: job.smtp_password ?? '' } } : {}),
     connectionTimeout: timeout,
     greetingTimeout: timeout,

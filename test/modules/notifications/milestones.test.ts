@@ -49,6 +49,7 @@ describe('order confirmed', () => {
     expect(requested).toEqual({
       notification_id: expect.any(String),
       template: 'order_confirmed',
+      template_id: 'order_confirmed',
       locale: 'en',
       channel,
       delivery: 'event',

@@ -7,6 +7,7 @@ import { waitFor } from '../../helpers/wait.js';
 export interface Requested {
   notification_id: string;
   template: string;
+  template_id: string;
   locale: string;
   channel: string;
   delivery: string;

@@ -149,6 +149,38 @@ describe('e-mail over the channel’s SMTP server', () => {
   });
 });
 
+describe('TLS', () => {
+  it('upgrades with STARTTLS when offered, and verifies the certificate only when TLS is required', async () => {
+    // smtp-server's own self-signed certificate: fine for opportunistic STARTTLS, not for required TLS.
+    const tlsPeer = await startSmtpPeer({ disabledCommands: [] });
+    try {
+      const channel = await smtpChannel(tlsPeer.port);
+      const email = `${uniq('tls')}@example.com`;
+      const sku = await product();
+      const order = await captureOrder(
+        t,
+        orderBody(channel, [{ sku, quantity: 1 }], { customer: { email } }),
+      );
+      const strict = await smtpChannel(tlsPeer.port, {
+        smtp: { host: '127.0.0.1', port: tlsPeer.port, require_tls: true },
+      });
+      const refused = await captureOrder(t, orderBody(strict, [{ sku, quantity: 1 }]));
+      await notifyPass(t);
+      expect(await t.app.services.notifications.run()).toEqual({ requested: 0, sent: 2 });
+      expect(tlsPeer.mails.map((mail) => mail.to)).toEqual([[email]]);
+      expect(tlsPeer.mails[0]?.subject).toBe(`Order ${order.number} is confirmed`);
+      const [failed] = await notificationsOf(refused.id);
+      expect(failed).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_error: expect.stringMatching(/cert/i),
+      });
+    } finally {
+      await tlsPeer.close();
+    }
+  });
+});
+
 describe('a failing SMTP server', () => {
   it('is retried with backoff while the order goes on, then given up on with notification.failed', async () => {
     const channel = await smtpChannel(peer.port);
