@@ -55,8 +55,9 @@ export async function recordMilestones(deps: RequestDeps, tx: Tx, milestones: Mi
       .filter((row) => created.has(row.id))
       .map((row) => ({
         type: 'notification.requested',
-        resourceType: 'notification',
-        resourceId: row.id,
+        // The order's: the customer's messages show in its timeline; the notification id is in the data.
+        resourceType: 'order',
+        resourceId: row.order_id,
         channel: row.channel,
         data: requestedEvent(row),
       })),

@@ -122,8 +122,8 @@ export async function deliver(deps: SenderDeps, job: SendJob): Promise<void> {
         await appendEvents(tx, [
           {
             type: 'notification.sent',
-            resourceType: 'notification',
-            resourceId: job.id,
+            resourceType: 'order',
+            resourceId: job.order_id,
             channel: job.channel,
             data: { ...outcomeOf(job, attempts), message_id: result.messageId },
           },
@@ -137,8 +137,8 @@ export async function deliver(deps: SenderDeps, job: SendJob): Promise<void> {
       await appendEvents(tx, [
         {
           type: 'notification.failed',
-          resourceType: 'notification',
-          resourceId: job.id,
+          resourceType: 'order',
+          resourceId: job.order_id,
           channel: job.channel,
           data: { ...outcomeOf(job, marked.attempts), last_error: result.error },
         },

@@ -6,8 +6,8 @@ import type { webhookEvents } from '../webhooks/index.js';
 import { count, type Data, list, plural, record, type Summarize, tail, text } from './summary-text.js';
 
 /**
- * The one-line sentences of the inventory.*, webhook.*, alert.* and notification.* events (not on an
- * order's timeline). Pure.
+ * The one-line sentences of the inventory.*, webhook.* and alert.* events (not on an order's timeline),
+ * and of the notification.* events (on it: what the order's customer was told). Pure.
  */
 
 export const inventorySummaries = {

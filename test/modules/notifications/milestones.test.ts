@@ -74,9 +74,7 @@ describe('order confirmed', () => {
       `SELECT channel, resource_type, resource_id FROM events WHERE type = 'notification.requested' AND data->>'order_id' = $1`,
       [order.id],
     );
-    expect(rows).toEqual([
-      { channel, resource_type: 'notification', resource_id: requested?.notification_id },
-    ]);
+    expect(rows).toEqual([{ channel, resource_type: 'order', resource_id: order.id }]);
     const listed = await t.request({ method: 'GET', url: `/v1/notifications?order_id=${order.id}` });
     expect(listed.statusCode, listed.body).toBe(200);
     expect(listed.json().data).toEqual([
@@ -88,6 +86,12 @@ describe('order confirmed', () => {
         attempts: 0,
       }),
     ]);
+    // The order's history shows what its customer was told.
+    const timeline = await t.request({ method: 'GET', url: `/v1/orders/${order.id}/timeline` });
+    expect(timeline.statusCode, timeline.body).toBe(200);
+    expect(JSON.stringify(timeline.json())).toContain(
+      `Customer notification requested: order_confirmed for order ${order.number} to Ada.Lovelace@Example.com`,
+    );
   });
 
   it('waits for a hold to be released, and never confirms an order cancelled on hold', async () => {

@@ -111,7 +111,7 @@ describe('e-mail over the channel’s SMTP server', () => {
     });
     expect(mail?.headers['message-id']).toBe(sent?.message_id);
     const events = await t.pool.query(
-      `SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence`,
+      `SELECT type, data FROM events WHERE resource_type = 'order' AND data->>'notification_id' = $1 ORDER BY sequence`,
       [sent?.id],
     );
     expect(events.rows.map((e) => e.type)).toEqual(['notification.requested', 'notification.sent']);
@@ -233,8 +233,8 @@ describe('a failing SMTP server', () => {
     [notification] = (await notificationsOf(order.id)).filter((n) => n.template === 'order_confirmed');
     expect(notification).toMatchObject({ status: 'failed', attempts: 4, next_attempt_at: null });
     const failed = await t.pool.query(
-      `SELECT data FROM events WHERE type = 'notification.failed' AND resource_id = $1`,
-      [notification?.id],
+      `SELECT data FROM events WHERE type = 'notification.failed' AND resource_id = $1 AND data->>'notification_id' = $2`,
+      [order.id, notification?.id],
     );
     expect(failed.rows).toEqual([
       {
