@@ -76,6 +76,8 @@ async function send(
       reject(Object.assign(new Error('the SMTP attempt took too long'), { code: 'ETIMEDOUT' }));
     }, timeout * attemptTimeouts);
   });
+  // Raced below once the message is composed; until then nothing else awaits it.
+  expired.catch(() => undefined);
   try {
     const message = await compose(deps, job);
     const sending = transport.sendMail({
