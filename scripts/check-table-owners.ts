@@ -44,6 +44,7 @@ const owners: Record<string, string[]> = {
     'shopify_fulfilments',
   ],
   tracking: ['status_links', 'instance_secrets'],
+  notifications: ['notification_settings', 'notification_templates', 'notifications', 'notification_cursor'],
   'src/http': ['idempotency_keys'],
 };
 /** Columns written by another module than the table's owner; `updated_at` goes with any write. */
@@ -62,6 +63,7 @@ const eventOwners: Record<string, string> = {
   'webhook.': 'webhooks',
   'alert.': 'alerts',
   'status_link.': 'tracking',
+  'notification.': 'notifications',
 };
 /** Files that name event types without emitting them. */
 const documentsEvents = /\.(schemas|routes)\.ts$|^src\/modules\/events\//;

@@ -30,6 +30,7 @@ import { fraudRoutes } from './modules/fraud/index.js';
 import { packingRoutes, pickListRoutes, shipmentRoutes } from './modules/fulfillment/index.js';
 import { inboundRoutes } from './modules/inbound/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
+import { notificationRoutes } from './modules/notifications/index.js';
 import { registerBusinessMetrics } from './modules/ops/index.js';
 import { holdRoutes, orderRoutes } from './modules/orders/index.js';
 import { promiseRoutes } from './modules/promising/index.js';
@@ -191,6 +192,7 @@ async function registerApi(
   await api.register(statusLinkRoutes, { tracking: services.tracking });
   await api.register(reportRoutes, { reports: services.reports });
   await api.register(alertRoutes, { alerts: services.alerts });
+  await api.register(notificationRoutes, { notifications: services.notifications });
   await api.register(eventRoutes, {
     events: services.events,
     catalog: services.eventCatalog,

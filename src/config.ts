@@ -73,12 +73,21 @@ export interface Config {
   trackRateLimitWindowMs: number;
   /** Fastify's `trustProxy`: whose X-Forwarded-For to believe for the client's address (false: nobody's). */
   trustProxy: boolean | string[];
+  /** How often each process turns new events into customer notifications and sends due e-mails. */
+  notificationsIntervalMs: number;
+  /** Seconds to wait after each failed SMTP attempt; one attempt more than there are entries. */
+  notificationRetrySchedule: number[];
+  /** The whole time one SMTP attempt may take (connecting, greeting, each command). */
+  smtpTimeoutMs: number;
 }
 
 /** A bad setting: main prints `message` as the one line the operator sees, then exits. */
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
+
+/** E-mail retries: 1 min, 5 min, 30 min, 2 h, 6 h (about 8.5 hours before it is marked failed). */
+export const defaultNotificationRetrySchedule = [60, 300, 1800, 7200, 21_600];
 
 /** The Standard Webhooks example schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (about 3 days). */
 export const defaultRetrySchedule = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];
@@ -157,6 +166,12 @@ export function loadConfig(env: Env = process.env): Config {
     trackRateLimit: read.int('ORDO_TRACK_RATE_LIMIT', 1200, 1, 1_000_000),
     trackRateLimitWindowMs: read.int('ORDO_TRACK_RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     trustProxy: trustProxyOf(read.string('ORDO_TRUST_PROXY')),
+    notificationsIntervalMs: read.int('ORDO_NOTIFICATIONS_INTERVAL_MS', 1000, 50, 3_600_000),
+    notificationRetrySchedule: read.seconds(
+      'ORDO_NOTIFICATION_RETRY_SCHEDULE',
+      defaultNotificationRetrySchedule,
+    ),
+    smtpTimeoutMs: read.int('ORDO_SMTP_TIMEOUT_MS', 15_000, 100, 120_000),
   };
 }
 

@@ -127,6 +127,15 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger, r
       () => services.connectors.syncFulfilments(),
       log,
     ),
+    // Customer notifications from the numbered feed (one process per batch: the cursor row is locked)...
+    startPeriodic('notifications', config.notificationsIntervalMs, () => services.notifications.tick(), log),
+    // ...and their e-mails, apart, so a hanging SMTP server never holds the requests back.
+    startPeriodic(
+      'notification-sender',
+      config.notificationsIntervalMs,
+      () => services.notifications.sendDue(),
+      log,
+    ),
     // Numbers committed events and fans them out to webhook subscriptions (one process at a time).
     startPeriodic('event-sequencer', config.eventSequencerIntervalMs, () => services.events.sequence(), log),
   ];

@@ -24,6 +24,7 @@ import {
 } from './modules/fulfillment/index.js';
 import { createInboundService, inboundEvents } from './modules/inbound/index.js';
 import { createInventoryService, inventoryEvents } from './modules/inventory/index.js';
+import { createNotificationService, notificationEvents } from './modules/notifications/index.js';
 import {
   createBackorderAllocator,
   createHoldService,
@@ -75,6 +76,7 @@ export const createAppEventCatalog = () =>
       webhookEvents,
       alertEvents,
       trackingEvents,
+      notificationEvents,
     ],
     orderEventSchemas,
   );
@@ -103,10 +105,18 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
   };
 }
 
-/** Status links, and the customer's view of an order through them (found as every order route does). */
-function customerTracking({ db, clock, config, origin }: ServiceDeps, orders: OrderTransitions) {
+/**
+ * What customers see of their orders: a status link (a signed, revocable address showing the order
+ * without an API key, found as every order route finds it), and notifications of its milestones, each
+ * carrying that link.
+ */
+function customerFacing({ db, clock, log, config, origin }: ServiceDeps, orders: OrderTransitions) {
   const statusLinks = createStatusLinks({ db, clock, config, origin });
-  return { statusLinks, tracking: createTrackingService({ db, clock, statusLinks, orders }) };
+  return {
+    statusLinks,
+    tracking: createTrackingService({ db, clock, statusLinks, orders }),
+    notifications: createNotificationService({ db, clock, log, config, statusLinks }),
+  };
 }
 
 /**
@@ -172,7 +182,7 @@ export function createServices(deps: ServiceDeps) {
     // An order's history; it only reads, and finds the order as every order route does.
     timeline: createTimelineService({ db, orders: transitions, catalog: eventCatalog }),
     // What a customer may see of an order without an API key, behind a signed, revocable link.
-    ...customerTracking(deps, transitions),
+    ...customerFacing(deps, transitions),
     // Operational reports; they only read, each in one snapshot.
     reports: createReportService({ db, clock }),
     // Exception alerts: reads other modules' tables, writes only its own (the `alerts` worker runs it).

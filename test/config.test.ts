@@ -28,6 +28,21 @@ describe('configuration', () => {
     ]);
   });
 
+  it('has customer notification defaults: a pass a second, 15 s SMTP timeouts, five retries over 8.5 hours', () => {
+    expect(loadConfig({})).toMatchObject({
+      notificationsIntervalMs: 1000,
+      smtpTimeoutMs: 15_000,
+      notificationRetrySchedule: [60, 300, 1800, 7200, 21_600],
+    });
+    expect(
+      loadConfig({ ORDO_NOTIFICATIONS_INTERVAL_MS: '200', ORDO_NOTIFICATION_RETRY_SCHEDULE: '1,2' }),
+    ).toMatchObject({ notificationsIntervalMs: 200, notificationRetrySchedule: [1, 2] });
+    expect(() => loadConfig({ ORDO_SMTP_TIMEOUT_MS: '10' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ORDO_NOTIFICATIONS_INTERVAL_MS: 'soon' })).toThrow(
+      /ORDO_NOTIFICATIONS_INTERVAL_MS/,
+    );
+  });
+
   it('bounds slow clients and sheds load by default, each bound adjustable and 0 turning a shedder off', () => {
     expect(loadConfig({})).toMatchObject({
       headersTimeoutMs: 10_000,

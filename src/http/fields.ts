@@ -20,6 +20,15 @@ export const Tags = Type.Array(Type.String({ pattern: '^[^\\s,]{1,64}$' }), {
 
 export const Timestamp = Type.String({ format: 'date-time' });
 
+/** A BCP 47 language tag (`en`, `fr-CA`, `zh-Hant-TW`). */
+export const Locale = (description: string) =>
+  Type.String({
+    pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$',
+    maxLength: 35,
+    description,
+    examples: ['fr-CA'],
+  });
+
 export const timestamps = { created_at: Timestamp, updated_at: Timestamp };
 
 /** Integer limits PostgreSQL's `integer` can hold, so no value a client sends overflows a column. */

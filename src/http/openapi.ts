@@ -145,6 +145,11 @@ const tags: OpenAPIV3_1.TagObject[] = [
   },
   { name: 'Reports', description: 'Operational reports and KPIs, as JSON or CSV' },
   { name: 'Alerts', description: 'Exception alerts: rules as data, alerts raised and resolved by a worker' },
+  {
+    name: 'Notifications',
+    description:
+      'Customer notifications of order milestones: as events, or e-mailed over a channel’s SMTP server',
+  },
   { name: 'Events', description: 'The event feed: every change, in order, with long-polling' },
   {
     name: 'Webhooks',

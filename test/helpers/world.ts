@@ -34,6 +34,8 @@ export interface Side {
   alert: number;
   /** The status-link token of its delivered order (what a customer opens without a key). */
   trackToken: string;
+  /** The customer notification that its released order was confirmed. */
+  notification: string;
 }
 
 export interface World {
@@ -144,6 +146,7 @@ async function side(t: TestApp, channel: string, world: { location: string; sku:
     ...(await webhookAndDelivery(t, key)),
     alert: 0,
     trackToken: '',
+    notification: '',
   };
 }
 
@@ -157,6 +160,17 @@ async function holdAlerts(t: TestApp, sides: Side[]): Promise<void> {
     const found = await ok(t, 'GET', `/v1/alerts?rule=world-holds&subject_id=${side.held.hold}`);
     expect(found.data, `an alert about the hold of ${side.channel}`).toHaveLength(1);
     side.alert = found.data[0].id;
+  }
+}
+
+/** The notification that each side's released order was confirmed: one pass of the notifications worker. */
+async function customerNotifications(t: TestApp, sides: Side[]): Promise<void> {
+  await t.app.services.events.sequence();
+  await t.app.services.notifications.requestMilestones();
+  for (const side of sides) {
+    const found = await ok(t, 'GET', `/v1/notifications?order_id=${side.order.id}&template=order_confirmed`);
+    expect(found.data, `the confirmation of ${side.channel}'s order`).toHaveLength(1);
+    side.notification = found.data[0].id;
   }
 }
 
@@ -192,6 +206,7 @@ export async function buildWorld(t: TestApp): Promise<World> {
     one.trackToken = (await ok(t, 'GET', `/v1/orders/${one.delivered.id}/status-link`)).token;
   }
   await holdAlerts(t, [a, b]);
+  await customerNotifications(t, [a, b]);
   const apiKey = (await ok(t, 'POST', '/v1/api-keys', { name: 'spare', scopes: ['orders:read'] })).id;
   const transfer = await ok(t, 'POST', '/v1/transfers', {
     source: location,
@@ -222,13 +237,20 @@ export async function buildWorld(t: TestApp): Promise<World> {
 
 /**
  * A real value for a path template's parameter: the side's object of that kind (its order, hold,
- * shipment, pick list, return, refund, webhook, delivery, channel) or the shared one (location,
+ * shipment, pick list, return, refund, webhook, delivery, channel, notification) or the shared one (location,
  * carrier, product, API key). Throws for a path it does not know.
  */
 export function realId(world: World, side: Side, path: string, param?: string): string | number {
   // A path naming a second object by its own parameter (…/fulfilments/{shipment_id}/retry).
   if (param === 'shipment_id') {
     return side.shipment;
+  }
+  // A channel's notification template: the object is the channel; these name which wording.
+  if (param === 'template') {
+    return 'order_confirmed';
+  }
+  if (param === 'locale') {
+    return 'en';
   }
   const [, , resource, , action] = path.split('/');
   const ids: Record<string, string | number> = {
@@ -247,6 +269,7 @@ export function realId(world: World, side: Side, path: string, param?: string): 
     routing: side.channel,
     'api-keys': world.apiKey,
     alerts: side.alert,
+    notifications: side.notification,
     connectors: side.channel,
     transfers: world.transfer,
     'inbound-shipments': world.inbound,

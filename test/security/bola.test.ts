@@ -206,6 +206,7 @@ describe('a key bound to another channel', () => {
       ['/v1/holds?limit=500', (h) => h.id, b.held.hold],
       ['/v1/webhooks?limit=500', (w) => w.id, b.webhook],
       ['/v1/alerts?limit=100', (alert) => alert.id, b.alert],
+      ['/v1/notifications?limit=500', (n) => n.id, b.notification],
     ];
     for (const [url, idOf, hidden] of lists) {
       const res = await t.request({ method: 'GET', url, key: a.key });

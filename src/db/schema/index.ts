@@ -8,6 +8,7 @@ export * from './events.js';
 export * from './fulfillment.js';
 export * from './inbound.js';
 export * from './inventory.js';
+export * from './notifications.js';
 export * from './orders.js';
 export * from './returns.js';
 export * from './routing.js';

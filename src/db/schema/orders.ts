@@ -45,6 +45,8 @@ export interface Customer {
   email: string;
   name?: string;
   phone?: string;
+  /** BCP 47 language tag customer notifications are written in (fr-CA); unset: the channel's default. */
+  locale?: string;
 }
 
 export interface Payment {

@@ -3,6 +3,7 @@ import { orderStatuses, serviceLevels } from '../../db/schema/orders.js';
 import { Id, maxMoney, Tags, Text, Timestamp } from '../../http/fields.js';
 import { AddressSchema } from '../addresses/index.js';
 import { LineIncoming, PromisedDeliveryDate } from './backorder-promise.schemas.js';
+import { Customer } from './customer.schemas.js';
 import { kitLineFields } from './kit-line.schemas.js';
 
 const Money = (description: string) =>
@@ -11,15 +12,6 @@ const Money = (description: string) =>
     maximum: maxMoney,
     description: `${description}, in minor units (cents)`,
   });
-
-const Customer = Type.Object(
-  {
-    email: Type.String({ format: 'email', maxLength: 254 }),
-    name: Type.Optional(Text(200)),
-    phone: Type.Optional(Text(40)),
-  },
-  { additionalProperties: false },
-);
 
 const Line = Type.Object(
   {

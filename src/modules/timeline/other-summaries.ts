@@ -1,5 +1,6 @@
 import type { alertEvents } from '../alerts/index.js';
 import type { inventoryEvents } from '../inventory/index.js';
+import type { notificationEvents } from '../notifications/index.js';
 import type { trackingEvents } from '../tracking/index.js';
 import type { transferEvents } from '../transfers/index.js';
 import type { webhookEvents } from '../webhooks/index.js';
@@ -7,7 +8,7 @@ import { count, type Data, list, plural, record, type Summarize, tail, text } fr
 
 /**
  * The one-line sentences of the inventory.*, webhook.* and alert.* events (not on an order's timeline),
- * and of the status_link.* events (on it). Pure.
+ * and of the status_link.* and notification.* events (on it: what the order's customer can see and was told). Pure.
  */
 
 export const inventorySummaries = {
@@ -64,3 +65,13 @@ export const trackingSummaries = {
   'status_link.revoked': (data) =>
     `Status link of order ${text(data.order_number)} revoked: the customer's page answers 404`,
 } satisfies Record<keyof typeof trackingEvents, Summarize>;
+/** "order_shipped for order 100042 to ada@example.com". */
+const notification = (data: Data) =>
+  `${text(data.template)} for order ${text(data.order_number)} to ${text(record(data.recipient).email)}`;
+
+export const notificationSummaries = {
+  'notification.requested': (data) => `Customer notification requested: ${notification(data)}`,
+  'notification.sent': (data) => `Customer e-mail sent: ${notification(data)}`,
+  'notification.failed': (data) =>
+    `Customer e-mail failed after ${text(data.attempts)} attempts: ${notification(data)}${tail(' (', data.last_error, ')')}`,
+} satisfies Record<keyof typeof notificationEvents, Summarize>;

@@ -3,6 +3,7 @@ import { orderSummaries } from './order-summaries.js';
 import {
   alertSummaries,
   inventorySummaries,
+  notificationSummaries,
   trackingSummaries,
   transferSummaries,
   webhookSummaries,
@@ -27,6 +28,7 @@ const summaries: Readonly<Record<string, Summarize>> = {
   ...webhookSummaries,
   ...alertSummaries,
   ...trackingSummaries,
+  ...notificationSummaries,
 };
 
 export const hasSummary = (type: string): boolean => Object.hasOwn(summaries, type);

@@ -5,6 +5,7 @@ import { createEventCatalog, matchesPattern } from '../../../src/modules/events/
 import { shipmentEvents } from '../../../src/modules/fulfillment/shipment-events.js';
 import { inboundEvents } from '../../../src/modules/inbound/inbound-events.js';
 import { inventoryEvents } from '../../../src/modules/inventory/inventory-events.js';
+import { notificationEvents } from '../../../src/modules/notifications/notification-events.js';
 import { orderEvents } from '../../../src/modules/orders/order-events.js';
 import { returnEvents } from '../../../src/modules/returns/return-events.js';
 import { trackingEvents } from '../../../src/modules/tracking/tracking-events.js';
@@ -49,8 +50,8 @@ describe('the event catalog', () => {
       ...new Set(typesReadableWith([scope]).map(family)),
     ];
     // Alerts are read with orders:read, like GET /v1/alerts: most are about orders, shipments and holds;
-    // status links like the orders they show.
-    const orderFamilies = ['alert', 'order', 'refund', 'return', 'shipment', 'status_link'];
+    // status links like the orders they show, customer notifications like GET /v1/notifications.
+    const orderFamilies = ['alert', 'notification', 'order', 'refund', 'return', 'shipment', 'status_link'];
     expect(familiesReadableWith('orders:read').sort()).toEqual(orderFamilies);
     expect(typesReadableWith(['orders:read'])).toEqual(
       types.filter((type) => orderFamilies.includes(family(type))),
@@ -87,7 +88,7 @@ describe('the event catalog', () => {
     };
     expect(Object.keys(document.webhooks).sort()).toEqual([...types].sort());
     // In the order the modules declare them: orders, shipments, returns and refunds, inventory, transfers,
-    // inbound shipments, webhooks, alerts, status links.
+    // inbound shipments, webhooks, alerts, status links, customer notifications.
     expect(Object.keys(document.webhooks)).toEqual(
       [
         orderEvents,
@@ -99,6 +100,7 @@ describe('the event catalog', () => {
         webhookEvents,
         alertEvents,
         trackingEvents,
+        notificationEvents,
       ].flatMap(Object.keys),
     );
     const raised = document.webhooks['alert.raised']?.post.requestBody.content['application/json']?.schema;

@@ -333,6 +333,25 @@ const cases: Record<string, { data: Record<string, unknown>; sentence: string }>
     data: { order_id: order.id, order_number: 100001, version: 1 },
     sentence: "Status link of order 100001 revoked: the customer's page answers 404",
   },
+  'notification.requested': {
+    data: { template: 'order_shipped', order_number: 100001, recipient: { email: 'ada@example.com' } },
+    sentence: 'Customer notification requested: order_shipped for order 100001 to ada@example.com',
+  },
+  'notification.sent': {
+    data: { template: 'order_shipped', order_number: 100001, recipient: { email: 'ada@example.com' } },
+    sentence: 'Customer e-mail sent: order_shipped for order 100001 to ada@example.com',
+  },
+  'notification.failed': {
+    data: {
+      template: 'order_shipped',
+      order_number: 100001,
+      recipient: { email: 'ada@example.com' },
+      attempts: 6,
+      last_error: 'EENVELOPE: 550 no such user',
+    },
+    sentence:
+      'Customer e-mail failed after 6 attempts: order_shipped for order 100001 to ada@example.com (EENVELOPE: 550 no such user)',
+  },
 };
 
 const catalog = createAppEventCatalog();
