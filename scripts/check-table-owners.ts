@@ -30,6 +30,7 @@ const owners: Record<string, string[]> = {
   routing: ['routing_rule_sets', 'location_daily_usage'],
   transfers: ['transfers', 'transfer_lines'],
   inbound: ['inbound_shipments', 'inbound_shipment_lines', 'inbound_receipts'],
+  accounts: ['accounts', 'account_buyers', 'invoices', 'account_payments', 'payment_allocations'],
   fraud: ['fraud_rule_sets'],
   events: ['events'],
   webhooks: ['webhook_subscriptions', 'webhook_deliveries', 'webhook_attempts'],
@@ -58,6 +59,8 @@ const eventOwners: Record<string, string> = {
   'inventory.': 'inventory',
   'transfer.': 'transfers',
   'inbound_shipment.': 'inbound',
+  'account.': 'accounts',
+  'invoice.': 'accounts',
   'webhook.': 'webhooks',
   'alert.': 'alerts',
 };

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import { accountEvents, accountLedger, createAccountService } from './modules/accounts/index.js';
 import { alertEvents, createAlertService } from './modules/alerts/index.js';
 import { createApiKeyService } from './modules/api-keys/index.js';
 import { createCarrierService } from './modules/carriers/index.js';
@@ -68,6 +69,7 @@ export const createAppEventCatalog = () =>
       inventoryEvents,
       transferEvents,
       inboundEvents,
+      accountEvents,
       webhookEvents,
       alertEvents,
     ],
@@ -115,8 +117,10 @@ export function createServices(deps: ServiceDeps) {
     shipments: pendingShipments,
     stockFreed: () => backorders.nudge(),
     allocated: () => releaser.nudge(),
+    accounts: accountLedger,
   };
   const orders = createOrderService(orderDeps);
+  const holds = createHoldService(orderDeps);
   const transitions = createOrderTransitions(orderDeps);
   const backorders = createBackorderAllocator(orderDeps);
   const fulfillment: FulfillmentDeps = {
@@ -136,7 +140,8 @@ export function createServices(deps: ServiceDeps) {
     ...base,
     eventCatalog,
     orders,
-    holds: createHoldService(orderDeps),
+    holds,
+    accounts: createAccountService({ db, clock, holds }),
     backorders,
     releaser,
     // Receipts serve the orders waiting for their units first; any change of incoming stock re-promises them.

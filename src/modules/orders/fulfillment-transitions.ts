@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { appendEvents, type NewEvent } from '../events/index.js';
+import { shippedOnTerms } from './account-orders.js';
 import type { OrderDeps } from './deps.js';
 import {
   assertTransition,
@@ -119,10 +120,10 @@ export async function recordShipmentProgress(
 /**
  * Units left the building in a shipment: on each line they move from allocated to shipped, the order's
  * fulfilment facts (shipments, lines, lines shipped in full) are refreshed for the reports, then the
- * order moves on with its shipments' progress.
+ * order moves on with its shipments' progress. An account's order on terms is invoiced for them.
  */
 export async function recordShipped(
-  deps: Pick<OrderDeps, 'clock'>,
+  deps: Pick<OrderDeps, 'clock' | 'accounts'>,
   tx: Executor,
   orderId: string,
   shipped: ReadonlyMap<number, number>,
@@ -142,6 +143,10 @@ export async function recordShipped(
       FROM (SELECT count(*)::int AS lines, count(*) FILTER (WHERE quantity_shipped >= quantity)::int AS filled
               FROM order_lines WHERE order_id = ${orderId}) l
      WHERE o.id = ${orderId}`);
+  const onTerms = deps.accounts ? await shippedOnTerms(tx, orderId, deps.clock.now()) : undefined;
+  if (onTerms) {
+    await deps.accounts?.invoiceShipped(tx, onTerms);
+  }
   await recordShipmentProgress(deps, tx, orderId, shipments);
 }
 

@@ -4,6 +4,7 @@ import { Id, maxMoney, Tags, Text, Timestamp } from '../../http/fields.js';
 import { AddressSchema } from '../addresses/index.js';
 import { LineIncoming, PromisedDeliveryDate } from './backorder-promise.schemas.js';
 import { kitLineFields } from './kit-line.schemas.js';
+import { OrderAccountField, orderAccountFields, Payment, paymentStatuses } from './payment.schemas.js';
 
 const Money = (description: string) =>
   Type.Integer({
@@ -41,23 +42,6 @@ const Discount = Type.Object(
     code: Type.Optional(Text(100)),
     description: Type.Optional(Text(200)),
     amount: Money('Discount on the order'),
-  },
-  { additionalProperties: false },
-);
-
-export const paymentStatuses = ['pending', 'authorized', 'captured', 'failed'] as const;
-
-const Payment = Type.Object(
-  {
-    status: Type.Enum(paymentStatuses),
-    amount: Money('Amount authorized or captured'),
-    method: Type.Optional(Text(50)),
-    avs_result: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 10, description: 'Address verification result code' }),
-    ),
-    cvv_result: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 10, description: 'Card security code result' }),
-    ),
   },
   { additionalProperties: false },
 );
@@ -112,7 +96,8 @@ export const CreateOrderSchema = Type.Object(
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' }),
     shipping: Shipping,
     discounts: Type.Optional(Type.Array(Discount, { maxItems: 20 })),
-    payment: Payment,
+    payment: Type.Optional(Payment),
+    account: OrderAccountField,
     tags: Type.Optional(Tags),
     metadata: Type.Optional(Metadata),
     placed_at: Type.Optional(
@@ -220,6 +205,7 @@ export const OrderSchema = Type.Object(
     shipping: Shipping,
     discounts: Type.Array(Discount),
     payment: Payment,
+    ...orderAccountFields,
     totals: Type.Object({
       subtotal: Type.Integer(),
       discount_total: Type.Integer(),
@@ -238,7 +224,8 @@ export const OrderSchema = Type.Object(
       Type.Null(),
     ]),
     priority: Type.Integer({
-      description: 'Higher is served first: from service level, then channel priority',
+      description:
+        "Higher is served first: from service level, then the channel's priority or the account's, whichever is higher",
     }),
     tags: Type.Array(Type.String()),
     metadata: Type.Record(Type.String(), Type.Unknown()),
