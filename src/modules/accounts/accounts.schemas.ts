@@ -143,7 +143,29 @@ export const AccountSchema = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { examples: [] },
+  {
+    examples: [
+      {
+        id: '5f0c2a8e-8d1b-4c1e-9a57-2f6f0b7f3c11',
+        ...accountExample,
+        active: true,
+        buyers: [{ email: 'purchasing@acme.example', name: 'Wile E. Coyote' }],
+        exposure: {
+          invoiced_unpaid: 125000,
+          open_orders: 40000,
+          held_orders: 0,
+          unapplied_credit: 0,
+          total: 165000,
+          available_credit: 335000,
+          overdue: 0,
+          overdue_past_grace: 0,
+          oldest_due_date: '2026-12-31',
+        },
+        created_at: '2026-11-01T09:00:00.000Z',
+        updated_at: '2026-11-01T09:00:00.000Z',
+      },
+    ],
+  },
 );
 export type AccountView = Static<typeof AccountSchema>;
 
@@ -161,25 +183,45 @@ export type AccountListQuery = Static<typeof AccountListQuerySchema> & { limit: 
 
 export const invoiceStatuses = ['open', 'overdue', 'paid'] as const;
 
-export const InvoiceSchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  number: Type.Integer({ description: 'Invoice number, sequential across accounts' }),
-  account_id: Type.String({ format: 'uuid' }),
-  order_id: Type.String({ format: 'uuid' }),
-  order_number: Type.Integer(),
-  terms: Terms,
-  amount: Type.Integer({ description: 'What the units of this shipment cost, in minor units' }),
-  paid_amount: Type.Integer(),
-  balance: Type.Integer({ description: 'amount - paid_amount' }),
-  currency: Type.String(),
-  status: Type.Enum(invoiceStatuses, { description: '`overdue`: unpaid after its due date' }),
-  issued_at: Timestamp,
-  due_date: Type.String({
-    format: 'date',
-    description: 'From the order’s terms and the day the units shipped (UTC)',
-  }),
-  paid_at: Type.Union([Timestamp, Type.Null()]),
-});
+const invoiceExample = {
+  id: '0b9b6a52-54f4-4a53-a0a5-0e1b1c7d6a20',
+  number: 12,
+  account_id: '5f0c2a8e-8d1b-4c1e-9a57-2f6f0b7f3c11',
+  order_id: '8a4f3c1e-2b6d-4f8e-9c0a-1d2e3f4a5b6c',
+  order_number: 100231,
+  terms: 'net_30',
+  amount: 125000,
+  paid_amount: 0,
+  balance: 125000,
+  currency: 'USD',
+  status: 'open',
+  issued_at: '2026-12-01T14:00:00.000Z',
+  due_date: '2026-12-31',
+  paid_at: null,
+};
+
+export const InvoiceSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    number: Type.Integer({ description: 'Invoice number, sequential across accounts' }),
+    account_id: Type.String({ format: 'uuid' }),
+    order_id: Type.String({ format: 'uuid' }),
+    order_number: Type.Integer(),
+    terms: Terms,
+    amount: Type.Integer({ description: 'What the units of this shipment cost, in minor units' }),
+    paid_amount: Type.Integer(),
+    balance: Type.Integer({ description: 'amount - paid_amount' }),
+    currency: Type.String(),
+    status: Type.Enum(invoiceStatuses, { description: '`overdue`: unpaid after its due date' }),
+    issued_at: Timestamp,
+    due_date: Type.String({
+      format: 'date',
+      description: 'From the order’s terms and the day the units shipped (UTC)',
+    }),
+    paid_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { examples: [invoiceExample] },
+);
 export type InvoiceView = Static<typeof InvoiceSchema>;
 
 export const InvoiceListQuerySchema = Type.Object({
@@ -211,25 +253,43 @@ export const RecordPaymentSchema = Type.Object(
 );
 export type RecordPayment = Static<typeof RecordPaymentSchema>;
 
-export const PaymentSchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  account_id: Type.String({ format: 'uuid' }),
-  reference: Type.String(),
-  amount: Type.Integer(),
-  currency: Type.String(),
-  unapplied: Type.Integer({ description: 'What no invoice has taken yet' }),
-  applied: Type.Array(
-    Type.Object({
-      invoice_id: Type.String({ format: 'uuid' }),
-      invoice_number: Type.Integer(),
-      amount: Type.Integer(),
-    }),
-    { description: 'The invoices this payment paid and how much of each' },
-  ),
-  received_at: Timestamp,
-  note: Type.Union([Type.String(), Type.Null()]),
-  created_at: Timestamp,
-});
+export const PaymentSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    account_id: Type.String({ format: 'uuid' }),
+    reference: Type.String(),
+    amount: Type.Integer(),
+    currency: Type.String(),
+    unapplied: Type.Integer({ description: 'What no invoice has taken yet' }),
+    applied: Type.Array(
+      Type.Object({
+        invoice_id: Type.String({ format: 'uuid' }),
+        invoice_number: Type.Integer(),
+        amount: Type.Integer(),
+      }),
+      { description: 'The invoices this payment paid and how much of each' },
+    ),
+    received_at: Timestamp,
+    note: Type.Union([Type.String(), Type.Null()]),
+    created_at: Timestamp,
+  },
+  {
+    examples: [
+      {
+        id: '3c2d1e0f-9a8b-4c7d-8e6f-5a4b3c2d1e0f',
+        account_id: '5f0c2a8e-8d1b-4c1e-9a57-2f6f0b7f3c11',
+        reference: 'WIRE-20261201-7781',
+        amount: 125000,
+        currency: 'USD',
+        unapplied: 0,
+        applied: [{ invoice_id: invoiceExample.id, invoice_number: 12, amount: 125000 }],
+        received_at: '2026-12-20T10:00:00.000Z',
+        note: null,
+        created_at: '2026-12-20T10:00:00.000Z',
+      },
+    ],
+  },
+);
 export type PaymentView = Static<typeof PaymentSchema>;
 
 export const PaymentRecordedSchema = Type.Object({
