@@ -2,7 +2,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { accountEvents, accountLedger, createAccountService } from './modules/accounts/index.js';
+import {
+  accountEvents,
+  accountLedger,
+  createAccountService,
+  recheckCredit,
+} from './modules/accounts/index.js';
 import { alertEvents, createAlertService } from './modules/alerts/index.js';
 import { createApiKeyService } from './modules/api-keys/index.js';
 import { createCarrierService } from './modules/carriers/index.js';
@@ -26,10 +31,12 @@ import {
 import { createInboundService, inboundEvents } from './modules/inbound/index.js';
 import { createInventoryService, inventoryEvents } from './modules/inventory/index.js';
 import {
+  type AccountLedger,
   createBackorderAllocator,
   createHoldService,
   createOrderService,
   createOrderTransitions,
+  type HoldService,
   type OrderDeps,
   orderEventSchemas,
   orderEvents,
@@ -100,6 +107,12 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
   };
 }
 
+/** Orders reach accounts through its ledger; a cancellation re-checks the account's credit holds. */
+const ledgerOf = ({ db, clock }: ServiceDeps, holds: () => HoldService): AccountLedger => ({
+  ...accountLedger,
+  creditFreed: (id, caller) => recheckCredit({ db, clock, holds: holds() }, id, caller),
+});
+
 /**
  * The composition root: every service, built from exactly what it uses. Modules that must set each
  * other's workers going get a nudge function; fulfillment and returns change orders only through the
@@ -117,7 +130,7 @@ export function createServices(deps: ServiceDeps) {
     shipments: pendingShipments,
     stockFreed: () => backorders.nudge(),
     allocated: () => releaser.nudge(),
-    accounts: accountLedger,
+    accounts: ledgerOf(deps, () => holds),
   };
   const orders = createOrderService(orderDeps);
   const holds = createHoldService(orderDeps);

@@ -1,3 +1,4 @@
+import { inTransaction } from '../../db/transaction.js';
 import { AppError, notFound } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import type { Page } from '../../http/pagination.js';
@@ -18,6 +19,7 @@ import { exposureOf } from './exposure.js';
 import { listInvoices, listPayments } from './invoice-store.js';
 import { invoiceShipped } from './invoices.js';
 import { recordPayment } from './payments.js';
+import { releaseCreditHolds } from './release-credit.js';
 
 export type AccountService = ReturnType<typeof createAccountService>;
 
@@ -82,6 +84,17 @@ export function createAccountService(deps: AccountDeps) {
       return listPayments(deps.db, id, query);
     },
   };
+}
+
+/** Releases the account's credit holds that fit now (a cancellation freed credit), in a transaction of its own. */
+export async function recheckCredit(deps: AccountDeps, id: string, caller: Caller): Promise<void> {
+  const released = await inTransaction(deps.db, async (tx) => {
+    const { account } = await findAccount(tx, id, true);
+    return (await releaseCreditHolds(deps, tx, account, caller, 'an order was cancelled')).released;
+  });
+  if (released.length > 0) {
+    deps.holds.allocated();
+  }
 }
 
 /** What orders asks of accounts: the composition root hands it over as orders' `AccountLedger`. */

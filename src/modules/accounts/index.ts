@@ -4,4 +4,9 @@
  */
 export { type AccountEventType, accountEvents } from './account-events.js';
 export { accountRoutes } from './accounts.routes.js';
-export { type AccountService, accountLedger, createAccountService } from './accounts.service.js';
+export {
+  type AccountService,
+  accountLedger,
+  createAccountService,
+  recheckCredit,
+} from './accounts.service.js';

@@ -2,6 +2,7 @@ import type { SQL } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { Db, Executor } from '../../db/client.js';
+import type { Caller } from '../../http/caller.js';
 import type { FraudRuleSet } from '../fraud/index.js';
 import type { RoutingService } from '../routing/index.js';
 
@@ -61,6 +62,11 @@ export interface AccountLedger {
   checkCredit(tx: Executor, accountId: string, order: { value: number; now: Date }): Promise<CreditVerdict>;
   /** Raises the invoice for what shipped since the last one, with `invoice.due`, in the caller's transaction. */
   invoiceShipped(tx: Executor, shipped: ShippedOnTerms): Promise<void>;
+  /**
+   * An order on the account's terms was cancelled after its commit: credit holds that now fit are
+   * released, in a transaction of their own.
+   */
+  creditFreed?(accountId: string, caller: Caller): Promise<void>;
 }
 
 /** Everything the orders module is built from; each use case takes the part it uses. */

@@ -218,6 +218,21 @@ describe('credit limit', () => {
     expect((await orderOf(t, held.id)).status).toBe('allocated');
   });
 
+  it('cancelling an order frees its credit: a held order that fits now is released', async () => {
+    const account = await makeAccount(t, { credit_limit: 4000 });
+    const open = await captureOrder(t, order(account, 3)); // 3500
+    const held = await captureOrder(t, order(account, 2)); // 2500
+    expect(creditHolds(held)).toHaveLength(1);
+    const res = await t.request({
+      method: 'POST',
+      url: `/v1/orders/${open.id}/cancel`,
+      payload: { reason: 'x' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect((await orderOf(t, held.id)).status).toBe('allocated');
+    expect((await accountOf(t, account.id)).exposure).toMatchObject({ open_orders: 2500, held_orders: 0 });
+  });
+
   it('two concurrent orders cannot both pass a limit only one fits', async () => {
     const account = await makeAccount(t, { credit_limit: 10_000 });
     const bodies = Array.from({ length: 4 }, () => order(account, 6)); // 6500 each

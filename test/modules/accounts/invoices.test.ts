@@ -94,6 +94,29 @@ describe('invoices', () => {
     });
   });
 
+  it('invoices what shipped: cancelled units are neither invoiced nor open, a cancelled order counts nothing', async () => {
+    const account = await makeAccount(t, { credit_limit: 1_000_000 });
+    const placed = await captureOrder(t, order(account, 3)); // 3500
+    const cancel = (id: string, payload: object) =>
+      t.request({ method: 'POST', url: `/v1/orders/${id}/cancel`, payload });
+    const partial = await cancel(placed.id, {
+      reason: 'short',
+      lines: [{ line_id: placed.lines[0].id, quantity: 1 }],
+    });
+    expect(partial.statusCode, partial.body).toBe(200);
+    expect((await accountOf(t, account.id)).exposure.open_orders).toBe(2333); // two thirds of 3500
+    await ship(placed.id);
+    const [invoice] = await invoicesOf(account.id);
+    expect(invoice).toMatchObject({ order_id: placed.id, amount: 2333 });
+    expect((await accountOf(t, account.id)).exposure).toMatchObject({
+      invoiced_unpaid: 2333,
+      open_orders: 0,
+    });
+    const other = await captureOrder(t, order(account, 1));
+    expect((await cancel(other.id, { reason: 'changed their mind' })).statusCode).toBe(200);
+    expect((await accountOf(t, account.id)).exposure).toMatchObject({ open_orders: 0, total: 2333 });
+  });
+
   it('raises no invoice for a prepaid account or an order without one', async () => {
     const account = await makeAccount(t, { terms: 'prepaid' });
     const placed = await captureOrder(
