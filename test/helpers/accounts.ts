@@ -1,4 +1,7 @@
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
+import { createAppEventCatalog } from '../../src/services.js';
 import type { TestApp } from './app.js';
 import { orderBody, uniq } from './factories.js';
 
@@ -54,4 +57,18 @@ export async function pay(t: TestApp, accountId: string, payload: Record<string,
   });
   expect(res.statusCode, res.body).toBe(status);
   return res.json();
+}
+
+/** Asserts the account and invoice events stored are of exactly these types, each matching its catalog schema. */
+export async function expectAccountEventsValid(t: TestApp, types: string[]) {
+  const ajv = addFormats.default(new Ajv({ allErrors: true, strict: false }));
+  const catalog = createAppEventCatalog();
+  const { rows } = await t.pool.query(
+    "SELECT type, data FROM events WHERE type LIKE 'account.%' OR type LIKE 'invoice.%'",
+  );
+  expect(new Set(rows.map((r) => r.type))).toEqual(new Set(types));
+  for (const row of rows) {
+    const check = ajv.compile(catalog.definitionOf(row.type)?.data as object);
+    expect(check(row.data), `${row.type}: ${JSON.stringify(check.errors)}`).toBe(true);
+  }
 }

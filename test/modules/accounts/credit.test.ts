@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountOf, accountOrder, makeAccount, pay } from '../../helpers/accounts.js';
+import {
+  accountOf,
+  accountOrder,
+  expectAccountEventsValid,
+  makeAccount,
+  pay,
+} from '../../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { testClock } from '../../helpers/clock.js';
 import { makeCarrier, makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
@@ -278,5 +284,18 @@ describe('overdue invoices', () => {
     } finally {
       clock.reset();
     }
+  });
+});
+
+describe('the events', () => {
+  it('every account event written above matches its schema in the event catalog', async () => {
+    await expectAccountEventsValid(t, [
+      'account.created',
+      'account.updated',
+      'account.credit_limit_exceeded',
+      'account.payment_recorded',
+      'invoice.due',
+      'invoice.paid',
+    ]);
   });
 });

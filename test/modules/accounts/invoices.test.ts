@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountOf, accountOrder, makeAccount, pay } from '../../helpers/accounts.js';
+import {
+  accountOf,
+  accountOrder,
+  expectAccountEventsValid,
+  makeAccount,
+  pay,
+} from '../../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { testClock } from '../../helpers/clock.js';
 import {
@@ -258,5 +264,16 @@ describe('account priority', () => {
     await t.app.services.backorders.idle();
     expect((await orderOf(t, b2b.id)).status).toBe('allocated');
     expect((await orderOf(t, plain.id)).status).toBe('backordered');
+  });
+});
+
+describe('the events', () => {
+  it('every account and invoice event written above matches its schema in the event catalog', async () => {
+    await expectAccountEventsValid(t, [
+      'account.created',
+      'account.payment_recorded',
+      'invoice.due',
+      'invoice.paid',
+    ]);
   });
 });
