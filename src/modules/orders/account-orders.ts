@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import type { ShippedOnTerms } from './deps.js';
+import type { OrderStatus } from './order-state.js';
 
 /**
  * What an account's order is worth on credit, in SQL over its customer lines (kit components carry no
@@ -20,10 +21,22 @@ const creditValue = (order: SQL) => sql`
                  sum(l.quantity_shipped)::numeric AS su
             FROM order_lines l WHERE l.order_id = ${order}.id AND l.kit_line_number IS NULL) v`;
 
+/** Statuses in which an order may still have units neither shipped nor cancelled (the others are 0). */
+const stillOpen: OrderStatus[] = [
+  'received',
+  'validated',
+  'on_hold',
+  'backordered',
+  'allocated',
+  'released',
+  'partially_shipped',
+];
+
 /**
- * The account's orders on terms that are not cancelled: what each is still open for (billable and not
- * yet shipped, hence not yet invoiced) and its open credit hold if any, oldest first. Read-only SQL
- * for the accounts module's exposure.
+ * The account's orders on terms that may still be open (a shipped, delivered, returned or cancelled
+ * order's units are all shipped or cancelled): what each is still open for (billable and not yet
+ * shipped, hence not yet invoiced) and its open credit hold if any, oldest first. Read-only SQL for
+ * the accounts module's exposure.
  */
 export const accountOrdersSelect = (accountId: string) => sql`
   SELECT o.id AS order_id, o.number, o.total, GREATEST(v.billable - v.shipped, 0)::bigint AS open_value,
@@ -33,7 +46,7 @@ export const accountOrdersSelect = (accountId: string) => sql`
     LEFT JOIN LATERAL (SELECT id FROM holds
                         WHERE order_id = o.id AND kind = 'credit' AND status = 'open' ORDER BY id LIMIT 1) h ON true
    WHERE o.account_id = ${accountId} AND o.payment_terms IS NOT NULL AND o.payment_terms <> 'prepaid'
-     AND o.status <> 'cancelled'
+     AND o.status = ANY(${sql.param(stillOpen)}::order_status[])
    ORDER BY o.created_at, o.number`;
 
 /** An account's order on terms after units of it shipped: what it is billed for them so far. */
