@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/client.js';
+import { AppError } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import type { AccountRow } from './account-store.js';
 import type { AccountDeps } from './deps.js';
@@ -36,7 +37,15 @@ export async function releaseCreditHolds(
     if (account.creditLimitMode === 'enforce' && total + held.openValue > account.creditLimit) {
       break;
     }
-    await deps.holds.releaseIn(tx, held.holdId, `credit hold no longer applies: ${why}`, releaser);
+    try {
+      await deps.holds.releaseIn(tx, held.holdId, `credit hold no longer applies: ${why}`, releaser);
+    } catch (err) {
+      // A person released or cancelled it meanwhile: nothing is written for it, the others go on.
+      if (err instanceof AppError && err.code === 'conflict') {
+        continue;
+      }
+      throw err;
+    }
     total += held.openValue;
     released.push({ hold_id: held.holdId, order_id: held.orderId, order_number: held.number });
   }

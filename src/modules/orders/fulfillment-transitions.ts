@@ -136,14 +136,19 @@ export async function recordShipped(
       FROM unnest(${sql.param(lineIds)}::bigint[], ${sql.param(lineIds.map((id) => shipped.get(id) ?? 0))}::int[])
            AS v(id, units)
      WHERE l.id = v.id AND l.order_id = ${orderId}`);
-  await tx.execute(sql`
+  const refreshed = await tx.execute<{ on_terms: boolean }>(sql`
     UPDATE orders o
        SET shipment_count = ${shipments.filter((s) => s.status !== 'cancelled').length},
            line_count = l.lines, lines_filled = l.filled
       FROM (SELECT count(*)::int AS lines, count(*) FILTER (WHERE quantity_shipped >= quantity)::int AS filled
               FROM order_lines WHERE order_id = ${orderId}) l
-     WHERE o.id = ${orderId}`);
-  const onTerms = deps.accounts ? await shippedOnTerms(tx, orderId, deps.clock.now()) : undefined;
+     WHERE o.id = ${orderId}
+    RETURNING o.account_id IS NOT NULL AND o.payment_terms <> 'prepaid' AS on_terms`);
+  // An account's order on terms is invoiced for what shipped (one more query, only then).
+  const onTerms =
+    deps.accounts && refreshed.rows[0]?.on_terms
+      ? await shippedOnTerms(tx, orderId, deps.clock.now())
+      : undefined;
   if (onTerms) {
     await deps.accounts?.invoiceShipped(tx, onTerms);
   }
