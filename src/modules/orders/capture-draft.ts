@@ -238,7 +238,8 @@ export function buildDraft(
     discountTotal: totals.discount_total,
     taxTotal: totals.tax_total,
     total: totals.total,
-    payment: input.payment ?? onTermsPayment,
+    // On terms the account pays by invoice: whatever payment was sent, the order's is pending.
+    payment: terms !== null && terms !== 'prepaid' ? onTermsPayment : (input.payment ?? onTermsPayment),
     risk,
     // An account's priority counts like a channel's: the higher of the two.
     priority: orderPriority(

@@ -31,7 +31,7 @@ export const OrderAccountField = Type.Optional(
     minLength: 1,
     maxLength: 64,
     description:
-      "The B2B account the order is for: its id or its code. Without an account (or for a `prepaid` one) `payment` is required. On terms (not `prepaid`), the order is captured with its payment pending and no payment hold, and its credit is checked (`payment` may then be left out: it is recorded `pending`, amount 0, method `terms`); the customer e-mail must be one of the account's buyers when it lists any, and the currency the account's",
+      "The B2B account the order is for: its id or its code. Without an account (or for a `prepaid` one) `payment` is required. On terms (not `prepaid`), the order is captured with its payment pending and no payment hold, and its credit is checked (`payment` may then be left out; the order's payment is recorded `pending`, amount 0, method `terms`, whatever was sent: the account pays by invoice); the customer e-mail must be one of the account's buyers when it lists any, and the currency the account's",
   }),
 );
 

@@ -81,7 +81,14 @@ describe('capture for an account', () => {
       payment: { status: 'pending', amount: 0, method: 'terms' },
       holds: [],
     });
-    const byCode = await captureOrder(t, order(account, 1, { account: account.code }));
+    const byCode = await captureOrder(
+      t,
+      order(account, 1, {
+        account: account.code,
+        payment: { status: 'captured', amount: 1500, method: 'card' },
+      }),
+    );
+    expect(byCode.payment).toEqual({ status: 'pending', amount: 0, method: 'terms' });
     expect(byCode).toMatchObject({ status: 'allocated', account_id: account.id, holds: [] });
     const { exposure } = await accountOf(t, account.id);
     expect(exposure).toMatchObject({
