@@ -28,7 +28,7 @@ export interface CaptureContext {
   account?: CaptureAccount | null;
 }
 
-/** The payment an order on terms is recorded with when it names none. */
+/** The payment an order on terms is recorded with: the account pays by invoice. */
 const onTermsPayment = { status: 'pending', amount: 0, method: 'terms' } as const;
 
 /**
