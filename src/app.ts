@@ -20,6 +20,7 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { routeReadsToReplica } from './http/replica-reads.js';
 import { RequestLogController } from './http/request-log.js';
 import { systemRoutes } from './http/system.routes.js';
+import { accountRoutes } from './modules/accounts/index.js';
 import { alertRoutes } from './modules/alerts/index.js';
 import { apiKeyRoutes } from './modules/api-keys/index.js';
 import { carrierRoutes } from './modules/carriers/index.js';
@@ -183,6 +184,7 @@ async function registerApi(
   await api.register(fraudRoutes, { fraud: services.fraud });
   await api.register(orderRoutes, { orders: services.orders });
   await api.register(holdRoutes, { holds: services.holds });
+  await api.register(accountRoutes, { accounts: services.accounts });
   await api.register(promiseRoutes, { promising: services.promising });
   await api.register(packingRoutes, { packing: services.packing });
   await api.register(shipmentRoutes, { shipments: services.shipments });

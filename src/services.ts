@@ -2,6 +2,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import {
+  accountEvents,
+  accountLedger,
+  createAccountService,
+  recheckCredit,
+} from './modules/accounts/index.js';
 import { alertEvents, createAlertService } from './modules/alerts/index.js';
 import { createApiKeyService } from './modules/api-keys/index.js';
 import { createCarrierService } from './modules/carriers/index.js';
@@ -26,10 +32,12 @@ import { createInboundService, inboundEvents } from './modules/inbound/index.js'
 import { createInventoryService, inventoryEvents } from './modules/inventory/index.js';
 import { createNotificationService, notificationEvents } from './modules/notifications/index.js';
 import {
+  type AccountLedger,
   createBackorderAllocator,
   createHoldService,
   createOrderService,
   createOrderTransitions,
+  type HoldService,
   type OrderDeps,
   type OrderTransitions,
   orderEventSchemas,
@@ -73,6 +81,7 @@ export const createAppEventCatalog = () =>
       inventoryEvents,
       transferEvents,
       inboundEvents,
+      accountEvents,
       webhookEvents,
       alertEvents,
       trackingEvents,
@@ -105,6 +114,12 @@ function foundations({ db, config, clock }: ServiceDeps, stockAdded: () => void)
   };
 }
 
+/** Orders reach accounts through its ledger; a cancellation re-checks the account's credit holds. */
+const ledgerOf = ({ db, clock }: ServiceDeps, holds: () => HoldService): AccountLedger => ({
+  ...accountLedger,
+  creditFreed: (id, caller) => recheckCredit({ db, clock, holds: holds() }, id, caller),
+});
+
 /**
  * What customers see of their orders: a status link (a signed, revocable address showing the order
  * without an API key, found as every order route finds it), and notifications of its milestones, each
@@ -116,6 +131,37 @@ function customerFacing({ db, clock, log, config, origin }: ServiceDeps, orders:
     statusLinks,
     tracking: createTrackingService({ db, clock, statusLinks, orders }),
     notifications: createNotificationService({ db, clock, log, config, statusLinks }),
+  };
+}
+
+/** How other systems hear from Ordo and feed it: the event feed, webhooks, and the Shopify connector. */
+function integrations(
+  { db, config, clock, log }: ServiceDeps,
+  {
+    eventCatalog,
+    apiKeys,
+    orders,
+  }: {
+    eventCatalog: ReturnType<typeof createAppEventCatalog>;
+    apiKeys: ReturnType<typeof createApiKeyService>;
+    orders: ReturnType<typeof createOrderService>;
+  },
+) {
+  return {
+    // Events are numbered and fanned out to webhook subscriptions in one transaction.
+    events: createEventService({ db, fanOut: webhookFanOut }),
+    webhooks: createWebhookService({ db, config, eventCatalog }),
+    dispatcher: createDispatcher({ db, config, clock, log }),
+    // Shopify: orders in through the capture path (as the connector's own key), stock out.
+    connectors: createConnectorService({
+      db,
+      clock,
+      log,
+      apiKeys,
+      orders,
+      adminOrigin: (shop) => config.shopifyAdminOrigin ?? `https://${shop}`,
+      timeoutMs: config.webhookTimeoutMs,
+    }),
   };
 }
 
@@ -136,8 +182,10 @@ export function createServices(deps: ServiceDeps) {
     shipments: pendingShipments,
     stockFreed: () => backorders.nudge(),
     allocated: () => releaser.nudge(),
+    accounts: ledgerOf(deps, () => holds),
   };
   const orders = createOrderService(orderDeps);
+  const holds = createHoldService(orderDeps);
   const transitions = createOrderTransitions(orderDeps);
   const backorders = createBackorderAllocator(orderDeps);
   const fulfillment: FulfillmentDeps = {
@@ -157,7 +205,8 @@ export function createServices(deps: ServiceDeps) {
     ...base,
     eventCatalog,
     orders,
-    holds: createHoldService(orderDeps),
+    holds,
+    accounts: createAccountService({ db, clock, holds }),
     backorders,
     releaser,
     // Receipts serve the orders waiting for their units first; any change of incoming stock re-promises them.
@@ -187,19 +236,6 @@ export function createServices(deps: ServiceDeps) {
     reports: createReportService({ db, clock }),
     // Exception alerts: reads other modules' tables, writes only its own (the `alerts` worker runs it).
     alerts: createAlertService({ db, clock, log }),
-    // Events are numbered and fanned out to webhook subscriptions in one transaction.
-    events: createEventService({ db, fanOut: webhookFanOut }),
-    webhooks: createWebhookService({ db, config, eventCatalog }),
-    dispatcher: createDispatcher({ db, config, clock, log }),
-    // Shopify: orders in through the capture path (as the connector's own key), stock out.
-    connectors: createConnectorService({
-      db,
-      clock,
-      log,
-      apiKeys: base.apiKeys,
-      orders,
-      adminOrigin: (shop) => config.shopifyAdminOrigin ?? `https://${shop}`,
-      timeoutMs: config.webhookTimeoutMs,
-    }),
+    ...integrations(deps, { eventCatalog, apiKeys: base.apiKeys, orders }),
   };
 }

@@ -9,6 +9,8 @@ export const scopes = [
   'fulfillment:write',
   'returns:write',
   'webhooks:write',
+  'accounts:read',
+  'accounts:write',
 ] as const;
 
 export type Scope = (typeof scopes)[number];

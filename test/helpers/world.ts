@@ -50,6 +50,8 @@ export interface World {
   transfer: string;
   /** An expected inbound shipment of the product to the shared location (stock for every channel). */
   inbound: string;
+  /** A B2B account (accounts are back-office work: no channel's). */
+  account: string;
   a: Side;
   b: Side;
 }
@@ -219,6 +221,13 @@ export async function buildWorld(t: TestApp): Promise<World> {
     expected_date: '2026-12-04',
     lines: [{ sku, quantity: 5 }],
   });
+  const account = await ok(t, 'POST', '/v1/accounts', {
+    code: `ACC-${codes[0]}`,
+    name: 'Acme',
+    terms: 'net_30',
+    currency: 'USD',
+    credit_limit: 100_000,
+  });
   await t.app.services.releaser.idle();
   await t.app.services.backorders.idle();
   await t.app.services.events.sequence();
@@ -230,6 +239,7 @@ export async function buildWorld(t: TestApp): Promise<World> {
     mixedPickList: mixed.id,
     transfer: transfer.id,
     inbound: inbound.id,
+    account: account.id,
     a,
     b,
   };
@@ -274,6 +284,7 @@ export function realId(world: World, side: Side, path: string, param?: string): 
     transfers: world.transfer,
     'inbound-shipments': world.inbound,
     track: side.trackToken,
+    accounts: world.account,
   };
   const id = resource === undefined ? undefined : ids[resource];
   if (id === undefined) {

@@ -48,6 +48,11 @@ const shared: Record<string, string> = {
   '/v1/inbound-shipments/{id}/ship': 'inbound shipments bring stock to a location for every channel',
   '/v1/inbound-shipments/{id}/receipts': 'inbound shipments bring stock to a location for every channel',
   '/v1/inbound-shipments/{id}/cancel': 'inbound shipments bring stock to a location for every channel',
+  '/v1/accounts/{id}': 'B2B accounts are back-office work; bound keys get 404 (test/modules/accounts)',
+  '/v1/accounts/{id}/invoices':
+    'B2B accounts are back-office work; bound keys get 404 (test/modules/accounts)',
+  '/v1/accounts/{id}/payments':
+    'B2B accounts are back-office work; bound keys get 404 (test/modules/accounts)',
   '/v1/connectors/shopify/{channel}':
     'connecting a store is administration (admin scope); its read is checked in test/modules/connectors',
   '/v1/connectors/shopify/{channel}/inbox/{id}/dismiss':

@@ -1,3 +1,4 @@
+export * from './accounts.js';
 export * from './alerts.js';
 export * from './allocation.js';
 export * from './auth.js';

@@ -16,6 +16,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { Address } from '../../modules/addresses/address.schemas.js';
+import { accounts, paymentTerms } from './accounts.js';
 import { apiKeys } from './auth.js';
 import { channels, products } from './catalog.js';
 
@@ -125,6 +126,10 @@ export const orders = pgTable(
     shipmentCount: integer('shipment_count').notNull().default(0),
     lineCount: integer('line_count').notNull().default(0),
     linesFilled: integer('lines_filled').notNull().default(0),
+    /** The B2B account the order was placed for, its payment terms then, and the account's priority then. */
+    accountId: uuid('account_id').references(() => accounts.id),
+    paymentTerms: paymentTerms('payment_terms'),
+    accountPriority: integer('account_priority'),
   },
   (t) => [
     unique('orders_channel_external_id_key').on(t.channelId, t.externalId),
@@ -160,6 +165,7 @@ export const orders = pgTable(
       .where(
         sql`${t.status} IN ('received', 'validated', 'on_hold', 'backordered', 'allocated', 'released', 'partially_shipped')`,
       ),
+    index('orders_account_idx').on(t.accountId, t.createdAt).where(sql`${t.accountId} IS NOT NULL`),
     check(
       'orders_amounts_check',
       sql`${t.subtotal} >= 0 AND ${t.discountTotal} >= 0 AND ${t.shippingAmount} >= 0 AND ${t.taxTotal} >= 0 AND ${t.total} >= 0`,
@@ -227,6 +233,7 @@ export const holdKinds = [
   'routing_review',
   'manual',
   'return_review',
+  'credit',
 ] as const;
 export const holdKind = pgEnum('hold_kind', holdKinds);
 export const holdStatus = pgEnum('hold_status', ['open', 'released', 'cancelled']);

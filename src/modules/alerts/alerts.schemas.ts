@@ -59,7 +59,7 @@ export const AlertRuleSchema = Type.Object(
         maxItems: 20,
         uniqueItems: true,
         description:
-          '`hold_age`: only holds in these queues (payments, address_review, fraud_review, inventory, routing_review, customer_service, returns)',
+          '`hold_age`: only holds in these queues (payments, address_review, fraud_review, inventory, routing_review, customer_service, returns, credit)',
       }),
     ),
     locations: Type.Optional(

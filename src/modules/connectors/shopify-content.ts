@@ -19,7 +19,7 @@ export const editableFields = [
 export type EditableField = (typeof editableFields)[number];
 
 export type ShopifyContent = Pick<CreateOrder, EditableField> & {
-  payment: Pick<CreateOrder['payment'], 'status' | 'amount'>;
+  payment: Pick<NonNullable<CreateOrder['payment']>, 'status' | 'amount'>;
 };
 
 /** The content of an order as the mapping made it. */
@@ -30,7 +30,7 @@ export const contentOf = (order: CreateOrder): ShopifyContent => ({
   lines: order.lines,
   shipping: order.shipping,
   discounts: order.discounts,
-  payment: { status: order.payment.status, amount: order.payment.amount },
+  payment: { status: order.payment?.status ?? 'pending', amount: order.payment?.amount ?? 0 },
 });
 
 /** Content read back from the database; null for an order Ordo kept none of (taken before it did). */

@@ -47,7 +47,7 @@ export function readFacts(body: unknown): ShopifyFacts {
   };
 }
 
-const paymentStatuses: Record<string, CreateOrder['payment']['status']> = {
+const paymentStatuses: Record<string, NonNullable<CreateOrder['payment']>['status']> = {
   pending: 'pending',
   authorized: 'authorized',
   partially_paid: 'authorized',

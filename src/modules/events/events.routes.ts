@@ -6,7 +6,7 @@ import { FeedPageSchema, FeedQuerySchema } from './events.schemas.js';
 import type { EventService } from './events.service.js';
 
 /** The scopes that read the feed, besides `admin` (which reads every type). */
-const feedScopes = ['orders:read', 'inventory:read', 'webhooks:write'] as const;
+const feedScopes = ['orders:read', 'inventory:read', 'webhooks:write', 'accounts:read'] as const;
 
 /** Which families each scope reads, from the catalog, so the description follows every new event type. */
 function whoReadsWhat(catalog: Pick<EventCatalog, 'typesReadableWith'>): string {

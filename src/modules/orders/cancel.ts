@@ -130,7 +130,7 @@ async function cancelWhole(
 
 /** Cancels the whole order or some line quantities, releasing their reservations. */
 export async function cancel(
-  deps: Pick<OrderDeps, 'db' | 'clock' | 'shipments' | 'stockFreed' | 'allocated'>,
+  deps: Pick<OrderDeps, 'db' | 'clock' | 'log' | 'shipments' | 'stockFreed' | 'allocated' | 'accounts'>,
   idOrNumber: string,
   input: CancelOrder,
   caller: Caller,
@@ -171,5 +171,22 @@ export async function cancel(
   });
   deps.stockFreed?.();
   deps.allocated?.();
+  await creditFreed(deps, order, caller);
   return order;
+}
+
+/** A cancelled order on terms frees the account's credit: held orders that fit now are released. */
+async function creditFreed(deps: Pick<OrderDeps, 'log' | 'accounts'>, order: OrderView, caller: Caller) {
+  if (!order.account_id || !order.payment_terms || order.payment_terms === 'prepaid') {
+    return;
+  }
+  try {
+    await deps.accounts?.creditFreed?.(order.account_id, caller);
+  } catch (err) {
+    // The cancellation stands; the next payment or account change releases what fits.
+    deps.log.warn(
+      { err, account: order.account_id },
+      'credit holds were not re-checked after a cancellation',
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { bodyError, type FieldError } from '../../errors.js';
 import {
@@ -12,7 +12,8 @@ import { evaluateFraud, type FraudAssessment, type FraudFacts, type FraudRuleSet
 import type { UsageRow } from '../routing/index.js';
 import { orderPriority } from '../routing/index.js';
 import type { CaptureDraft } from './capture-store.js';
-import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
+import { addressHold, addressKey, type HoldNeed, onTerms, paymentNeed, totalsOf } from './checks.js';
+import type { CaptureAccount } from './deps.js';
 import { withComponentLines } from './kit-lines.js';
 import type { ChannelPolicy } from './order-store.js';
 import type { CreateOrder } from './orders.schemas.js';
@@ -23,7 +24,12 @@ export interface CaptureContext {
   products: Map<string, ProductWithKit>;
   velocity: { seen: boolean; byEmail: number; byAddress: number };
   usage: UsageRow[];
+  /** The account named on the order (null: named but unknown; undefined: none named). */
+  account?: CaptureAccount | null;
 }
+
+/** The payment an order on terms is recorded with: the account pays by invoice. */
+const onTermsPayment = { status: 'pending', amount: 0, method: 'terms' } as const;
 
 /**
  * Everything capture reads before its transaction, in one round trip: the channel, the lines'
@@ -35,6 +41,7 @@ export async function captureContext(
   channelCode: string,
   placedAt: Date,
   usageSelect: ReturnType<typeof sql>,
+  accountSelect?: SQL,
 ): Promise<CaptureContext> {
   const since = new Date(placedAt.getTime() - 3_600_000);
   const skus = sql.param([...new Set(input.lines.map((line) => line.sku))]);
@@ -46,13 +53,15 @@ export async function captureContext(
     by_email: number;
     by_address: number;
     usage: UsageRow[];
+    account: CaptureAccount | null;
   }>(sql`
     SELECT (SELECT to_jsonb(c) FROM channels c WHERE c.code = ${channelCode}) AS channel,
            (${productsWithKitsSelect(skus)}) AS products,
            EXISTS (SELECT 1 FROM orders WHERE customer_email = ${email}) AS seen,
            (SELECT count(*)::int FROM orders WHERE customer_email = ${email} AND placed_at > ${since}) AS by_email,
            (SELECT count(*)::int FROM orders WHERE address_key = ${addressKey(input.ship_to)} AND placed_at > ${since}) AS by_address,
-           (${usageSelect}) AS usage`);
+           (${usageSelect}) AS usage,
+           ${accountSelect ? sql`(${accountSelect})` : sql`NULL::jsonb`} AS account`);
   const row = result.rows[0];
   const channel = row?.channel;
   return {
@@ -70,7 +79,35 @@ export async function captureContext(
     products: productsWithKits(row?.products ?? []),
     velocity: { seen: row?.seen ?? false, byEmail: row?.by_email ?? 0, byAddress: row?.by_address ?? 0 },
     usage: row?.usage ?? [],
+    ...(accountSelect ? { account: row?.account ?? null } : {}),
   };
+}
+
+/** Why the order cannot be placed for the account it names: unknown, inactive, other currency, not a buyer. */
+function accountErrors(input: CreateOrder, account: CaptureAccount | null | undefined): FieldError[] {
+  if (input.account === undefined) {
+    return input.payment ? [] : [bodyError('/payment', 'is required for an order not placed for an account')];
+  }
+  if (!account) {
+    return [bodyError('/account', `"${input.account}" is not a known account`)];
+  }
+  if (!account.active) {
+    return [bodyError('/account', `account "${account.code}" is not active`)];
+  }
+  const errors: FieldError[] = [];
+  if (input.currency !== account.currency) {
+    errors.push(
+      bodyError('/currency', `account "${account.code}" buys in ${account.currency}, not ${input.currency}`),
+    );
+  }
+  const email = input.customer.email.toLowerCase();
+  if (account.buyers.length > 0 && !account.buyers.includes(email)) {
+    errors.push(bodyError('/customer/email', `${email} is not a buyer of account "${account.code}"`));
+  }
+  if (!input.payment && account.terms === 'prepaid') {
+    errors.push(bodyError('/payment', `is required: account "${account.code}" is prepaid`));
+  }
+  return errors;
 }
 
 /** Why the order cannot be captured as sent: unknown or inactive SKUs and channel, discounts above its cost. */
@@ -99,6 +136,7 @@ export function captureErrors(
   if (!context.channel) {
     errors.unshift(bodyError('/channel', `"${channelCode}" is not an active channel`));
   }
+  errors.push(...accountErrors(input, context.account));
   const totals = totalsOf(input.lines, input.discounts ?? [], input.shipping.amount);
   if (totals.total < 0) {
     errors.push(bodyError('/discounts', `discounts of ${totals.discount_total} exceed what the order costs`));
@@ -122,9 +160,9 @@ function fraudFacts(input: CreateOrder, channel: string, total: number, context:
     shipping_country: input.ship_to.country,
     billing_country: billingCountry,
     countries_differ: billingCountry !== null && billingCountry !== input.ship_to.country,
-    avs_result: input.payment.avs_result ?? null,
-    cvv_result: input.payment.cvv_result ?? null,
-    payment_method: input.payment.method ?? null,
+    avs_result: input.payment?.avs_result ?? null,
+    cvv_result: input.payment?.cvv_result ?? null,
+    payment_method: input.payment?.method ?? (input.account === undefined ? null : 'terms'),
     first_order_of_email: !context.velocity.seen,
     orders_from_email_last_hour: context.velocity.byEmail,
     orders_from_address_last_hour: context.velocity.byAddress,
@@ -147,7 +185,11 @@ export const riskOf = (
 };
 
 /** The holds the checks call for: address, payment, and a fraud review when the score asks for one. */
-function checkNeeds(input: CreateOrder, total: number, risk: Omit<FraudAssessment, 'errors'>): HoldNeed[] {
+function checkNeeds(
+  input: CreateOrder,
+  order: CaptureDraft['order'],
+  risk: Omit<FraudAssessment, 'errors'>,
+): HoldNeed[] {
   const review: HoldNeed | undefined =
     risk.decision === 'review'
       ? {
@@ -156,11 +198,9 @@ function checkNeeds(input: CreateOrder, total: number, risk: Omit<FraudAssessmen
           details: { ...risk },
         }
       : undefined;
-  return [
-    addressHold(input.ship_to, input.shipping.service_level),
-    paymentHold(input.payment, total, input.currency),
-    review,
-  ].filter((need): need is HoldNeed => need !== undefined);
+  return [addressHold(input.ship_to, input.shipping.service_level), paymentNeed(order), review].filter(
+    (need): need is HoldNeed => need !== undefined,
+  );
 }
 
 /** The order as it will be written, checked and scored, before stock is reserved. */
@@ -174,47 +214,60 @@ export function buildDraft(
   const discounts = input.discounts ?? [];
   const totals = totalsOf(input.lines, discounts, input.shipping.amount);
   const rejected = risk.decision === 'reject';
+  const account = context.account ?? undefined;
+  const terms = account?.terms ?? null;
+  const order: CaptureDraft['order'] = {
+    channelId: channel.id,
+    externalId: input.external_id,
+    releaseDueAt: null,
+    refundedTotal: 0,
+    // Nothing has shipped yet: the first shipping refreshes them.
+    shipmentCount: 0,
+    lineCount: 0,
+    linesFilled: 0,
+    customer: input.customer,
+    customerEmail: input.customer.email.toLowerCase(),
+    shipTo: input.ship_to,
+    addressKey: addressKey(input.ship_to),
+    billingAddress: input.billing_address ?? null,
+    currency: input.currency,
+    serviceLevel: input.shipping.service_level,
+    shippingAmount: totals.shipping,
+    discounts,
+    subtotal: totals.subtotal,
+    discountTotal: totals.discount_total,
+    taxTotal: totals.tax_total,
+    total: totals.total,
+    // On terms the account pays by invoice: whatever payment was sent, the order's is pending.
+    payment: terms !== null && terms !== 'prepaid' ? onTermsPayment : (input.payment ?? onTermsPayment),
+    risk,
+    // An account's priority counts like a channel's: the higher of the two.
+    priority: orderPriority(
+      input.shipping.service_level,
+      Math.max(channel.priority, account?.priority ?? channel.priority),
+    ),
+    tags: input.tags ?? [],
+    metadata: input.metadata ?? {},
+    placedAt: facts.placedAt,
+    cancelReason: null,
+    createdBy: facts.createdBy,
+    destination: null,
+    routing: null,
+    promisedDeliveryDate: null,
+    accountId: account?.id ?? null,
+    paymentTerms: terms as CaptureDraft['order']['paymentTerms'],
+    accountPriority: account?.priority ?? null,
+  };
   return {
     channel,
     now: facts.now,
     ...(facts.releaseAt ? { releaseAt: facts.releaseAt } : {}),
-    order: {
-      channelId: channel.id,
-      externalId: input.external_id,
-      releaseDueAt: null,
-      refundedTotal: 0,
-      // Nothing has shipped yet: the first shipping refreshes them.
-      shipmentCount: 0,
-      lineCount: 0,
-      linesFilled: 0,
-      customer: input.customer,
-      customerEmail: input.customer.email.toLowerCase(),
-      shipTo: input.ship_to,
-      addressKey: addressKey(input.ship_to),
-      billingAddress: input.billing_address ?? null,
-      currency: input.currency,
-      serviceLevel: input.shipping.service_level,
-      shippingAmount: totals.shipping,
-      discounts,
-      subtotal: totals.subtotal,
-      discountTotal: totals.discount_total,
-      taxTotal: totals.tax_total,
-      total: totals.total,
-      payment: input.payment,
-      risk,
-      priority: orderPriority(input.shipping.service_level, channel.priority),
-      tags: input.tags ?? [],
-      metadata: input.metadata ?? {},
-      placedAt: facts.placedAt,
-      cancelReason: null,
-      createdBy: facts.createdBy,
-      destination: null,
-      routing: null,
-      promisedDeliveryDate: null,
-    },
+    order,
     lines: draftLines(input, context.products, rejected),
-    needs: rejected ? [] : checkNeeds(input, totals.total, risk),
+    needs: rejected ? [] : checkNeeds(input, order, risk),
     ...(rejected ? { rejection: `fraud: ${risk.reasons.join('; ')}` } : {}),
+    // Credit is checked in the capture's transaction, under the account's lock.
+    ...(account && onTerms(order) && !rejected ? { creditAccountId: account.id } : {}),
   };
 }
 

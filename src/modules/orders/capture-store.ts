@@ -33,6 +33,8 @@ export interface CaptureDraft {
   now: Date;
   /** When an allocated order is released, if not after the channel's edit window (an exchange waits). */
   releaseAt?: Date;
+  /** An order on an account's terms: its credit is checked under the account's lock before stock's. */
+  creditAccountId?: string;
 }
 
 /** The (channel, external_id) already has an order: the caller returns that one. */

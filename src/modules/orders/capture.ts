@@ -1,11 +1,13 @@
 import { and, eq } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
 import { orders } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, invalid } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
+import { appendEvents } from '../events/index.js';
 import { buildDraft, type CaptureContext, captureContext, captureErrors, riskOf } from './capture-draft.js';
 import { CapacityTaken, type CaptureDraft, RepeatedOrder, writeCapture } from './capture-store.js';
-import type { OrderDeps } from './deps.js';
+import type { CreditVerdict, OrderDeps } from './deps.js';
 import { awaitingRelease } from './order-state.js';
 import { loadOrders } from './order-store.js';
 import { presentOrder } from './order-view.js';
@@ -36,8 +38,46 @@ function channelCodeFor(caller: Caller, named: string | undefined): string {
  * Routes and writes the draft; a location that filled up meanwhile is routed around (twice at most).
  * Returns undefined when the (channel, external_id) already has an order.
  */
+/**
+ * Checks an order on terms against its account's credit under the account's row lock, taken before
+ * any stock level's (one lock order). Over the limit or overdue, the order is held for credit; a
+ * limit passed in `warn` mode is told with the verdict's events, appended once the order exists.
+ */
+async function withCredit(
+  deps: Pick<OrderDeps, 'accounts'>,
+  tx: Executor,
+  draft: CaptureDraft,
+): Promise<{ draft: CaptureDraft; events: CreditVerdict['events'] }> {
+  const accountId = draft.creditAccountId;
+  if (!accountId || !deps.accounts) {
+    return { draft, events: [] };
+  }
+  const verdict = await deps.accounts.checkCredit(tx, accountId, {
+    value: draft.order.total,
+    now: draft.now,
+  });
+  const needs = verdict.hold ? [...draft.needs, { kind: 'credit' as const, ...verdict.hold }] : draft.needs;
+  return { draft: { ...draft, needs }, events: verdict.events };
+}
+
+/** The credit verdict's events, naming the order they are about. */
+async function appendCreditEvents(tx: Executor, events: CreditVerdict['events'], order: OrderView) {
+  if (events.length > 0) {
+    const about = {
+      id: order.id,
+      number: order.number,
+      external_id: order.external_id,
+      channel: order.channel,
+    };
+    await appendEvents(
+      tx,
+      events.map((event) => ({ ...event, data: { ...event.data, order: about } })),
+    );
+  }
+}
+
 async function write(
-  deps: Pick<OrderDeps, 'db' | 'routing' | 'allocated'>,
+  deps: Pick<OrderDeps, 'db' | 'routing' | 'allocated' | 'accounts'>,
   draft: CaptureDraft,
   context: CaptureContext,
 ): Promise<OrderView | undefined> {
@@ -56,7 +96,12 @@ async function write(
       const session = await deps.routing.session(routedOrder, [...context.products.values()], usage, {
         allowPartial: channel.allowBackorders,
       });
-      const order = await inTransaction(deps.db, (tx) => writeCapture(tx, draft, session));
+      const order = await inTransaction(deps.db, async (tx) => {
+        const credited = await withCredit(deps, tx, draft);
+        const written = await writeCapture(tx, credited.draft, session);
+        await appendCreditEvents(tx, credited.events, written);
+        return written;
+      });
       if (order.status === 'allocated') {
         deps.allocated?.();
       }
@@ -94,7 +139,14 @@ export async function capture(
   const channelCode = channelCodeFor(caller, input.channel);
   const placedAt = input.placed_at ? new Date(input.placed_at) : deps.clock.now();
   const [context, ruleSet] = await Promise.all([
-    captureContext(deps.db, input, channelCode, placedAt, deps.routing.usageSelect()),
+    captureContext(
+      deps.db,
+      input,
+      channelCode,
+      placedAt,
+      deps.routing.usageSelect(),
+      input.account === undefined ? undefined : deps.accounts?.contextSelect(input.account),
+    ),
     deps.fraud.current(),
   ]);
   const errors = captureErrors(input, context, channelCode);

@@ -8,7 +8,7 @@ import { addressErrors } from '../addresses/index.js';
  */
 
 export interface HoldNeed {
-  kind: 'address' | 'payment' | 'fraud' | 'stock' | 'routing_review' | 'manual';
+  kind: 'address' | 'payment' | 'fraud' | 'stock' | 'routing_review' | 'manual' | 'credit';
   reason: string;
   details: Record<string, unknown>;
 }
@@ -39,6 +39,19 @@ export interface PaymentFacts {
   status: 'pending' | 'authorized' | 'captured' | 'failed';
   amount: number;
 }
+
+/** An order of a B2B account on terms (anything but prepaid): the terms stand in for a card payment. */
+export const onTerms = (order: { paymentTerms: string | null }) =>
+  order.paymentTerms !== null && order.paymentTerms !== 'prepaid';
+
+/** The payment check, unless the order is on terms (its payment stays pending, and that is no hold). */
+export const paymentNeed = (order: {
+  paymentTerms: string | null;
+  payment: PaymentFacts;
+  total: number;
+  currency: string;
+}): HoldNeed | undefined =>
+  onTerms(order) ? undefined : paymentHold(order.payment, order.total, order.currency);
 
 export function paymentHold(payment: PaymentFacts, total: number, currency: string): HoldNeed | undefined {
   if (payment.status === 'failed' || payment.status === 'pending') {

@@ -6,7 +6,7 @@ import { AppError, bodyError, invalid } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { forgetReleased, release, releaseUnits } from '../allocation/index.js';
 import { orderPriority } from '../routing/index.js';
-import { addressHold, addressKey, type HoldNeed, paymentHold, totalsOf } from './checks.js';
+import { addressHold, addressKey, type HoldNeed, paymentNeed, totalsOf } from './checks.js';
 import type { OrderDeps } from './deps.js';
 import { isKit } from './kit-lines.js';
 import { editable } from './order-state.js';
@@ -158,7 +158,10 @@ async function writeFields(
       discountTotal: totals.discount_total,
       taxTotal: totals.tax_total,
       total: totals.total,
-      priority: orderPriority(shipping.service_level, channelPriority),
+      priority: orderPriority(
+        shipping.service_level,
+        Math.max(channelPriority, state.order.accountPriority ?? channelPriority),
+      ),
       tags: input.tags,
       metadata: input.metadata,
       payment: input.payment ? { ...state.order.payment, ...input.payment } : undefined,
@@ -208,7 +211,7 @@ export async function edit(
     const edited = { ...state, order, lines, reservations: input.lines ? [] : state.reservations };
     const needs = [
       addressHold(order.shipTo, order.serviceLevel),
-      paymentHold(order.payment, order.total, order.currency),
+      paymentNeed(order),
       options.hold ? { kind: 'manual' as const, ...options.hold } : undefined,
     ].filter((need): need is HoldNeed => need !== undefined);
     const settled = await settle(tx, edited, channel, deps.clock, {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { appendEvents, type NewEvent } from '../events/index.js';
+import { shippedOnTerms } from './account-orders.js';
 import type { OrderDeps } from './deps.js';
 import {
   assertTransition,
@@ -119,10 +120,10 @@ export async function recordShipmentProgress(
 /**
  * Units left the building in a shipment: on each line they move from allocated to shipped, the order's
  * fulfilment facts (shipments, lines, lines shipped in full) are refreshed for the reports, then the
- * order moves on with its shipments' progress.
+ * order moves on with its shipments' progress. An account's order on terms is invoiced for them.
  */
 export async function recordShipped(
-  deps: Pick<OrderDeps, 'clock'>,
+  deps: Pick<OrderDeps, 'clock' | 'accounts'>,
   tx: Executor,
   orderId: string,
   shipped: ReadonlyMap<number, number>,
@@ -135,14 +136,23 @@ export async function recordShipped(
       FROM unnest(${sql.param(lineIds)}::bigint[], ${sql.param(lineIds.map((id) => shipped.get(id) ?? 0))}::int[])
            AS v(id, units)
      WHERE l.id = v.id AND l.order_id = ${orderId}`);
-  await tx.execute(sql`
+  const refreshed = await tx.execute<{ on_terms: boolean }>(sql`
     UPDATE orders o
        SET shipment_count = ${shipments.filter((s) => s.status !== 'cancelled').length},
            line_count = l.lines, lines_filled = l.filled
       FROM (SELECT count(*)::int AS lines, count(*) FILTER (WHERE quantity_shipped >= quantity)::int AS filled
               -- The customer's lines: a kit counts once (its quantities are its whole kits), not its components.
               FROM order_lines WHERE order_id = ${orderId} AND kit_line_number IS NULL) l
-     WHERE o.id = ${orderId}`);
+     WHERE o.id = ${orderId}
+    RETURNING o.account_id IS NOT NULL AND o.payment_terms <> 'prepaid' AS on_terms`);
+  // An account's order on terms is invoiced for what shipped (one more query, only then).
+  const onTerms =
+    deps.accounts && refreshed.rows[0]?.on_terms
+      ? await shippedOnTerms(tx, orderId, deps.clock.now())
+      : undefined;
+  if (onTerms) {
+    await deps.accounts?.invoiceShipped(tx, onTerms);
+  }
   await recordShipmentProgress(deps, tx, orderId, shipments);
 }
 

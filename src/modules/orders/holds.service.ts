@@ -1,7 +1,8 @@
+import type { Executor } from '../../db/client.js';
 import type { Caller } from '../../http/caller.js';
 import type { OrderDeps } from './deps.js';
 import { assignHold, type HoldListQuery, listHolds } from './hold-queue.js';
-import { releaseHold } from './release-hold.js';
+import { releaseHold, releaseHoldIn } from './release-hold.js';
 
 export type HoldService = ReturnType<typeof createHoldService>;
 
@@ -12,5 +13,9 @@ export function createHoldService(deps: Pick<OrderDeps, 'db' | 'clock' | 'routin
     assign: (id: number, assignee: string | null, caller: Caller) =>
       assignHold(deps.db, id, assignee, caller),
     release: (id: number, note: string | undefined, caller: Caller) => releaseHold(deps, id, note, caller),
+    /** Releases a hold in the caller's transaction; the caller calls `allocated` once it committed. */
+    releaseIn: (tx: Executor, id: number, note: string, caller: Caller) =>
+      releaseHoldIn(deps, tx, id, note, caller),
+    allocated: () => deps.allocated?.(),
   };
 }

@@ -1,9 +1,17 @@
 /** The orders module: the only writer of orders, order lines and holds, and of `order.*` events. */
+export { accountOrdersSelect } from './account-orders.js';
 export { createBackorderAllocator } from './backorders.js';
-export type { OrderDeps, PendingShipments } from './deps.js';
+export type {
+  AccountLedger,
+  CaptureAccount,
+  CreditVerdict,
+  OrderDeps,
+  PendingShipments,
+  ShippedOnTerms,
+} from './deps.js';
 export { releaseExpiredReservations } from './expiry.js';
 export { holdRoutes } from './holds.routes.js';
-export { createHoldService } from './holds.service.js';
+export { createHoldService, type HoldService } from './holds.service.js';
 export { componentsOf, isKit, stockUnitsOf } from './kit-lines.js';
 export { orderEventSchemas, orderEvents } from './order-events.js';
 export { editable, returnable } from './order-state.js';

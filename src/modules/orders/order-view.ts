@@ -87,6 +87,7 @@ export function presentOrder({
     shipping: { service_level: order.serviceLevel, amount: order.shippingAmount },
     discounts: order.discounts,
     payment: order.payment,
+    ...{ account_id: order.accountId, payment_terms: order.paymentTerms },
     totals: {
       subtotal: order.subtotal,
       discount_total: order.discountTotal,

@@ -5,6 +5,7 @@ import { AddressSchema } from '../addresses/index.js';
 import { LineIncoming, PromisedDeliveryDate } from './backorder-promise.schemas.js';
 import { Customer } from './customer.schemas.js';
 import { kitLineFields } from './kit-line.schemas.js';
+import { OrderAccountField, orderAccountFields, Payment, paymentStatuses } from './payment.schemas.js';
 
 const Money = (description: string) =>
   Type.Integer({
@@ -33,23 +34,6 @@ const Discount = Type.Object(
     code: Type.Optional(Text(100)),
     description: Type.Optional(Text(200)),
     amount: Money('Discount on the order'),
-  },
-  { additionalProperties: false },
-);
-
-export const paymentStatuses = ['pending', 'authorized', 'captured', 'failed'] as const;
-
-const Payment = Type.Object(
-  {
-    status: Type.Enum(paymentStatuses),
-    amount: Money('Amount authorized or captured'),
-    method: Type.Optional(Text(50)),
-    avs_result: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 10, description: 'Address verification result code' }),
-    ),
-    cvv_result: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 10, description: 'Card security code result' }),
-    ),
   },
   { additionalProperties: false },
 );
@@ -104,7 +88,8 @@ export const CreateOrderSchema = Type.Object(
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' }),
     shipping: Shipping,
     discounts: Type.Optional(Type.Array(Discount, { maxItems: 20 })),
-    payment: Payment,
+    payment: Type.Optional(Payment),
+    account: OrderAccountField,
     tags: Type.Optional(Tags),
     metadata: Type.Optional(Metadata),
     placed_at: Type.Optional(
@@ -212,6 +197,7 @@ export const OrderSchema = Type.Object(
     shipping: Shipping,
     discounts: Type.Array(Discount),
     payment: Payment,
+    ...orderAccountFields,
     totals: Type.Object({
       subtotal: Type.Integer(),
       discount_total: Type.Integer(),
@@ -230,7 +216,8 @@ export const OrderSchema = Type.Object(
       Type.Null(),
     ]),
     priority: Type.Integer({
-      description: 'Higher is served first: from service level, then channel priority',
+      description:
+        "Higher is served first: from service level, then the channel's priority or the account's, whichever is higher",
     }),
     tags: Type.Array(Type.String()),
     metadata: Type.Record(Type.String(), Type.Unknown()),

@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { AppError } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
 import { appendEvents } from '../events/index.js';
-import { paymentHold } from './checks.js';
+import { paymentNeed } from './checks.js';
 import type { OrderDeps } from './deps.js';
 import { editable } from './order-state.js';
 import { channelPolicy, findOrder } from './order-store.js';
@@ -47,7 +47,7 @@ export async function setPayment(
       await appendEvents(tx, [event({ order: snapshot })]);
       return snapshot;
     }
-    const need = paymentHold(payment, state.order.total, state.order.currency);
+    const need = paymentNeed({ ...state.order, payment });
     const settled = await settle(
       tx,
       { ...state, order },

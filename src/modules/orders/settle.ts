@@ -27,6 +27,7 @@ export const queueOf: Record<HoldRow['kind'], string> = {
   routing_review: 'routing_review',
   manual: 'customer_service',
   return_review: 'returns',
+  credit: 'credit',
 };
 
 export interface SettleInput {

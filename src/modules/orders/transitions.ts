@@ -26,7 +26,7 @@ export type OrderTransitions = ReturnType<typeof createOrderTransitions>;
  * order's lock (take it first with `lock` or `find`), and appends the order's events itself. Other
  * modules receive a `Pick<OrderTransitions, …>` of what they call from the composition root.
  */
-export function createOrderTransitions(deps: Pick<OrderDeps, 'clock' | 'routing'>) {
+export function createOrderTransitions(deps: Pick<OrderDeps, 'clock' | 'routing' | 'accounts'>) {
   return {
     /** Locks orders (FOR UPDATE, in id order) and loads them: the first step of every change to them. */
     lock: (tx: Executor, orderIds: string[]): Promise<OrderState[]> =>

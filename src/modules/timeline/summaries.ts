@@ -1,3 +1,4 @@
+import { accountSummaries } from './account-summaries.js';
 import { inboundSummaries } from './inbound-summaries.js';
 import { orderSummaries } from './order-summaries.js';
 import {
@@ -25,6 +26,7 @@ const summaries: Readonly<Record<string, Summarize>> = {
   ...inventorySummaries,
   ...transferSummaries,
   ...inboundSummaries,
+  ...accountSummaries,
   ...webhookSummaries,
   ...alertSummaries,
   ...trackingSummaries,

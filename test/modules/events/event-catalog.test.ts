@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
+import { accountEvents } from '../../../src/modules/accounts/account-events.js';
 import { alertEvents } from '../../../src/modules/alerts/alert-events.js';
 import { createEventCatalog, matchesPattern } from '../../../src/modules/events/event-catalog.js';
 import { shipmentEvents } from '../../../src/modules/fulfillment/shipment-events.js';
@@ -63,9 +64,11 @@ describe('the event catalog', () => {
     expect(familiesReadableWith('inventory:read')).toEqual(['inbound_shipment', 'inventory', 'transfer']);
     expect(familiesReadableWith('webhooks:write')).toEqual(['webhook']);
     expect(typesReadableWith(['catalog:write'])).toEqual([]);
+    // Accounts and their invoices are money: read with accounts:read.
+    expect(familiesReadableWith('accounts:read')).toEqual(['account', 'invoice']);
     // Every type is readable with some scope other than admin.
     const readable = new Set(
-      (['orders:read', 'inventory:read', 'webhooks:write'] as const).flatMap((scope) =>
+      (['orders:read', 'inventory:read', 'webhooks:write', 'accounts:read'] as const).flatMap((scope) =>
         typesReadableWith([scope]),
       ),
     );
@@ -88,7 +91,7 @@ describe('the event catalog', () => {
     };
     expect(Object.keys(document.webhooks).sort()).toEqual([...types].sort());
     // In the order the modules declare them: orders, shipments, returns and refunds, inventory, transfers,
-    // inbound shipments, webhooks, alerts, status links, customer notifications.
+    // inbound shipments, accounts and invoices, webhooks, alerts, status links, customer notifications.
     expect(Object.keys(document.webhooks)).toEqual(
       [
         orderEvents,
@@ -97,6 +100,7 @@ describe('the event catalog', () => {
         inventoryEvents,
         transferEvents,
         inboundEvents,
+        accountEvents,
         webhookEvents,
         alertEvents,
         trackingEvents,

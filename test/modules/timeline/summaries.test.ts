@@ -316,6 +316,43 @@ const cases: Record<string, { data: Record<string, unknown>; sentence: string }>
     data: { inbound_shipment: { ...inbound, status: 'cancelled' } },
     sentence: 'Inbound shipment PO-2026-1187 to NJ-DC cancelled: 248 units expected 2026-12-04',
   },
+  'account.created': {
+    data: { account: { code: 'ACME-001', terms: 'net_30', credit_limit: 500000, currency: 'USD' } },
+    sentence: 'Account ACME-001 opened: net_30, limit 5000.00 USD',
+  },
+  'account.updated': {
+    data: { account: { code: 'ACME-001' }, fields: ['credit_limit', 'buyers'] },
+    sentence: 'Account ACME-001 changed: credit_limit, buyers',
+  },
+  'account.credit_limit_exceeded': {
+    data: {
+      code: 'ACME-001',
+      credit_limit: 10000,
+      currency: 'USD',
+      order_value: 6497,
+      exposure: { total: 4498 },
+      order: { number: 100002 },
+    },
+    sentence: 'Account ACME-001 over its limit of 100.00 USD with order 100002 (64.97 USD on 44.98 USD owed)',
+  },
+  'account.payment_recorded': {
+    data: { payment: { reference: 'WIRE-7781', amount: 4498, currency: 'USD' } },
+    sentence: 'Payment WIRE-7781 of 44.98 USD recorded',
+  },
+  'invoice.due': {
+    data: {
+      account_code: 'ACME-001',
+      invoice: { number: 12, order_number: 100231, amount: 125000, currency: 'USD', due_date: '2026-12-31' },
+    },
+    sentence: 'Invoice 12 for order 100231 (ACME-001): 1250.00 USD due 2026-12-31',
+  },
+  'invoice.paid': {
+    data: {
+      account_code: 'ACME-001',
+      invoice: { number: 12, order_number: 100231, amount: 125000, currency: 'USD' },
+    },
+    sentence: 'Invoice 12 for order 100231 (ACME-001): 1250.00 USD paid',
+  },
   'alert.raised': { data: alert, sentence: `Alert 42 raised (rule payments-aging): ${alert.summary}` },
   'alert.acknowledged': {
     data: { ...alert, status: 'acknowledged' },
