@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
 import { captureOrder } from '../../helpers/orders.js';
 import { type Receiver, startReceiver } from '../../helpers/receiver.js';
+import { sequenceAll } from '../../helpers/sequencer.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let t: TestApp;
@@ -69,7 +70,7 @@ const deliveriesOf = async (id: string, query = ''): Promise<Delivery[]> => {
 };
 
 const eventsOfType = async (type: string) => {
-  await t.app.services.events.sequence();
+  await sequenceAll(t);
   const res = await t.request({ method: 'GET', url: `/v1/events?types=${type}&limit=500` });
   return res.json().data as Array<{ data: Record<string, unknown> }>;
 };
