@@ -9,6 +9,7 @@ export const holdQueues = [
   'fraud_review',
   'inventory',
   'routing_review',
+  'credit',
   'customer_service',
   'returns',
 ];

@@ -9,6 +9,8 @@ export const holdQueueSlaHours: Readonly<Record<string, number>> = {
   address_review: 8,
   inventory: 24,
   customer_service: 24,
+  // An account over its limit or overdue: released by a payment, which finance chases within a day.
+  credit: 24,
   returns: 48,
 };
 

@@ -193,6 +193,7 @@ describe('the holds report', () => {
     expect(body.by_queue.map((row) => [row.queue, row.sla_hours])).toEqual(
       expect.arrayContaining([
         ['address_review', 8],
+        ['credit', 24],
         ['customer_service', 24],
         ['fraud_review', 4],
         ['inventory', 24],
