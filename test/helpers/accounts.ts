@@ -13,7 +13,7 @@ export async function makeAccount(t: TestApp, fields: Record<string, unknown> = 
     payload: {
       code: uniq('ACC'),
       name: 'Acme Hardware',
-      terms: 'net_30',
+      payment_terms: 'net_30',
       currency: 'USD',
       credit_limit: 10_000,
       credit_limit_mode: 'enforce',

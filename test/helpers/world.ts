@@ -224,7 +224,7 @@ export async function buildWorld(t: TestApp): Promise<World> {
   const account = await ok(t, 'POST', '/v1/accounts', {
     code: `ACC-${codes[0]}`,
     name: 'Acme',
-    terms: 'net_30',
+    payment_terms: 'net_30',
     currency: 'USD',
     credit_limit: 100_000,
   });

@@ -68,7 +68,7 @@ export function presentAccount(state: AccountState, exposure: ExposureView): Acc
     id: account.id,
     code: account.code,
     name: account.name,
-    terms: account.terms,
+    payment_terms: account.terms,
     currency: account.currency,
     credit_limit: account.creditLimit,
     credit_limit_mode: account.creditLimitMode,

@@ -25,7 +25,7 @@ export async function createAccount(deps: AccountDeps, input: CreateAccount): Pr
       .values({
         code: input.code,
         name: input.name,
-        terms: input.terms,
+        terms: input.payment_terms,
         currency: input.currency,
         creditLimit: input.credit_limit,
         creditLimitMode: input.credit_limit_mode ?? 'enforce',
@@ -66,7 +66,7 @@ export async function updateAccount(
       .update(accounts)
       .set({
         name: input.name,
-        terms: input.terms,
+        terms: input.payment_terms,
         creditLimit: input.credit_limit,
         creditLimitMode: input.credit_limit_mode,
         graceDays: input.grace_days,

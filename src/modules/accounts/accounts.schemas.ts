@@ -33,7 +33,7 @@ const Buyers = Type.Array(Buyer, {
 
 const accountFields = {
   name: Text(200, 'The company'),
-  terms: Terms,
+  payment_terms: Terms,
   credit_limit: Money('Most the account may owe (invoiced and unpaid plus open orders)'),
   credit_limit_mode: Mode,
   grace_days: Type.Integer({
@@ -55,7 +55,7 @@ const accountFields = {
 const accountExample = {
   code: 'ACME-001',
   name: 'Acme Hardware Inc.',
-  terms: 'net_30',
+  payment_terms: 'net_30',
   currency: 'USD',
   credit_limit: 500000,
   credit_limit_mode: 'enforce',
@@ -72,7 +72,7 @@ export const CreateAccountSchema = Type.Object(
       description: 'ISO 4217 code the account buys and pays in; immutable',
     }),
     name: accountFields.name,
-    terms: accountFields.terms,
+    payment_terms: accountFields.payment_terms,
     credit_limit: accountFields.credit_limit,
     credit_limit_mode: Type.Optional({ ...accountFields.credit_limit_mode, default: 'enforce' }),
     grace_days: Type.Optional({ ...accountFields.grace_days, default: 0 }),
@@ -87,7 +87,7 @@ export type CreateAccount = Static<typeof CreateAccountSchema>;
 export const UpdateAccountSchema = Type.Object(
   {
     name: Type.Optional(accountFields.name),
-    terms: Type.Optional(accountFields.terms),
+    payment_terms: Type.Optional(accountFields.payment_terms),
     credit_limit: Type.Optional(accountFields.credit_limit),
     credit_limit_mode: Type.Optional(accountFields.credit_limit_mode),
     grace_days: Type.Optional(accountFields.grace_days),
@@ -189,7 +189,7 @@ const invoiceExample = {
   account_id: '5f0c2a8e-8d1b-4c1e-9a57-2f6f0b7f3c11',
   order_id: '8a4f3c1e-2b6d-4f8e-9c0a-1d2e3f4a5b6c',
   order_number: 100231,
-  terms: 'net_30',
+  payment_terms: 'net_30',
   amount: 125000,
   paid_amount: 0,
   balance: 125000,
@@ -207,7 +207,7 @@ export const InvoiceSchema = Type.Object(
     account_id: Type.String({ format: 'uuid' }),
     order_id: Type.String({ format: 'uuid' }),
     order_number: Type.Integer(),
-    terms: Terms,
+    payment_terms: Terms,
     amount: Type.Integer({ description: 'What the units of this shipment cost, in minor units' }),
     paid_amount: Type.Integer(),
     balance: Type.Integer({ description: 'amount - paid_amount' }),

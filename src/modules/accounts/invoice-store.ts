@@ -18,7 +18,7 @@ export function presentInvoice(invoice: InvoiceRow, now: Date): InvoiceView {
     account_id: invoice.accountId,
     order_id: invoice.orderId,
     order_number: invoice.orderNumber,
-    terms: invoice.terms,
+    payment_terms: invoice.terms,
     amount: invoice.amount,
     paid_amount: invoice.paidAmount,
     balance,

@@ -18,7 +18,7 @@ const create = (payload: Record<string, unknown>, key?: string) =>
 const valid = () => ({
   code: uniq('ACC'),
   name: 'Acme',
-  terms: 'net_30',
+  payment_terms: 'net_30',
   currency: 'USD',
   credit_limit: 50_000,
 });
@@ -33,7 +33,7 @@ describe('accounts', () => {
     expect(res.statusCode, res.body).toBe(201);
     const account = res.json();
     expect(account).toMatchObject({
-      terms: 'net_30',
+      payment_terms: 'net_30',
       currency: 'USD',
       credit_limit: 50_000,
       credit_limit_mode: 'enforce',
@@ -73,9 +73,9 @@ describe('accounts', () => {
       'net_90',
       'due_on_fulfillment',
     ]) {
-      expect((await create({ ...valid(), terms })).statusCode).toBe(201);
+      expect((await create({ ...valid(), payment_terms: terms })).statusCode).toBe(201);
     }
-    expectInvalid(await create({ ...valid(), terms: 'net_10' }), ['/terms']);
+    expectInvalid(await create({ ...valid(), payment_terms: 'net_10' }), ['/payment_terms']);
   });
 
   it('refuses bad input with a 422 naming each field, and writes nothing', async () => {
@@ -103,7 +103,7 @@ describe('accounts', () => {
       url: `/v1/accounts/${account.id}`,
       payload: {
         credit_limit: 99_000,
-        terms: 'net_60',
+        payment_terms: 'net_60',
         grace_days: 7,
         priority: 5,
         buyers: [{ email: 'new@acme.example' }],
@@ -112,7 +112,7 @@ describe('accounts', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
       credit_limit: 99_000,
-      terms: 'net_60',
+      payment_terms: 'net_60',
       grace_days: 7,
       priority: 5,
       buyers: [{ email: 'new@acme.example', name: null }],
@@ -122,7 +122,7 @@ describe('accounts', () => {
       t.request({ method: 'PATCH', url: `/v1/accounts/${account.id}`, payload });
     expectInvalid(await patch({ currency: 'EUR' }), ['/currency']);
     expectInvalid(await patch({ credit_limit: -5 }), ['/credit_limit']);
-    expectInvalid(await patch({ terms: 'net_5' }), ['/terms']);
+    expectInvalid(await patch({ payment_terms: 'net_5' }), ['/payment_terms']);
     const events = await t.pool.query(
       'SELECT type, data FROM events WHERE resource_id = $1 ORDER BY sequence',
       [account.id],

@@ -124,7 +124,7 @@ describe('capture for an account', () => {
   });
 
   it('puts a prepaid account through the normal payment rules', async () => {
-    const account = await makeAccount(t, { terms: 'prepaid' });
+    const account = await makeAccount(t, { payment_terms: 'prepaid' });
     expectInvalid(await postOrder(t, order(account, 1)), ['/payment']);
     const pending = await captureOrder(t, order(account, 1, { payment: { status: 'pending', amount: 0 } }));
     expect(pending.holds.map((h: { kind: string }) => h.kind)).toEqual(['payment']);
@@ -265,7 +265,7 @@ describe('credit limit', () => {
 
 describe('overdue invoices', () => {
   it('holds new orders once an invoice is overdue past the grace period, until it is paid', async () => {
-    const account = await makeAccount(t, { terms: 'net_7', grace_days: 3, credit_limit: 1_000_000 });
+    const account = await makeAccount(t, { payment_terms: 'net_7', grace_days: 3, credit_limit: 1_000_000 });
     const first = await captureOrder(t, order(account, 1));
     await ship(first.id);
     try {

@@ -71,7 +71,7 @@ describe('invoices', () => {
     ['net_90', '2026-06-08'],
     ['due_on_fulfillment', '2026-03-10'],
   ])('shipping an order on %s raises an invoice due %s, with invoice.due for the ERP', async (terms, due) => {
-    const account = await makeAccount(t, { terms, credit_limit: 1_000_000 });
+    const account = await makeAccount(t, { payment_terms: terms, credit_limit: 1_000_000 });
     const placed = await captureOrder(t, order(account, 2));
     await ship(placed.id);
     const [invoice] = await invoicesOf(account.id);
@@ -79,7 +79,7 @@ describe('invoices', () => {
       account_id: account.id,
       order_id: placed.id,
       order_number: placed.number,
-      terms,
+      payment_terms: terms,
       amount: 2500,
       paid_amount: 0,
       balance: 2500,
@@ -124,7 +124,7 @@ describe('invoices', () => {
   });
 
   it('raises no invoice for a prepaid account or an order without one', async () => {
-    const account = await makeAccount(t, { terms: 'prepaid' });
+    const account = await makeAccount(t, { payment_terms: 'prepaid' });
     const placed = await captureOrder(
       t,
       order(account, 1, { payment: { status: 'captured', amount: 1500 } }),
