@@ -5,13 +5,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import { Agent, request } from 'undici';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { freePort, startEmbeddedPostgres } from '../src/db/embedded.js';
 
 export const root = path.resolve(import.meta.dirname, '..');
 export const apiKey = `bench-${randomBytes(16).toString('hex')}`;
@@ -19,17 +18,6 @@ export const apiKey = `bench-${randomBytes(16).toString('hex')}`;
 export const run = randomBytes(3).toString('hex');
 export const log = (line: string) => process.stdout.write(`${line}\n`);
 const agent = new Agent({ connections: 128 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 export interface BenchDatabase {
   /** The server (any database), e.g. for pgbench. */

@@ -1,10 +1,9 @@
 import { appendFile, chmod, chown, cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { type EmbeddedServer, freePort, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { findPostgresPrograms } from '../../src/db/postgres-programs.js';
 import { type ServerProcess, startServer } from '../../src/db/postgres-server.js';
@@ -25,17 +24,6 @@ export interface ReplicatedPostgres {
 }
 
 const slot = 'ordo_test_standby';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 async function chownTree(dir: string, user: ServerUser): Promise<void> {
   await chown(dir, user.uid, user.gid);
