@@ -59,6 +59,8 @@ export async function claimDue(
              WHERE s.active
              ORDER BY due.turn, due.next_attempt_at, due.id
              LIMIT ${limit})
+            -- Checked again on the locked row: one another process claimed after this statement began is left.
+            AND d2.status = 'pending' AND (d2.locked_until IS NULL OR d2.locked_until <= now())
           FOR UPDATE OF d2 SKIP LOCKED)
       RETURNING d.id, d.claim, d.attempts, d.subscription_id, d.event_sequence)
     SELECT c.id AS delivery_id, c.claim, c.attempts, c.subscription_id, s.url, s.secret,
