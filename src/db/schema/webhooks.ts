@@ -64,6 +64,10 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_pending_subscription_idx')
       .on(t.subscriptionId, t.nextAttemptAt, t.id)
       .where(sql`${t.status} = 'pending'`),
+    // The claims under way per subscription, counted on every claim: few rows, whatever the backlog.
+    index('webhook_deliveries_claimed_idx')
+      .on(t.subscriptionId, t.lockedUntil)
+      .where(sql`${t.status} = 'pending' AND ${t.lockedUntil} IS NOT NULL`),
   ],
 );
 

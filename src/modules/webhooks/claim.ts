@@ -54,7 +54,8 @@ export async function claimDue(
                 ORDER BY d3.next_attempt_at, d3.id
                 LIMIT greatest(0, ${perSubscription} - (
                   SELECT count(*) FROM webhook_deliveries live
-                   WHERE live.subscription_id = s.id AND live.status = 'pending' AND live.locked_until > now()))
+                   WHERE live.subscription_id = s.id AND live.status = 'pending'
+                     AND live.locked_until IS NOT NULL AND live.locked_until > now()))
              ) due
              WHERE s.active
              ORDER BY due.turn, due.next_attempt_at, due.id

@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_deliveries_claimed_idx" ON "webhook_deliveries" USING btree ("subscription_id","locked_until") WHERE "webhook_deliveries"."status" = 'pending' AND "webhook_deliveries"."locked_until" IS NOT NULL;
