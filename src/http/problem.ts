@@ -174,6 +174,14 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (status >= 500 && isConnectionFailure(err)) {
       // Every request fails so while the database is away: a line each, without SQL, parameters or stack.
       request.log.warn(describeFailure(err), 'request failed: the database is unreachable');
+    } else if (err instanceof AppError && error.code === 'service_unavailable') {
+      // Refused on purpose (load shedding, a full location, a busy resource): expected under load, so
+      // one warning line each, without a stack.
+      const cause = error.cause instanceof Error ? { cause: error.cause.message } : {};
+      request.log.warn(
+        { code: error.code, retryAfterSeconds: error.retryAfterSeconds, ...cause },
+        error.message,
+      );
     } else if (status >= 500) {
       request.log.error({ err }, 'request failed');
     } else if (error.cause !== undefined) {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import pino from 'pino';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -19,8 +20,10 @@ import { waitFor } from '../helpers/wait.js';
 describe('a database queue or lists in progress past their bounds', () => {
   let t: TestApp;
   let channel: string;
+  const logged: Array<{ level: number; msg: string; err?: unknown }> = [];
   beforeAll(async () => {
-    t = await createTestApp({ poolSize: 1, config: { maxDatabaseWaiting: 2, maxConcurrentLists: 1 } });
+    const log = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    t = await createTestApp({ poolSize: 1, config: { maxDatabaseWaiting: 2, maxConcurrentLists: 1 }, log });
     channel = (await makeChannel(t)).code;
   });
   afterAll(() => t.close());
@@ -52,6 +55,10 @@ describe('a database queue or lists in progress past their bounds', () => {
     }
     expect((await Promise.all(waiting)).map((res) => res.statusCode)).toEqual([200, 200]);
     expect((await t.request({ method: 'GET', url: `/v1/channels/${channel}` })).json().priority).toBe(7);
+    // Shedding is expected under load: a warning line each, not an error with a stack trace.
+    const shed = logged.filter((line) => /database queue/.test(line.msg));
+    expect(shed.length).toBe(2);
+    expect(shed.every((line) => line.level === 40 && line.err === undefined)).toBe(true);
   });
 
   it('refuses a list while the bound of lists is in progress, and only lists', async () => {
