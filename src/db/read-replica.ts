@@ -2,6 +2,12 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { createDatabase, type Database, type Db } from './client.js';
 
+/** A WAL position (`16/B374D848`) as a number that orders like it. */
+const lsnOf = (text: string): bigint => {
+  const [high = '0', low = '0'] = text.split('/');
+  return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
+};
+
 /** What the last check found: reads go to the replica only while it is `ok`. */
 export type ReplicaStatus = 'ok' | 'lagging' | 'unreachable';
 
@@ -60,11 +66,8 @@ export function createReadReplica({
     if (replayed === null || replayed === undefined) {
       return 0; // Not a standby (the primary itself, or a logical copy): nothing to measure.
     }
-    const behind = await primary.pool.query<{ bytes: string }>(
-      'SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::text AS bytes',
-      [head.rows[0]?.lsn, replayed],
-    );
-    return Number(behind.rows[0]?.bytes ?? 0) <= 0 ? 0 : Math.max(0, standby.rows[0]?.since_ms ?? 0);
+    const behind = lsnOf(head.rows[0]?.lsn ?? '0/0') > lsnOf(replayed);
+    return behind ? Math.max(0, standby.rows[0]?.since_ms ?? 0) : 0;
   }
 
   return {
