@@ -52,11 +52,13 @@ export async function linkStates(tx: Executor, orderIds: string[], days: number)
   return result.rows.map(stateOf);
 }
 
-/** A new version of the order's link, not revoked: every token issued before stops working. */
-export async function renewLink(tx: Executor, orderId: string, now: Date): Promise<void> {
-  await tx.execute(sql`
+/** A new version of the order's link, not revoked: every token issued before stops working. Returns it. */
+export async function renewLink(tx: Executor, orderId: string, now: Date): Promise<number> {
+  const result = await tx.execute<{ version: number }>(sql`
     INSERT INTO status_links (order_id, version, revoked_at, updated_at) VALUES (${orderId}, 2, NULL, ${now})
-    ON CONFLICT (order_id) DO UPDATE SET version = status_links.version + 1, revoked_at = NULL, updated_at = ${now}`);
+    ON CONFLICT (order_id) DO UPDATE SET version = status_links.version + 1, revoked_at = NULL, updated_at = ${now}
+    RETURNING version`);
+  return result.rows[0]?.version ?? 2;
 }
 
 /** Revokes the order's link (kept revoked if it already was). */

@@ -108,9 +108,8 @@ export function createStatusLinks({ db, clock, config, origin }: StatusLinkDeps)
 
     /** A new link for the order: every earlier one stops working (appends `status_link.renewed`). */
     async renew(tx: Executor, orderId: string): Promise<StatusLink> {
-      await stateOf(tx, orderId);
-      await renewLink(tx, orderId, clock.now());
-      const state = await stateOf(tx, orderId);
+      const before = await stateOf(tx, orderId);
+      const state = { ...before, version: await renewLink(tx, orderId, clock.now()), revoked: false };
       await appendEvents(tx, [linkEvent('status_link.renewed', state)]);
       return present(state);
     },
