@@ -5,6 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -39,6 +41,10 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
       port: 0,
       database: 'postgres',
       log: pino({ level: 'warn' }),
+      // BENCH_PG_STATS=1: where PostgreSQL's time goes, per statement (see statementProfile).
+      postgresFlags: process.env.BENCH_PG_STATS
+        ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track_planning=on']
+        : [],
     });
     serverUrl = server.url;
     stop = async () => {
@@ -102,6 +108,27 @@ export async function startOrdo(databaseUrl: string, env: Record<string, string>
   throw new Error('Ordo did not become ready');
 }
 
+/**
+ * A webhook receiver on loopback: `answer` gets each request's body and headers once it is read and
+ * returns the status to answer with.
+ */
+export function startReceiver(answer: (body: string, headers: http.IncomingHttpHeaders) => number) {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => res.writeHead(answer(Buffer.concat(chunks).toString('utf8'), req.headers)).end());
+  });
+  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${address.port}/hooks`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    }),
+  );
+}
+
 /** One API call with the bootstrap key; anything but 2xx throws with the answer. */
 export async function api(base: string, method: string, url: string, body?: unknown) {
   const res = await request(`${base}${url}`, {
@@ -123,3 +150,43 @@ export const closeApi = () => agent.close();
 /** The p-th percentile of ascending `sorted`. */
 export const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/**
+ * With BENCH_PG_STATS=1 (embedded server): the statements PostgreSQL spent the most time on since `reset`,
+ * as a markdown table. Call with `reset` before a phase and without after it.
+ */
+export async function statementProfile(databaseUrl: string, { reset = false } = {}): Promise<string> {
+  if (!process.env.BENCH_PG_STATS) {
+    return '';
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    if (reset) {
+      await client.query('SELECT pg_stat_statements_reset()');
+      return '';
+    }
+    const { rows } = await client.query(`
+      SELECT calls, round(total_exec_time)::int AS total_ms, round((total_exec_time / nullif(calls, 0))::numeric, 3) AS mean_ms,
+             round(total_plan_time)::int AS plan_ms, rows,
+             left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       ORDER BY total_exec_time DESC LIMIT 25`);
+    const totals = await client.query(`
+      SELECT sum(calls)::int AS calls, round(sum(total_exec_time))::int AS exec_ms
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+    const cell = (text: string) => text.replaceAll('|', '\\|');
+    return [
+      '| calls | total ms | mean ms | plan ms | rows | statement |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows.map(
+        (r) =>
+          `| ${r.calls} | ${r.total_ms} | ${r.mean_ms} | ${r.plan_ms} | ${r.rows} | \`${cell(r.query)}\` |`,
+      ),
+      `| ${totals.rows[0].calls} | ${totals.rows[0].exec_ms} | | | | all statements |`,
+    ].join('\n');
+  } finally {
+    await client.end();
+  }
+}

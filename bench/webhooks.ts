@@ -1,11 +1,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type net from 'node:net';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { api, benchDatabase, closeApi, log, percentile, root, run, startOrdo } from './harness.js';
+import {
+  api,
+  benchDatabase,
+  closeApi,
+  log,
+  percentile,
+  root,
+  run,
+  startOrdo,
+  startReceiver,
+} from './harness.js';
 
 const rate = Number(process.env.BENCH_RATE ?? 300);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
@@ -16,36 +25,23 @@ interface Receipt {
   resourceId: string;
 }
 
-function startReceiver(secret: { value: string }, receipts: Receipt[], rejected: { count: number }) {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const at = performance.now();
-      const body = Buffer.concat(chunks).toString('utf8');
-      try {
-        const event = new Webhook(secret.value).verify(body, {
-          'webhook-id': String(req.headers['webhook-id']),
-          'webhook-timestamp': String(req.headers['webhook-timestamp']),
-          'webhook-signature': String(req.headers['webhook-signature']),
-        }) as { type: string; resource_id: string };
-        receipts.push({ at, type: event.type, resourceId: event.resource_id });
-        res.writeHead(204).end();
-      } catch {
-        rejected.count++;
-        res.writeHead(401).end();
-      }
-    });
-  });
-  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${address.port}/hooks`,
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    }),
-  );
+/** Verifies every webhook's signature and records when it arrived. */
+function receive(secret: { value: string }, receipts: Receipt[], rejected: { count: number }) {
+  return (body: string, headers: http.IncomingHttpHeaders): number => {
+    const at = performance.now();
+    try {
+      const event = new Webhook(secret.value).verify(body, {
+        'webhook-id': String(headers['webhook-id']),
+        'webhook-timestamp': String(headers['webhook-timestamp']),
+        'webhook-signature': String(headers['webhook-signature']),
+      }) as { type: string; resource_id: string };
+      receipts.push({ at, type: event.type, resourceId: event.resource_id });
+      return 204;
+    } catch {
+      rejected.count++;
+      return 401;
+    }
+  };
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -174,7 +170,7 @@ async function main() {
   const database = await benchDatabase('ordo_bench_webhooks');
   const { postgresVersion } = database;
 
-  const receiver = await startReceiver(secret, receipts, rejected);
+  const receiver = await startReceiver(receive(secret, receipts, rejected));
   receiverUrl = receiver.url;
   const ordo = await startOrdo(database.url, { ORDO_WEBHOOK_ALLOW_PRIVATE: 'true' });
   try {

@@ -17,9 +17,13 @@ import {
 } from './shipment-store.js';
 import { shipmentEvent } from './shipment-view.js';
 
-/** Orders released per transaction: enough to batch a busy queue, few enough to keep locks short. */
-const batchSize = 20;
-const maxBatches = 25;
+/**
+ * Orders released per transaction: enough to batch a busy queue, few enough to keep it short. A long
+ * transaction holds back more than its locks: the event sequencer numbers no event committed after it
+ * began until it ends, so every webhook waits for the longest transaction under way.
+ */
+const batchSize = 5;
+const maxBatches = 100;
 
 type PlanContext = Omit<Parameters<typeof planShipment>[0], 'now'>;
 

@@ -38,7 +38,7 @@ export function createBackorderAllocator(
                         WHERE ol.order_id = o.id AND ol.product_id = ${productId} AND ol.quantity_backordered > 0)
          ORDER BY o.priority DESC, o.placed_at, o.number
          LIMIT 200
-           FOR UPDATE SKIP LOCKED`);
+           FOR NO KEY UPDATE SKIP LOCKED`);
       const filled = await fillInOrder(
         deps,
         tx,

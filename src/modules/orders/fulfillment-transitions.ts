@@ -43,7 +43,7 @@ export async function claimDueForRelease(
 ): Promise<{ claimed: number; releasable: OrderState[] }> {
   const due = await tx.execute<{ id: string }>(sql`
     SELECT id FROM orders WHERE release_due_at <= ${now}
-     ORDER BY release_due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`);
+     ORDER BY release_due_at LIMIT ${limit} FOR NO KEY UPDATE SKIP LOCKED`);
   const states = await loadOrders(
     tx,
     due.rows.map((row) => row.id),

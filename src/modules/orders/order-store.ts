@@ -41,7 +41,9 @@ export interface OrderState {
 /**
  * Loads whole orders (lines, active reservations by location, holds) in four queries, however many,
  * and a fifth when a line waits for stock (the incoming units promised to it).
- * With `lock`, the order rows are locked FOR UPDATE first: every change to an order starts here.
+ * With `lock`, the order rows are locked first: every change to an order starts here. FOR NO KEY UPDATE
+ * serialises the changes as FOR UPDATE would, but lets other transactions insert rows that refer to the
+ * order meanwhile (a notification, an event's reader): their foreign-key check need not wait for ours.
  */
 export async function loadOrders(
   tx: Executor,
@@ -57,7 +59,7 @@ export async function loadOrders(
     .innerJoin(channels, eq(channels.id, orders.channelId))
     .where(inArray(orders.id, ids))
     .orderBy(orders.id);
-  const orderRows = options.lock ? await selectOrders.for('update', { of: orders }) : await selectOrders;
+  const orderRows = options.lock ? await selectOrders.for('no key update', { of: orders }) : await selectOrders;
   // One client runs one query at a time: these go one after another.
   const lines = await tx.select().from(orderLines).where(inArray(orderLines.orderId, ids));
   const held = await activeReservations(

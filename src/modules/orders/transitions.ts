@@ -28,7 +28,7 @@ export type OrderTransitions = ReturnType<typeof createOrderTransitions>;
  */
 export function createOrderTransitions(deps: Pick<OrderDeps, 'clock' | 'routing' | 'accounts'>) {
   return {
-    /** Locks orders (FOR UPDATE, in id order) and loads them: the first step of every change to them. */
+    /** Locks orders (FOR NO KEY UPDATE, in id order) and loads them: the first step of every change to them. */
     lock: (tx: Executor, orderIds: string[]): Promise<OrderState[]> =>
       loadOrders(tx, orderIds, { lock: true }),
     /** An order the caller may see (another channel's is a 404), locked when asked. */

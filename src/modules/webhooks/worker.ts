@@ -12,7 +12,7 @@ export interface DispatcherWorker {
 }
 
 interface WorkerParts {
-  config: Pick<Config, 'webhookConcurrency'>;
+  config: Pick<Config, 'webhookConcurrency' | 'webhookConcurrencyPerSubscription'>;
   log: FastifyBaseLogger;
   claim(limit: number): Promise<Job[]>;
   deliver(job: Job): Promise<void>;
@@ -23,8 +23,8 @@ interface WorkerParts {
 const dispatcherActor = systemActor('webhook-dispatcher');
 
 /**
- * Keeps up to `webhookConcurrency` attempts under way: claims on every tick (each `pollMs`, and on a
- * nudge or a finished attempt) while there is room.
+ * Keeps up to `webhookConcurrency` attempts under way: claims on every tick (each `pollMs`, on a nudge,
+ * and after a batch of finished attempts) while there is room.
  */
 export function startWorker(
   { config, log, claim, deliver, close }: WorkerParts,
@@ -38,12 +38,21 @@ export function startWorker(
 
   // Claims in batches: refills once half the slots are free rather than one claim per finished attempt.
   const refillAt = Math.max(0, Math.floor(config.webhookConcurrency / 2));
+  // The same for a subscription at its cap (one receiver takes at most that many slots): an ended attempt
+  // claims again only once half the cap has ended since the last claim. Claiming on every end would cost
+  // one claim statement per webhook, and the claims, one at a time, would set the pace.
+  const refillAfter = Math.max(
+    1,
+    Math.floor(Math.min(config.webhookConcurrency, config.webhookConcurrencyPerSubscription) / 2),
+  );
+  let endedSinceClaim = 0;
   const fill = async () => {
     while (!stopping) {
       const room = config.webhookConcurrency - inFlight.size;
       if (room <= 0 || inFlight.size > refillAt) {
         return;
       }
+      endedSinceClaim = 0;
       const jobs = await claim(room);
       for (const job of jobs) {
         const attempt: Promise<void> = deliver(job)
@@ -52,7 +61,10 @@ export function startWorker(
           )
           .finally(() => {
             inFlight.delete(attempt);
-            tick();
+            endedSinceClaim++;
+            if (endedSinceClaim >= refillAfter || inFlight.size === 0) {
+              tick();
+            }
           });
         inFlight.add(attempt);
       }
