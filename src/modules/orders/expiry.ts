@@ -20,7 +20,9 @@ export async function releaseExpiredReservations(db: Db, clock: Clock, batch = 1
   let released = 0;
   for (const { order_id: orderId } of due.rows) {
     released += await inTransaction(db, async (tx) => {
-      const locked = await tx.execute(sql`SELECT 1 FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE SKIP LOCKED`);
+      const locked = await tx.execute(
+        sql`SELECT 1 FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE SKIP LOCKED`,
+      );
       const [state] = locked.rows.length === 0 ? [] : await loadOrders(tx, [orderId]);
       if (!state) {
         return 0;

@@ -59,7 +59,9 @@ export async function loadOrders(
     .innerJoin(channels, eq(channels.id, orders.channelId))
     .where(inArray(orders.id, ids))
     .orderBy(orders.id);
-  const orderRows = options.lock ? await selectOrders.for('no key update', { of: orders }) : await selectOrders;
+  const orderRows = options.lock
+    ? await selectOrders.for('no key update', { of: orders })
+    : await selectOrders;
   // One client runs one query at a time: these go one after another.
   const lines = await tx.select().from(orderLines).where(inArray(orderLines.orderId, ids));
   const held = await activeReservations(
