@@ -7,6 +7,8 @@ export interface Config {
   port: number;
   /** Set: use this PostgreSQL server. Unset: run the embedded one in `dataDir`. */
   databaseUrl: string | undefined;
+  /** Set: migrations run here (PostgreSQL itself) when DATABASE_URL is a pooler in transaction mode. */
+  databaseMigrationUrl: string | undefined;
   /** Set: lists, reports and the event feed read from this replica while it keeps up. */
   databaseReadUrl: string | undefined;
   /** Replication lag above which reads go back to the primary. */
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: read.string('HOST') ?? '127.0.0.1',
     port: read.int('PORT', 3000, 0, 65535),
     databaseUrl: read.postgresUrl('DATABASE_URL'),
+    databaseMigrationUrl: read.postgresUrl('DATABASE_MIGRATION_URL'),
     databaseReadUrl: read.postgresUrl('DATABASE_READ_URL'),
     replicaMaxLagMs: read.int('ORDO_REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
     replicaCheckIntervalMs: read.int('ORDO_REPLICA_CHECK_INTERVAL_MS', 1000, 50, 600_000),

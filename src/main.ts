@@ -54,10 +54,16 @@ async function openDatabase(config: Config, log: Logger, started: Started) {
     databaseUrl = embedded.url;
     log.info({ dataDir: config.dataDir, port: new URL(databaseUrl).port }, 'embedded PostgreSQL is running');
   }
+  // Migrations hold a session-level lock: behind a pooler in transaction mode they need PostgreSQL itself.
+  const migrationUrl = config.databaseUrl === undefined ? undefined : config.databaseMigrationUrl;
   try {
-    await runMigrations(databaseUrl);
+    await runMigrations(migrationUrl ?? databaseUrl);
   } catch (err) {
-    throw config.databaseUrl === undefined ? err : databaseUrlError(err, config.databaseUrl);
+    throw config.databaseUrl === undefined
+      ? err
+      : migrationUrl === undefined
+        ? databaseUrlError(err, config.databaseUrl)
+        : databaseUrlError(err, migrationUrl, 'DATABASE_MIGRATION_URL');
   }
   const database = createDatabase({
     url: databaseUrl,

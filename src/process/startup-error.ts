@@ -43,8 +43,8 @@ const unreachable = new Set([
 /** SQLSTATEs of a refused login: bad password, no such role or database, not allowed by pg_hba.conf. */
 const refused = new Set(['28P01', '28000', '3D000']);
 
-/** A connection to DATABASE_URL that failed, as a StartupError naming the server (not the password); else `err`. */
-export function databaseUrlError(err: unknown, databaseUrl: string): unknown {
+/** A connection to `variable`'s server that failed, as a StartupError naming the server (not the password); else `err`. */
+export function databaseUrlError(err: unknown, databaseUrl: string, variable = 'DATABASE_URL'): unknown {
   const code = codeOf(err);
   if (typeof code !== 'string' || !(unreachable.has(code) || refused.has(code))) {
     return err;
@@ -53,6 +53,6 @@ export function databaseUrlError(err: unknown, databaseUrl: string): unknown {
   const server = `${url.hostname}:${url.port || '5432'}${url.pathname}`;
   const reason = err instanceof Error && err.message ? err.message : code;
   return new StartupError(
-    `cannot use the PostgreSQL in DATABASE_URL (${server}): ${reason}; check that the server runs and that DATABASE_URL is right`,
+    `cannot use the PostgreSQL in ${variable} (${server}): ${reason}; check that the server runs and that ${variable} is right`,
   );
 }

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ensureCluster } from '../../src/db/postgres-cluster.js';
 import { findPostgresPrograms, platformPackage } from '../../src/db/postgres-programs.js';
 import { StartupError } from '../../src/process/startup-error.js';
+import { createTestDatabase } from '../helpers/app.js';
 import { spawnOrdo, startService } from '../helpers/service.js';
 import { dataFolder, testEnv } from './helpers.js';
 
@@ -74,6 +75,26 @@ describe('a start that cannot succeed says why in one line and exits 1', () => {
     expect(await failed.exited).toBe(1);
     expect(failed.stderr()).toBe(
       `ordo: cannot use the PostgreSQL in DATABASE_URL (127.0.0.1:${port}/ordo): connect ECONNREFUSED 127.0.0.1:${port}; check that the server runs and that DATABASE_URL is right\n`,
+    );
+  });
+
+  it('migrates through DATABASE_MIGRATION_URL when it is set (a pooler in front of DATABASE_URL)', async () => {
+    const database = await createTestDatabase({ template: null });
+    removals.push(database.drop);
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+
+    const failed = spawnOrdo({
+      ...testEnv,
+      DATABASE_URL: database.url,
+      DATABASE_MIGRATION_URL: `postgres://ordo:secret@127.0.0.1:${port}/ordo`,
+    });
+
+    expect(await failed.exited).toBe(1);
+    expect(failed.stderr()).toBe(
+      `ordo: cannot use the PostgreSQL in DATABASE_MIGRATION_URL (127.0.0.1:${port}/ordo): connect ECONNREFUSED 127.0.0.1:${port}; check that the server runs and that DATABASE_MIGRATION_URL is right\n`,
     );
   });
 
