@@ -131,6 +131,27 @@ describe('partition maintenance', () => {
   afterAll(() => t.close());
   afterEach(() => clock.reset());
 
+  it('gives up on a lock it would wait long for, and leaves the period to the next run', async () => {
+    const deliveries = await legacy(t, 'webhook_deliveries');
+    const reader = await t.pool.connect();
+    try {
+      // A long read of the deliveries: dropping would queue every writer behind it.
+      await reader.query('BEGIN');
+      await reader.query('LOCK TABLE webhook_deliveries IN ACCESS SHARE MODE');
+      clock.set(deliveries.to.getTime() + 15 * dayMs);
+      const result = await t.app.services.webhooks.maintainPartitions();
+      expect(result.waiting).toContainEqual({
+        partitions: expect.arrayContaining([deliveries.name]),
+        reason: expect.stringMatching(/lock was not granted within 500 ms/),
+      });
+      expect(result.dropped).toEqual([]);
+      expect(await exists(t, deliveries.name)).toBe(true);
+    } finally {
+      await reader.query('ROLLBACK');
+      reader.release();
+    }
+  });
+
   it('drops whole periods past the retention: the partitions are gone, not emptied', async () => {
     const deliveries = await legacy(t, 'webhook_deliveries');
     const attempts = await legacy(t, 'webhook_attempts');
