@@ -52,8 +52,13 @@ export interface Config {
   webhookRetrySchedule: number[];
   /** A subscription whose deliveries have failed without a success for this long is disabled. */
   webhookDisableAfterHours: number;
-  /** Finished deliveries (delivered or exhausted) and their attempts are deleted after this many days. */
+  /**
+   * Weeks of deliveries and their attempts are dropped once they ended this many days ago, unless a
+   * delivery of the week is still pending.
+   */
   webhookRetentionDays: number;
+  /** Months of events are dropped once they ended this many days ago; at least webhookRetentionDays. */
+  eventRetentionDays: number;
   /** How often each process numbers new events (and fans them out to subscriptions). */
   eventSequencerIntervalMs: number;
   /** How often each process evaluates the exception alert rules. */
@@ -157,7 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookConcurrencyPerSubscription: read.int('ORDO_WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION', 16, 1, 1000),
     webhookRetrySchedule: read.seconds('ORDO_WEBHOOK_RETRY_SCHEDULE', defaultRetrySchedule),
     webhookDisableAfterHours: read.int('ORDO_WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 8760),
-    webhookRetentionDays: read.int('ORDO_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+    ...retention(read),
     eventSequencerIntervalMs: read.int('ORDO_EVENT_SEQUENCER_INTERVAL_MS', 100, 10, 60_000),
     alertsIntervalMs: read.int('ORDO_ALERTS_INTERVAL_MS', 30_000, 50, 3_600_000),
     shopifyAdminOrigin: read.string('ORDO_SHOPIFY_ADMIN_ORIGIN'),
@@ -176,6 +181,21 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     smtpTimeoutMs: read.int('ORDO_SMTP_TIMEOUT_MS', 15_000, 100, 120_000),
   };
+}
+
+/**
+ * How long webhook deliveries and events are kept. A delivery has no foreign key to its event (both
+ * tables are partitioned), so events must be kept at least as long (docs/operations.md).
+ */
+function retention(read: ReturnType<typeof reader>) {
+  const webhookRetentionDays = read.int('ORDO_WEBHOOK_RETENTION_DAYS', 30, 1, 3650);
+  const eventRetentionDays = read.int('ORDO_EVENT_RETENTION_DAYS', 365, 1, 36_500);
+  if (eventRetentionDays < webhookRetentionDays) {
+    throw new ConfigError(
+      `ORDO_EVENT_RETENTION_DAYS must be at least ORDO_WEBHOOK_RETENTION_DAYS (${eventRetentionDays} < ${webhookRetentionDays}): a delivery's log shows its event`,
+    );
+  }
+  return { webhookRetentionDays, eventRetentionDays };
 }
 
 /**

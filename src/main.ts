@@ -123,7 +123,17 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger, r
     startPeriodic('release', 1_000, () => services.releaser.run(), log),
     // Exchanges are created right after their return commits; this pass creates any a crash left owed.
     startPeriodic('exchanges', 15_000, () => services.returns.redriveExchanges(), log),
-    startPeriodic('webhook-retention', 10 * 60_000, () => services.webhooks.purgeFinished(), log),
+    // Partitions of events and webhook deliveries: made ahead, dropped whole past their retention. One
+    // process at a time per table family (an advisory lock); the others find nothing left to do.
+    startPeriodic(
+      'partitions',
+      10 * 60_000,
+      async () => ({
+        events: await services.events.maintainPartitions(),
+        webhooks: await services.webhooks.maintainPartitions(),
+      }),
+      log,
+    ),
     // Evaluates the exception alert rules; replicas may overlap (one unresolved alert per rule and subject).
     startPeriodic('alerts', config.alertsIntervalMs, () => services.alerts.evaluate(), log),
     startPeriodic('shopify-stock', config.shopifyIntervalMs, () => services.connectors.syncStock(), log),

@@ -53,6 +53,7 @@ import { createTransferService, transferEvents } from './modules/transfers/index
 import {
   createDispatcher,
   createWebhookService,
+  pendingDeliveriesOfEvents,
   webhookEvents,
   webhookFanOut,
 } from './modules/webhooks/index.js';
@@ -148,9 +149,15 @@ function integrations(
   },
 ) {
   return {
-    // Events are numbered and fanned out to webhook subscriptions in one transaction.
-    events: createEventService({ db, fanOut: webhookFanOut }),
-    webhooks: createWebhookService({ db, config, eventCatalog }),
+    // Events are numbered and fanned out to webhook subscriptions in one transaction; a month of events
+    // past the retention stays while a pending delivery still has to send one of them.
+    events: createEventService({
+      db,
+      clock,
+      fanOut: webhookFanOut,
+      retention: { days: config.eventRetentionDays, inUse: pendingDeliveriesOfEvents, log },
+    }),
+    webhooks: createWebhookService({ db, config, clock, log, eventCatalog }),
     dispatcher: createDispatcher({ db, config, clock, log }),
     // Shopify: orders in through the capture path (as the connector's own key), stock out.
     connectors: createConnectorService({

@@ -28,6 +28,17 @@ describe('configuration', () => {
     ]);
   });
 
+  it('keeps events a year and webhook deliveries a month, never events for less time than deliveries', () => {
+    expect(loadConfig({})).toMatchObject({ eventRetentionDays: 365, webhookRetentionDays: 30 });
+    expect(loadConfig({ ORDO_EVENT_RETENTION_DAYS: '30', ORDO_WEBHOOK_RETENTION_DAYS: '30' })).toMatchObject({
+      eventRetentionDays: 30,
+      webhookRetentionDays: 30,
+    });
+    expect(() => loadConfig({ ORDO_EVENT_RETENTION_DAYS: '20' })).toThrow(
+      'ORDO_EVENT_RETENTION_DAYS must be at least ORDO_WEBHOOK_RETENTION_DAYS (20 < 30)',
+    );
+  });
+
   it('has customer notification defaults: a pass a second, 15 s SMTP timeouts, five retries over 8.5 hours', () => {
     expect(loadConfig({})).toMatchObject({
       notificationsIntervalMs: 1000,

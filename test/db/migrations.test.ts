@@ -245,3 +245,105 @@ describe('migration 0013: shipments carry the end of their ship-by day, shipment
     ]);
   });
 });
+
+describe('migration 0024: events and webhook deliveries partitioned by time', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let client: pg.Client;
+  beforeAll(async () => {
+    database = await createTestDatabase({ template: null });
+    await migrateUpTo(database.url, '0023_webhook_claims_index');
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await database.drop();
+  });
+
+  it('keeps every row in a partition of its own, and new ids continue after the old ones', async () => {
+    const rows = async (text: string, values: unknown[] = []) => (await client.query(text, values)).rows;
+    await client.query(
+      `INSERT INTO events (type, resource_type, resource_id, data, occurred_at, position)
+       SELECT 'order.updated', 'order', 'o-' || g, '{}', now() - make_interval(days => 400 - g), g
+         FROM generate_series(1, 5) g`,
+    );
+    await client.query(
+      `INSERT INTO events (type, resource_type, resource_id, data) VALUES ('order.updated', 'order', 'o-6', '{}')`,
+    );
+    const [subscription] = await rows(
+      `INSERT INTO webhook_subscriptions (url, event_types, secret) VALUES ('https://example.com/h', '{order.*}', 'whsec_x') RETURNING id`,
+    );
+    await client.query(
+      `INSERT INTO webhook_deliveries (subscription_id, event_sequence, status, created_at)
+       SELECT $1, sequence, CASE WHEN sequence = 5 THEN 'pending' ELSE 'delivered' END, occurred_at + interval '1 second'
+         FROM events WHERE position IS NOT NULL`,
+      [subscription.id],
+    );
+    await client.query(
+      `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status, success)
+       SELECT id, 1, created_at, 12, 200, true FROM webhook_deliveries`,
+    );
+    const eventsBefore = await rows(
+      'SELECT sequence, id, position, occurred_at FROM events ORDER BY sequence',
+    );
+    const deliveriesBefore = await rows(
+      'SELECT id, event_sequence, status, created_at FROM webhook_deliveries ORDER BY id',
+    );
+    const attemptsBefore = await rows('SELECT id, delivery_id FROM webhook_attempts ORDER BY id');
+
+    await runMigrations(database.url);
+
+    const kinds = await rows(
+      `SELECT relname, relkind FROM pg_class WHERE relname IN ('events', 'webhook_deliveries', 'webhook_attempts') ORDER BY relname`,
+    );
+    expect(kinds.map((k) => k.relkind)).toEqual(['p', 'p', 'p']);
+    expect(await rows('SELECT sequence, id, position, occurred_at FROM events ORDER BY sequence')).toEqual(
+      eventsBefore,
+    );
+    expect(await rows('SELECT DISTINCT tableoid::regclass::text AS part FROM events')).toEqual([
+      { part: 'events_legacy' },
+    ]);
+    expect(
+      await rows(
+        `SELECT d.id, d.event_sequence, d.status, d.created_at FROM webhook_deliveries d
+          JOIN events e ON e.sequence = d.event_sequence AND e.occurred_at = d.event_occurred_at ORDER BY d.id`,
+      ),
+    ).toEqual(deliveriesBefore);
+    expect(
+      await rows(
+        `SELECT a.id, a.delivery_id FROM webhook_attempts a
+          JOIN webhook_deliveries d ON d.id = a.delivery_id AND d.created_at = a.delivery_created_at
+          WHERE a.tableoid = 'webhook_attempts_legacy'::regclass ORDER BY a.id`,
+      ),
+    ).toEqual(attemptsBefore);
+    // The next periods are there, and a DEFAULT partition behind them.
+    const parts = await rows(
+      `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'events'::regclass ORDER BY c.relname`,
+    );
+    expect(parts.map((p) => p.relname)).toEqual([
+      'events_default',
+      'events_legacy',
+      expect.stringMatching(/^events_p\d{6}01$/),
+      expect.stringMatching(/^events_p\d{6}01$/),
+    ]);
+
+    const [event] = await rows(
+      `INSERT INTO events (type, resource_type, resource_id, data) VALUES ('order.updated', 'order', 'o-7', '{}')
+       RETURNING sequence`,
+    );
+    expect(Number(event.sequence)).toBe(Number(eventsBefore.at(-1)?.sequence) + 1);
+    const [delivery] = await rows(
+      `INSERT INTO webhook_deliveries (subscription_id, event_sequence, event_occurred_at)
+       SELECT $1, sequence, occurred_at FROM events WHERE sequence = $2 RETURNING id, created_at`,
+      [subscription.id, event.sequence],
+    );
+    expect(Number(delivery.id)).toBe(Number(deliveriesBefore.at(-1)?.id) + 1);
+    const [attempt] = await rows(
+      `INSERT INTO webhook_attempts (delivery_id, delivery_created_at, attempt, started_at, duration_ms, success)
+       SELECT id, created_at, 1, now(), 5, true FROM webhook_deliveries WHERE id = $1 RETURNING id`,
+      [delivery.id],
+    );
+    expect(Number(attempt.id)).toBe(Number(attemptsBefore.at(-1)?.id) + 1);
+  });
+});

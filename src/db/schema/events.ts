@@ -6,9 +6,9 @@ import {
   jsonb,
   pgSequence,
   pgTable,
+  primaryKey,
   text,
   timestamp,
-  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -37,11 +37,18 @@ export const eventPositions = pgSequence('event_positions');
  * `sequence` is the insert order (assigned before commit, so transactions can expose it out of
  * order); `position` is the commit-safe order the feed and webhooks use, published as `sequence`.
  * `id` is what subscribers deduplicate by.
+ *
+ * Partitioned by month of `occurred_at` (the database's `now()` at the inserting transaction's start)
+ * by migration 0024, which drizzle cannot declare: a partition per month, `events_legacy` for the rows
+ * from before it, `events_default` as a safety net. src/modules/events/partitions.ts creates months
+ * ahead and drops whole months past ORDO_EVENT_RETENTION_DAYS. A key of a partitioned table includes
+ * the partition key, hence the primary key (sequence, occurred_at) and a position index that is not
+ * unique: both numbers come from one sequence each, so they are unique all the same.
  */
 export const events = pgTable(
   'events',
   {
-    sequence: bigint('sequence', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    sequence: bigint('sequence', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
     id: uuid('id').notNull().defaultRandom(),
     type: text('type').notNull(),
     resourceType: text('resource_type').notNull(),
@@ -60,10 +67,11 @@ export const events = pgTable(
       .default(sql`'{"type":"system","id":null,"name":"unknown","request_id":null}'::jsonb`),
   },
   (t) => [
+    primaryKey({ columns: [t.sequence, t.occurredAt] }),
     // What the sequencer scans: small, since events are numbered within a fraction of a second.
     index('events_unnumbered_idx').on(t.sequence).where(sql`${t.position} IS NULL`),
     // Partial: an insert (position still null) does not touch it; the feed and max(position) read it.
-    uniqueIndex('events_position_idx').on(t.position).where(sql`${t.position} IS NOT NULL`),
+    index('events_position_idx').on(t.position).where(sql`${t.position} IS NOT NULL`),
     // An order's timeline: the events of the order and of its shipments, returns and refunds.
     index('events_timeline_idx')
       .on(t.resourceId, t.sequence)

@@ -1,7 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { channels } from './catalog.js';
-import { events } from './events.js';
 
 /** Where events are pushed: a URL, the event types it wants and the secrets its requests are signed with. */
 export const webhookSubscriptions = pgTable('webhook_subscriptions', {
@@ -28,17 +38,29 @@ export const webhookSubscriptions = pgTable('webhook_subscriptions', {
 
 export const webhookDeliveryStatuses = ['pending', 'delivered', 'exhausted'] as const;
 
-/** One event to one subscription: the outbox the dispatcher claims from. */
+/**
+ * One event to one subscription: the outbox the dispatcher claims from.
+ *
+ * Partitioned by week of `created_at` by migration 0024 (drizzle cannot declare it), together with
+ * `webhook_attempts`: src/modules/webhooks/retention.ts creates weeks ahead and drops a week of both
+ * tables once it is past ORDO_WEBHOOK_RETENTION_DAYS and holds no pending delivery. The primary key
+ * includes the partition key; ids still come from one identity sequence.
+ *
+ * No foreign key to `events`: one would need the event's partition key and make every drop of an
+ * event partition check this table under an exclusive lock. Instead `event_occurred_at` names the
+ * event's partition (so the joins read one), event retention is at least webhook retention (config),
+ * and an event partition is never dropped while a pending delivery points into it.
+ */
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint('id', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
     subscriptionId: uuid('subscription_id')
       .notNull()
       .references(() => webhookSubscriptions.id, { onDelete: 'cascade' }),
-    eventSequence: bigint('event_sequence', { mode: 'number' })
-      .notNull()
-      .references(() => events.sequence),
+    eventSequence: bigint('event_sequence', { mode: 'number' }).notNull(),
+    /** The event's `occurred_at`: with `event_sequence`, the key of the event in its partition. */
+    eventOccurredAt: timestamp('event_occurred_at', { withTimezone: true }).notNull(),
     /** `event` from the fan-out, `replay` from a replay request. */
     origin: text('origin', { enum: ['event', 'replay'] })
       .notNull()
@@ -56,6 +78,7 @@ export const webhookDeliveries = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.createdAt] }),
     check('webhook_deliveries_attempts_check', sql`${t.attempts} >= 0`),
     // What the dispatcher claims from: only pending rows, by due time.
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
@@ -71,14 +94,20 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
-/** Every HTTP attempt of a delivery, with what the receiver answered. */
+/**
+ * Every HTTP attempt of a delivery, with what the receiver answered. Partitioned by its delivery's
+ * `created_at` (migration 0024) with the same weeks as `webhook_deliveries`, so a week of attempts goes
+ * with its week of deliveries. No foreign key to the delivery (it would block dropping a partition):
+ * attempts are written only by the dispatcher holding the delivery's claim, and removing a
+ * subscription deletes its deliveries' attempts in the same transaction.
+ */
 export const webhookAttempts = pgTable(
   'webhook_attempts',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    deliveryId: bigint('delivery_id', { mode: 'number' })
-      .notNull()
-      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    id: bigint('id', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    deliveryId: bigint('delivery_id', { mode: 'number' }).notNull(),
+    /** The delivery's `created_at`: the partition key, and the delivery's partition. */
+    deliveryCreatedAt: timestamp('delivery_created_at', { withTimezone: true }).notNull(),
     attempt: integer('attempt').notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     durationMs: integer('duration_ms').notNull(),
@@ -89,5 +118,8 @@ export const webhookAttempts = pgTable(
     responseExcerpt: text('response_excerpt'),
     success: boolean('success').notNull(),
   },
-  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.id)],
+  (t) => [
+    primaryKey({ columns: [t.id, t.deliveryCreatedAt] }),
+    index('webhook_attempts_delivery_idx').on(t.deliveryId, t.id),
+  ],
 );

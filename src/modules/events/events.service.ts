@@ -1,15 +1,27 @@
+import type { MaintenanceResult } from '../../db/partitions.js';
 import type { EventDeps } from './deps.js';
 import type { FeedPage } from './events.schemas.js';
 import { type FeedReader, type FeedRequest, readFeed } from './feed.js';
 import { createNumberedSignal } from './numbered-signal.js';
+import { type EventRetention, maintainEventPartitions } from './partitions.js';
 import { sequenceAll } from './sequencer.js';
 
 export type EventService = ReturnType<typeof createEventService>;
 
-/** The feed and the sequencer of one process: a long-poll here wakes when its sequencer numbers events. */
-export function createEventService({ db, fanOut }: Pick<EventDeps, 'db' | 'fanOut'>) {
-  const deps: EventDeps = { db, fanOut, numbered: createNumberedSignal() };
+/**
+ * The feed, the sequencer and the partitions of one process: a long-poll here wakes when its
+ * sequencer numbers events.
+ */
+export function createEventService({
+  db,
+  clock,
+  fanOut,
+  retention,
+}: Pick<EventDeps, 'db' | 'clock' | 'fanOut'> & { retention: EventRetention }) {
+  const deps: EventDeps = { db, clock, fanOut, numbered: createNumberedSignal() };
   return {
+    /** Months ahead created, months past the retention dropped (the `partitions` worker). */
+    maintainPartitions: (): Promise<MaintenanceResult> => maintainEventPartitions(deps, retention),
     feed: (request: FeedRequest, reader: FeedReader, signal: AbortSignal): Promise<FeedPage> =>
       readFeed(deps, request, reader, signal),
     sequence: (): Promise<number> => sequenceAll(deps),

@@ -21,13 +21,20 @@ export interface FeedReader {
   channel: string | null;
 }
 
-async function head(db: Db): Promise<number> {
-  const result = await db.execute<{ head: string | null }>(sql`SELECT max(position) AS head FROM events`);
-  return Number(result.rows[0]?.head ?? 0);
+/**
+ * The highest position numbered, or `after` when none is higher. Asked with `after`, the statement has a
+ * parameter and is prepared once per connection: planned afresh, it would cost more than it runs, as
+ * every month of events is a partition to plan for.
+ */
+async function head(db: Db, after: number): Promise<number> {
+  const result = await db.execute<{ head: string | null }>(
+    sql`SELECT max(position) AS head FROM events WHERE position > ${after}`,
+  );
+  return Number(result.rows[0]?.head ?? after);
 }
 
 async function readOnce(db: Db, after: number, limit: number, reader: FeedReader): Promise<FeedPage> {
-  const upTo = await head(db);
+  const upTo = await head(db, after);
   if (upTo <= after || reader.types.length === 0) {
     return { data: [], next_after: Math.max(after, upTo), has_more: false };
   }
@@ -64,7 +71,7 @@ export async function readFeed(
   let seen = page.next_after;
   while (page.data.length === 0 && !signal.aborted && performance.now() < deadline) {
     await numbered.pause(Math.min(feedPollMs, deadline - performance.now()), signal);
-    if (signal.aborted || (await head(db)) <= seen) {
+    if (signal.aborted || (await head(db, seen)) <= seen) {
       continue;
     }
     page = await readOnce(db, page.next_after, request.limit, reader);

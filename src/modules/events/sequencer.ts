@@ -33,16 +33,18 @@ export function sequencePass(
     }
     const numbered = sql.raw('numbered_events');
     // nextval runs in the order of the sorted subquery's rows, so positions follow insert order in a pass.
+    // The update is keyed by (sequence, occurred_at): each row is looked up in its own partition only.
     const result = await tx.execute<{ numbered: number; fanned_out: number }>(sql`
       WITH picked AS (
-        SELECT sequence FROM events
+        SELECT sequence, occurred_at FROM events
          WHERE position IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())
          ORDER BY sequence
          LIMIT ${batchSize}),
-      positions AS (SELECT sequence, nextval('event_positions') AS position FROM picked),
+      positions AS (SELECT sequence, occurred_at, nextval('event_positions') AS position FROM picked),
       ${numbered} AS (
-        UPDATE events e SET position = p.position FROM positions p WHERE e.sequence = p.sequence
-        RETURNING e.sequence, e.position, e.type, e.channel, e.resource_type, e.resource_id),
+        UPDATE events e SET position = p.position FROM positions p
+         WHERE e.sequence = p.sequence AND e.occurred_at = p.occurred_at
+        RETURNING e.sequence, e.occurred_at, e.position, e.type, e.channel, e.resource_type, e.resource_id),
       fanned_out AS (${fanOut ? fanOut(numbered) : sql`SELECT 1 WHERE false`})
       SELECT (SELECT count(*)::int FROM ${numbered}) AS numbered,
              (SELECT count(*)::int FROM fanned_out) AS fanned_out`);

@@ -41,8 +41,11 @@ export async function readFeedBatch(
   types: readonly string[],
   limit: number,
 ): Promise<FeedBatch> {
-  const head = await tx.execute<{ head: string | null }>(sql`SELECT max(position) AS head FROM events`);
-  const upTo = Number(head.rows[0]?.head ?? 0);
+  // With `after` a parameter, the statement is prepared once: events has a partition per month to plan for.
+  const head = await tx.execute<{ head: string | null }>(
+    sql`SELECT max(position) AS head FROM events WHERE position > ${after}`,
+  );
+  const upTo = Number(head.rows[0]?.head ?? after);
   if (upTo <= after) {
     return { events: [], upTo: after };
   }

@@ -166,10 +166,34 @@ function deliveryGauges(gauge: GaugeFactory): void {
   );
 }
 
+function partitionGauges(gauge: GaugeFactory): void {
+  gauge(
+    'ordo_partition_oldest_end_age_seconds',
+    'Seconds since the time range of the oldest partition of the table ended: above its retention, a drop is waiting',
+    ['table'],
+    (set, s) => {
+      for (const row of s.partitions) {
+        set({ table: row.table }, row.oldest_end_seconds);
+      }
+    },
+  );
+  gauge(
+    'ordo_partition_default_rows',
+    'Rows in the DEFAULT partition of the table, which no time partition covered: the next maintenance run moves them',
+    ['table'],
+    (set, s) => {
+      for (const row of s.partitions) {
+        set({ table: row.table }, row.default_rows);
+      }
+    },
+  );
+}
+
 /**
  * Business gauges read from the database at scrape time, so every replica reports the same values:
  * orders by channel and status, open holds and the oldest per queue, unresolved alerts per rule, late
- * shipments, webhook deliveries by status and the backlog, unnumbered events. A label set with nothing
+ * shipments, webhook deliveries by status and the backlog, unnumbered events, the partitions' oldest
+ * range and stray rows. A label set with nothing
  * to count is left out (read a missing series as 0). `ordo_business_metrics_up` says whether the read
  * worked; the HTTP and process metrics of the same scrape never depend on it.
  */
@@ -178,6 +202,7 @@ export function registerBusinessMetrics(registry: Registry, deps: BusinessMetric
   const gauge = gaugeFactory(registry, snapshots);
   orderGauges(gauge);
   deliveryGauges(gauge);
+  partitionGauges(gauge);
   new Gauge({
     name: 'ordo_business_metrics_up',
     help: '1 when this scrape read the business metrics from the database, 0 when it failed or timed out',

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { partitionBounds } from '../../db/partitions.js';
 
 /** What the business metrics show, read from the database in one statement. */
 export interface Snapshot {
@@ -10,7 +11,19 @@ export interface Snapshot {
   backlog: { count: number; oldest_seconds: number | null };
   unnumbered: number;
   late: Array<{ location: string; count: number }>;
+  partitions: Array<{ table: string; oldest_end_seconds: number; default_rows: number }>;
 }
+
+/** The tables partitioned by time (migration 0024), each with its DEFAULT partition. */
+const partitioned = ['events', 'webhook_deliveries'] as const;
+
+/** For a row of `partitionBounds`, the row count of its table's DEFAULT partition (normally empty). */
+const defaultRows = sql`CASE parent ${sql.join(
+  partitioned.map(
+    (table) => sql`WHEN ${table} THEN (SELECT count(*)::int FROM ${sql.identifier(`${table}_default`)})`,
+  ),
+  sql` `,
+)} END`;
 
 /** The rows of `query` as a JSON array (empty, not null, when there are none). */
 const rows = (query: SQL) => sql`(SELECT coalesce(json_agg(x), '[]'::json) FROM (${query}) x)`;
@@ -50,7 +63,10 @@ export async function readSnapshot(db: Db, now: Date, timeoutMs: number): Promis
                        FROM shipments s JOIN locations l ON l.id = s.location_id
                       WHERE s.status IN ('pending', 'picking', 'packed')
                         AND s.ship_deadline <= ${at}::timestamptz
-                      GROUP BY l.code`)} AS late`);
+                      GROUP BY l.code`)} AS late,
+          ${rows(sql`SELECT parent AS table, ${ageSeconds(at, sql`min("to")`)} AS oldest_end_seconds,
+                            ${defaultRows} AS default_rows
+                       FROM (${partitionBounds(partitioned)}) b GROUP BY parent`)} AS partitions`);
       const row = result.rows[0];
       if (!row) {
         throw new Error('the business metrics query returned no row');

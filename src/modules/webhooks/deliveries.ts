@@ -6,6 +6,7 @@ import {
   attemptsOf,
   type DeliveryRow,
   deliveryColumns,
+  eventOfDelivery,
   presentDelivery,
   visibleDelivery,
 } from './delivery-store.js';
@@ -29,7 +30,7 @@ export async function listDeliveries(
   await visibleSubscription(db, subscriptionId, caller);
   const before = decodeCursor(query.cursor, ['number']);
   const result = await db.execute<DeliveryRow>(sql`
-    SELECT ${deliveryColumns} FROM webhook_deliveries d JOIN events e ON e.sequence = d.event_sequence
+    SELECT ${deliveryColumns} FROM webhook_deliveries d JOIN ${eventOfDelivery}
      WHERE d.subscription_id = ${subscriptionId}
        ${query.status ? sql`AND d.status = ${query.status}` : sql``}
        ${before ? sql`AND d.id < ${Number(before[0])}` : sql``}
@@ -54,10 +55,14 @@ export async function retryDelivery(
   if (!active) {
     throw conflict('The subscription is disabled; enable it (PATCH active: true) before retrying');
   }
-  // A delivery a dispatcher holds right now is left alone: its attempt is under way.
+  // A delivery a dispatcher holds right now is left alone: its attempt is under way. So is one whose
+  // event a retention drop took meanwhile: the drop locks the event's partition, and a pending delivery
+  // keeps it, so the event is there for as long as the delivery is pending.
   await db.execute(sql`
-    UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
-     WHERE id = ${deliveryId} AND (locked_until IS NULL OR locked_until <= now())`);
+    UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now(), updated_at = now()
+     WHERE d.id = ${deliveryId} AND (d.locked_until IS NULL OR d.locked_until <= now())
+       AND EXISTS (SELECT 1 FROM events e
+                    WHERE e.sequence = d.event_sequence AND e.occurred_at = d.event_occurred_at)`);
   const { row } = await visibleDelivery(db, deliveryId, caller);
   return presentDelivery(row, (await attemptsOf(db, [row])).get(Number(row.id)) ?? []);
 }

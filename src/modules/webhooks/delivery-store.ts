@@ -1,4 +1,4 @@
-import { inArray, sql } from 'drizzle-orm';
+import { and, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { webhookAttempts } from '../../db/schema/index.js';
 import { notFound } from '../../errors.js';
@@ -30,15 +30,28 @@ export const deliveryColumns = sql`d.id, d.subscription_id, e.id AS event_id, e.
     e.position AS event_position, e.occurred_at, d.origin, d.status, d.attempts, d.next_attempt_at,
     d.last_status, d.last_error, d.delivered_at, d.created_at`;
 
-/** The attempts of each delivery, oldest first. */
+/** `webhook_deliveries d JOIN events e`, by the event's key in its partition. */
+export const eventOfDelivery = sql`events e ON e.sequence = d.event_sequence AND e.occurred_at = d.event_occurred_at`;
+
+/**
+ * The attempts of each delivery, oldest first. The deliveries' creation times bound the partitions to
+ * read, a millisecond wider on each side (a Date drops the microseconds).
+ */
 export async function attemptsOf(db: Db, rows: DeliveryRow[]): Promise<Map<number, AttemptRow[]>> {
   const ids = rows.map((row) => Number(row.id));
   const byDelivery = new Map<number, AttemptRow[]>(ids.map((id) => [id, []]));
   if (ids.length > 0) {
+    const times = rows.map((row) => new Date(row.created_at).getTime());
     const attempts = await db
       .select()
       .from(webhookAttempts)
-      .where(inArray(webhookAttempts.deliveryId, ids))
+      .where(
+        and(
+          inArray(webhookAttempts.deliveryId, ids),
+          sql`${webhookAttempts.deliveryCreatedAt} >= ${new Date(Math.min(...times) - 1)}`,
+          sql`${webhookAttempts.deliveryCreatedAt} < ${new Date(Math.max(...times) + 1)}`,
+        ),
+      )
       .orderBy(webhookAttempts.deliveryId, webhookAttempts.id);
     for (const attempt of attempts) {
       byDelivery.get(attempt.deliveryId)?.push(attempt);
@@ -83,7 +96,7 @@ export async function visibleDelivery(
 ): Promise<{ row: DeliveryRow; active: boolean }> {
   const result = await db.execute<DeliveryRow & { active: boolean }>(sql`
     SELECT ${deliveryColumns}, s.active FROM webhook_deliveries d
-      JOIN events e ON e.sequence = d.event_sequence
+      JOIN ${eventOfDelivery}
       JOIN webhook_subscriptions s ON s.id = d.subscription_id
      WHERE d.id = ${id} ${caller.channel === null ? sql`` : sql`AND s.channel = ${caller.channel}`}`);
   const row = result.rows[0];

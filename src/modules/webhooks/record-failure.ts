@@ -21,8 +21,9 @@ async function scheduleRetry(
   outcome: Outcome,
 ): Promise<{ status: string; attempts: number } | undefined> {
   await tx.execute(sql`
-    INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status, error, response_excerpt, success)
-    VALUES (${job.id}, ${job.attempts + 1}, ${outcome.startedAt.toISOString()}, ${outcome.durationMs},
+    INSERT INTO webhook_attempts (delivery_id, delivery_created_at, attempt, started_at, duration_ms, status, error,
+                                  response_excerpt, success)
+    VALUES (${job.id}, ${job.createdAt}::timestamptz, ${job.attempts + 1}, ${outcome.startedAt.toISOString()}, ${outcome.durationMs},
             ${outcome.status}, ${outcome.error}, ${outcome.excerpt}, false)`);
   const updated = await tx.execute<{ status: string; attempts: number }>(sql`
     UPDATE webhook_deliveries
@@ -32,7 +33,7 @@ async function scheduleRetry(
            next_attempt_at = CASE WHEN attempts + 1 > ${schedule.length} THEN next_attempt_at
              ELSE now() + make_interval(secs => coalesce(${outcome.retryAfter}::float8,
                     (${sql.param(schedule)}::float8[])[attempts + 1] * (0.8 + random() * 0.4))) END
-     WHERE id = ${job.id} AND claim = ${job.claim}
+     WHERE id = ${job.id} AND created_at = ${job.createdAt}::timestamptz AND claim = ${job.claim}
     RETURNING status, attempts`);
   return updated.rows[0];
 }

@@ -15,21 +15,23 @@ async function writeSuccesses(db: Db, batch: Success[]): Promise<void> {
   const column = <T>(pick: (item: Success) => T) => sql.param(batch.map(pick));
   await db.execute(sql`
     WITH input AS (
-      SELECT * FROM unnest(${column((b) => b.job.id)}::bigint[], ${column((b) => b.job.claim)}::uuid[],
+      SELECT * FROM unnest(${column((b) => b.job.id)}::bigint[], ${column((b) => b.job.createdAt)}::timestamptz[],
+                           ${column((b) => b.job.claim)}::uuid[],
                            ${column((b) => b.job.attempts + 1)}::int[],
                            ${column((b) => b.outcome.startedAt.toISOString())}::timestamptz[],
                            ${column((b) => b.outcome.durationMs)}::int[], ${column((b) => b.outcome.status)}::int[],
                            ${column((b) => b.outcome.excerpt)}::text[])
-               AS u(id, claim, attempt, started_at, duration_ms, status, excerpt)),
+               AS u(id, created_at, claim, attempt, started_at, duration_ms, status, excerpt)),
     attempt AS (
-      INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status, response_excerpt, success)
-      SELECT id, attempt, started_at, duration_ms, status, excerpt, true FROM input),
+      INSERT INTO webhook_attempts (delivery_id, delivery_created_at, attempt, started_at, duration_ms, status,
+                                    response_excerpt, success)
+      SELECT id, created_at, attempt, started_at, duration_ms, status, excerpt, true FROM input),
     delivered AS (
       UPDATE webhook_deliveries d
          SET status = 'delivered', attempts = d.attempts + 1, delivered_at = now(), last_status = i.status,
              last_error = NULL, claim = NULL, locked_until = NULL, updated_at = now()
         FROM input i
-       WHERE d.id = i.id AND d.claim = i.claim)
+       WHERE d.id = i.id AND d.created_at = i.created_at AND d.claim = i.claim)
     UPDATE webhook_subscriptions SET failing_since = NULL
      WHERE id = ANY(${column((b) => b.job.subscriptionId)}::uuid[]) AND failing_since IS NOT NULL`);
 }

@@ -30,8 +30,8 @@ export async function replay(
     throw conflict('The subscription is disabled; enable it (PATCH active: true) before replaying');
   }
   const result = await db.execute(sql`
-    INSERT INTO webhook_deliveries (subscription_id, event_sequence, origin)
-    SELECT s.id, e.sequence, 'replay'
+    INSERT INTO webhook_deliveries (subscription_id, event_sequence, event_occurred_at, origin)
+    SELECT s.id, e.sequence, e.occurred_at, 'replay'
       FROM events e JOIN webhook_subscriptions s ON s.id = ${subscriptionId} AND ${wants('s', 'e')}
      WHERE e.position BETWEEN ${input.from_sequence} AND ${input.to_sequence}
      ORDER BY e.position`);

@@ -13,8 +13,8 @@ export const wants = (s: string, e: string) =>
 
 /** The sequencer's fan-out: one pending delivery per (numbered event, active subscription that wants it). */
 export const webhookFanOut = (numbered: SQL) => sql`
-  INSERT INTO webhook_deliveries (subscription_id, event_sequence)
-  SELECT s.id, e.sequence
+  INSERT INTO webhook_deliveries (subscription_id, event_sequence, event_occurred_at)
+  SELECT s.id, e.sequence, e.occurred_at
     FROM ${numbered} e JOIN webhook_subscriptions s ON s.active AND ${wants('s', 'e')}
    ORDER BY e.position, s.id
   RETURNING id`;

@@ -160,5 +160,12 @@ export async function removeSubscription(
   caller: Caller,
 ): Promise<void> {
   await visibleSubscription(db, id, caller);
-  await db.delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, id));
+  // Its deliveries go by the foreign key's cascade; their attempts, which have no foreign key (it would
+  // block dropping partitions), go here, first, in the same transaction.
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`
+      DELETE FROM webhook_attempts a USING webhook_deliveries d
+       WHERE d.subscription_id = ${id} AND a.delivery_id = d.id AND a.delivery_created_at = d.created_at`);
+    await tx.delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, id));
+  });
 }

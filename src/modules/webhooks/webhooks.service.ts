@@ -2,7 +2,7 @@ import type { Caller } from '../../http/caller.js';
 import { type DeliveryListQuery, listDeliveries, retryDelivery } from './deliveries.js';
 import type { WebhookDeps } from './deps.js';
 import { replay } from './replay.js';
-import { purgeFinished } from './retention.js';
+import { maintainWebhookPartitions } from './retention.js';
 import { rotateSecret } from './rotate-secret.js';
 import {
   createSubscription,
@@ -17,7 +17,9 @@ import type { CreateSubscription, Replay, UpdateSubscription } from './webhooks.
 export type WebhookService = ReturnType<typeof createWebhookService>;
 
 /** Subscriptions, their delivery log, retries, replays and retention: one use case each. */
-export function createWebhookService(deps: Pick<WebhookDeps, 'db' | 'config' | 'eventCatalog'>) {
+export function createWebhookService(
+  deps: Pick<WebhookDeps, 'db' | 'config' | 'clock' | 'log' | 'eventCatalog'>,
+) {
   return {
     create: (input: CreateSubscription, caller: Caller) => createSubscription(deps, input, caller),
     list: (query: SubscriptionListQuery, caller: Caller) => listSubscriptions(deps, query, caller),
@@ -30,6 +32,7 @@ export function createWebhookService(deps: Pick<WebhookDeps, 'db' | 'config' | '
       listDeliveries(deps, id, query, caller),
     retry: (deliveryId: number, caller: Caller) => retryDelivery(deps, deliveryId, caller),
     replay: (id: string, input: Replay, caller: Caller) => replay(deps, id, input, caller),
-    purgeFinished: (batch?: number) => purgeFinished(deps, batch),
+    /** Weeks ahead created, weeks past the retention dropped (the `partitions` worker). */
+    maintainPartitions: () => maintainWebhookPartitions(deps),
   };
 }
