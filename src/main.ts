@@ -124,7 +124,8 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger, r
     // Exchanges are created right after their return commits; this pass creates any a crash left owed.
     startPeriodic('exchanges', 15_000, () => services.returns.redriveExchanges(), log),
     // Partitions of events and webhook deliveries: made ahead, dropped whole past their retention. One
-    // process at a time per table family (an advisory lock); the others find nothing left to do.
+    // process at a time per table family (an advisory lock); the others find nothing left to do. At start
+    // too: processes that never live ten minutes still keep the partitions ahead.
     startPeriodic(
       'partitions',
       10 * 60_000,
@@ -133,6 +134,7 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger, r
         webhooks: await services.webhooks.maintainPartitions(),
       }),
       log,
+      { immediately: true },
     ),
     // Evaluates the exception alert rules; replicas may overlap (one unresolved alert per rule and subject).
     startPeriodic('alerts', config.alertsIntervalMs, () => services.alerts.evaluate(), log),

@@ -8,7 +8,7 @@ export interface Worker {
 }
 
 /**
- * Runs `task` every `intervalMs`, never two runs at once; a failing run is retried at the next tick
+ * Runs `task` every `intervalMs` (and at once with `immediately`), never two runs at once; a failing run is retried at the next tick
  * and logged as `failureLog` says (not once per tick while the database is down). Safe with many
  * replicas as long as the task itself is (claims rows, idempotent deletes).
  */
@@ -17,6 +17,7 @@ export function startPeriodic(
   intervalMs: number,
   task: () => Promise<unknown>,
   log: Logger,
+  options: { immediately?: boolean } = {},
 ): Worker {
   const failures = failureLog(name, log);
   let running: Promise<void> | undefined;
@@ -39,6 +40,9 @@ export function startPeriodic(
   };
   const timer = setInterval(tick, intervalMs);
   timer.unref();
+  if (options.immediately) {
+    tick();
+  }
   return {
     async stop() {
       clearInterval(timer);
