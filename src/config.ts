@@ -18,6 +18,8 @@ export interface Config {
   dataDir: string;
   /** 0 picks a free port at every start. */
   embeddedPgPort: number;
+  /** Connections of the event sequencer and the webhook dispatcher, apart from the requests'. */
+  outboxPoolSize: number;
   databasePoolSize: number;
   statementTimeoutMs: number;
   /** How long a /metrics scrape waits for the business metrics read from the database. */
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(read.string('ORDO_DATA_DIR') ?? '.ordo-data'),
     embeddedPgPort: read.int('ORDO_EMBEDDED_PG_PORT', 0, 0, 65535),
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    outboxPoolSize: read.int('ORDO_OUTBOX_POOL_SIZE', 4, 1, 100),
     statementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
     metricsTimeoutMs: read.int('ORDO_METRICS_TIMEOUT_MS', 5000, 100, 60_000),
     bootstrapApiKey,

@@ -72,8 +72,15 @@ async function openDatabase(config: Config, log: Logger, started: Started) {
     log,
   });
   started.steps.push(closeWhenDone(database.pool));
+  const outbox = createDatabase({
+    url: databaseUrl,
+    poolSize: config.outboxPoolSize,
+    statementTimeoutMs: config.statementTimeoutMs,
+    log,
+  });
+  started.steps.push(closeWhenDone(outbox.pool));
   if (config.databaseReadUrl === undefined) {
-    return { ...database, replica: undefined };
+    return { ...database, outboxDb: outbox.db, replica: undefined };
   }
   const replica = createReadReplica({
     url: config.databaseReadUrl,
@@ -86,7 +93,7 @@ async function openDatabase(config: Config, log: Logger, started: Started) {
   started.steps.push(closeWhenDone(replica.pool));
   // Reads use the replica once a check finds it keeping up; until then, and whenever it falls behind, the primary.
   await replica.check();
-  return { pool: database.pool, db: routedDatabase(database.db, replica), replica };
+  return { pool: database.pool, db: routedDatabase(database.db, replica), outboxDb: outbox.db, replica };
 }
 
 /**
@@ -164,8 +171,16 @@ function startWorkers(services: Services, db: Db, config: Config, log: Logger, r
 
 /** Brings Ordo up, recording in `started` how to take each piece down again. */
 async function start(config: Config, log: Logger, started: Started): Promise<void> {
-  const { pool, db, replica } = await openDatabase(config, log, started);
-  const app = await buildApp({ db, pool, config, clock: systemClock, log, ...(replica ? { replica } : {}) });
+  const { pool, db, outboxDb, replica } = await openDatabase(config, log, started);
+  const app = await buildApp({
+    db,
+    outboxDb,
+    pool,
+    config,
+    clock: systemClock,
+    log,
+    ...(replica ? { replica } : {}),
+  });
   const drain = drainOnClose(app.server);
   const workers = startWorkers(app.services, db, config, log, replica);
   started.steps.push(async () => {

@@ -60,6 +60,11 @@ import {
 
 export interface ServiceDeps {
   db: Db;
+  /**
+   * Connections of the outbox's own (the event sequencer and the webhook dispatcher), so requests queued
+   * for `db`'s pool never hold back the events and webhooks of orders already taken. Default: `db`.
+   */
+  outboxDb?: Db;
   config: Config;
   clock: Clock;
   log: FastifyBaseLogger;
@@ -137,7 +142,7 @@ function customerFacing({ db, clock, log, config, origin }: ServiceDeps, orders:
 
 /** How other systems hear from Ordo and feed it: the event feed, webhooks, and the Shopify connector. */
 function integrations(
-  { db, config, clock, log }: ServiceDeps,
+  { db, outboxDb = db, config, clock, log }: ServiceDeps,
   {
     eventCatalog,
     apiKeys,
@@ -153,12 +158,13 @@ function integrations(
     // past the retention stays while a pending delivery still has to send one of them.
     events: createEventService({
       db,
+      outboxDb,
       clock,
       fanOut: webhookFanOut,
       retention: { days: config.eventRetentionDays, inUse: pendingDeliveriesOfEvents, log },
     }),
     webhooks: createWebhookService({ db, config, clock, log, eventCatalog }),
-    dispatcher: createDispatcher({ db, config, clock, log }),
+    dispatcher: createDispatcher({ db: outboxDb, config, clock, log }),
     // Shopify: orders in through the capture path (as the connector's own key), stock out.
     connectors: createConnectorService({
       db,

@@ -14,17 +14,19 @@ export type EventService = ReturnType<typeof createEventService>;
  */
 export function createEventService({
   db,
+  outboxDb = db,
   clock,
   fanOut,
   retention,
-}: Pick<EventDeps, 'db' | 'clock' | 'fanOut'> & { retention: EventRetention }) {
+}: Pick<EventDeps, 'db' | 'clock' | 'fanOut'> & { outboxDb?: EventDeps['db']; retention: EventRetention }) {
   const deps: EventDeps = { db, clock, fanOut, numbered: createNumberedSignal() };
   return {
     /** Months ahead created, months past the retention dropped (the `partitions` worker). */
     maintainPartitions: (): Promise<MaintenanceResult> => maintainEventPartitions(deps, retention),
     feed: (request: FeedRequest, reader: FeedReader, signal: AbortSignal): Promise<FeedPage> =>
       readFeed(deps, request, reader, signal),
-    sequence: (): Promise<number> => sequenceAll(deps),
+    /** On `outboxDb`'s connections: a request flood waiting for `db`'s must not hold the feed back. */
+    sequence: (): Promise<number> => sequenceAll({ ...deps, db: outboxDb }),
     /** Calls `listener` after this process numbered events (the dispatcher claims at once). */
     onNumbered: (listener: () => void): void => deps.numbered.onNumbered(listener),
   };
