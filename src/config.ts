@@ -134,16 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     host: read.string('HOST') ?? '127.0.0.1',
     port: read.int('PORT', 3000, 0, 65535),
-    databaseUrl: read.postgresUrl('DATABASE_URL'),
-    databaseMigrationUrl: read.postgresUrl('DATABASE_MIGRATION_URL'),
-    databaseReadUrl: read.postgresUrl('DATABASE_READ_URL'),
-    replicaMaxLagMs: read.int('ORDO_REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
-    replicaCheckIntervalMs: read.int('ORDO_REPLICA_CHECK_INTERVAL_MS', 1000, 50, 600_000),
-    dataDir: path.resolve(read.string('ORDO_DATA_DIR') ?? '.ordo-data'),
-    embeddedPgPort: read.int('ORDO_EMBEDDED_PG_PORT', 0, 0, 65535),
-    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
-    outboxPoolSize: read.int('ORDO_OUTBOX_POOL_SIZE', 4, 1, 100),
-    statementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    ...database(read),
     metricsTimeoutMs: read.int('ORDO_METRICS_TIMEOUT_MS', 5000, 100, 60_000),
     bootstrapApiKey,
     logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
@@ -183,6 +174,22 @@ export function loadConfig(env: Env = process.env): Config {
       defaultNotificationRetrySchedule,
     ),
     smtpTimeoutMs: read.int('ORDO_SMTP_TIMEOUT_MS', 15_000, 100, 120_000),
+  };
+}
+
+/** Where the data is: the servers, their pools and the embedded server's folder. */
+function database(read: ReturnType<typeof reader>) {
+  return {
+    databaseUrl: read.postgresUrl('DATABASE_URL'),
+    databaseMigrationUrl: read.postgresUrl('DATABASE_MIGRATION_URL'),
+    databaseReadUrl: read.postgresUrl('DATABASE_READ_URL'),
+    replicaMaxLagMs: read.int('ORDO_REPLICA_MAX_LAG_MS', 5000, 0, 3_600_000),
+    replicaCheckIntervalMs: read.int('ORDO_REPLICA_CHECK_INTERVAL_MS', 1000, 50, 600_000),
+    dataDir: path.resolve(read.string('ORDO_DATA_DIR') ?? '.ordo-data'),
+    embeddedPgPort: read.int('ORDO_EMBEDDED_PG_PORT', 0, 0, 65535),
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    outboxPoolSize: read.int('ORDO_OUTBOX_POOL_SIZE', 4, 1, 100),
+    statementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
   };
 }
 
