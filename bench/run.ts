@@ -125,7 +125,7 @@ async function main() {
     log(`webhooks received: ${webhooks}`);
     await ordo.stop();
     const reference = await pgbenchReference(database.serverUrl);
-    await writeResults({ phases, flash, reference, postgresVersion });
+    await writeResults({ phases, flash, reference, postgresVersion, webhooks });
   } finally {
     ordo.child.kill('SIGTERM');
     await receiver.close();
@@ -139,7 +139,9 @@ async function writeResults({
   flash,
   reference,
   postgresVersion,
+  webhooks,
 }: {
+  webhooks: number;
   phases: Phase[];
   flash: Awaited<ReturnType<typeof flashSale>>;
   reference: Reference;
@@ -163,7 +165,9 @@ Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} G
 
 Each order has 1-5 lines of a 1,000-SKU catalog across 3 channels and 10 locations; ${kitShare * 100}% of the
 lines are one of ${kitCount} kits of 2-3 of those SKUs (a kit line reserves its components); every request
-validates, scores fraud, locks and reserves stock, and appends its events in one transaction.
+validates, scores fraud, locks and reserves stock, and appends its events in one transaction. Ordo runs
+every worker meanwhile: routing, release into shipments, the event sequencer, the alert evaluator and
+webhooks for \`order.*\` to one local subscriber (${webhooks} webhooks received over the run).
 Orders/s and latencies (milliseconds) count captured orders (2xx) only. Shed: requests refused with 503 and
 \`Retry-After: 1\` by load shedding before they started (\`ORDO_MAX_DATABASE_WAITING\`, default 64 queries
 waiting for a connection); the load generator does not retry them.
@@ -208,9 +212,10 @@ Since then each order also pays for routing by rules (candidate distances and ra
 into shipments by the release worker (one more transaction per order, batched), and the event sequencer
 numbering its events a second time (issue 8): ≈ 520 orders/s at concurrency 64 with all of it running.
 
-Left on the table: each capture still costs about 2 ms of PostgreSQL CPU (two multi-table statements, ~10
-event rows, a synchronous commit); a flash sale serialises on one SKU's level rows for the length of a
-transaction.
+Left on the table: where the milliseconds go is in the profile section below (issue 19). In short, on 2
+cores Ordo's one Node.js process and PostgreSQL each take most of a core, so every millisecond of CPU either
+spends per order is throughput; a flash sale serialises on one SKU's level rows from the lock to the commit,
+which includes waiting for Ordo's event loop to read the lock's answer.
 `;
   const file = path.join(root, 'bench', 'RESULTS.md');
   // Marked sections belong to other recordings (bench/webhooks.ts, a before/after comparison): keep them.
