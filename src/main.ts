@@ -65,20 +65,15 @@ async function openDatabase(config: Config, log: Logger, started: Started) {
         ? databaseUrlError(err, config.databaseUrl)
         : databaseUrlError(err, migrationUrl, 'DATABASE_MIGRATION_URL');
   }
-  const database = createDatabase({
-    url: databaseUrl,
-    poolSize: config.databasePoolSize,
-    statementTimeoutMs: config.statementTimeoutMs,
-    log,
-  });
-  started.steps.push(closeWhenDone(database.pool));
-  const outbox = createDatabase({
-    url: databaseUrl,
-    poolSize: config.outboxPoolSize,
-    statementTimeoutMs: config.statementTimeoutMs,
-    log,
-  });
-  started.steps.push(closeWhenDone(outbox.pool));
+  const url = databaseUrl;
+  const open = (poolSize: number) => {
+    const opened = createDatabase({ url, poolSize, statementTimeoutMs: config.statementTimeoutMs, log });
+    started.steps.push(closeWhenDone(opened.pool));
+    return opened;
+  };
+  const database = open(config.databasePoolSize);
+  // The event sequencer's and the webhook dispatcher's own connections (ServiceDeps.outboxDb).
+  const outbox = open(config.outboxPoolSize);
   if (config.databaseReadUrl === undefined) {
     return { ...database, outboxDb: outbox.db, replica: undefined };
   }
