@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 /** The real service on `databaseUrl`, with short webhook timeouts and retries; killed after the file. */
-async function startOn(databaseUrl: string): Promise<RunningService> {
+async function startOn(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningService> {
   const service = await startService({
     DATABASE_URL: databaseUrl,
     ORDO_BOOTSTRAP_API_KEY: apiKey,
@@ -29,6 +29,7 @@ async function startOn(databaseUrl: string): Promise<RunningService> {
     ORDO_WEBHOOK_TIMEOUT_MS: '1000',
     ORDO_WEBHOOK_RETRY_SCHEDULE: '0.1,0.2,0.5,1,1,1,1,1,1',
     LOG_LEVEL: 'info',
+    ...env,
   });
   children.push(service.child);
   return service;
@@ -152,4 +153,43 @@ describe('webhook delivery across processes', () => {
     b.child.kill('SIGTERM');
     expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
   }, 90_000);
+
+  it('keeps delivering while every request connection waits on a lock', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(database.drop);
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const service = await startOn(database.url, { DATABASE_POOL_SIZE: '1' });
+    const place = await setUp(service.base, receiver, 'outbox');
+    // LOCK TABLE takes no transaction id, so the sequencer's horizon does not wait for this transaction.
+    const gate = new pg.Client({ connectionString: database.url });
+    await gate.connect();
+    await gate.query('BEGIN');
+    await gate.query('LOCK TABLE inventory_levels IN EXCLUSIVE MODE');
+    let answered = false;
+    const blocked = place(service.base).finally(() => {
+      answered = true;
+    });
+    // Another process's event, committed while this one's only request connection waits on the lock.
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    const inserted = await other.query(
+      `INSERT INTO events (type, resource_type, resource_id, data)
+       VALUES ('order.created', 'order', gen_random_uuid()::text, '{"from": "another process"}') RETURNING id`,
+    );
+    await other.end();
+    try {
+      await waitFor(() => receiver.received.some((r) => r.event.id === inserted.rows[0].id), {
+        what: 'the event delivered while the capture waits',
+        timeoutMs: 8000,
+      });
+      expect(answered).toBe(false);
+    } finally {
+      await gate.query('COMMIT');
+      await gate.end();
+    }
+    expect(await blocked).toMatchObject({ status: 'allocated' });
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+  }, 60_000);
 });
