@@ -62,6 +62,29 @@ export async function settleReleaser(t: TestApp): Promise<void> {
   await t.app.services.releaser.run();
 }
 
+/**
+ * Releases the order's shipments, packs them (overriding the scan) and ships them. Orders of earlier tests
+ * share the release queue, and a run a capture nudged may hold the order (claims skip locked rows): wait
+ * for it and run again until this order's turn came.
+ */
+export async function releaseAndShip(t: TestApp, orderId: string): Promise<void> {
+  let shipments: ShipmentView[] = [];
+  for (let pass = 0; shipments.length === 0 && pass < 11; pass++) {
+    await settleReleaser(t);
+    shipments = await shipmentsOf(t, orderId);
+  }
+  expect(shipments.length).toBeGreaterThan(0);
+  for (const shipment of shipments) {
+    for (const [step, payload] of [
+      ['pack', { override: { reason: 'test' } }],
+      ['ship', {}],
+    ] as const) {
+      const res = await t.request({ method: 'POST', url: `/v1/shipments/${shipment.id}/${step}`, payload });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+  }
+}
+
 /** Captures an order (asserting the 201) and lets the releaser release it; returns the order as captured. */
 export async function captureReleased(t: TestApp, body: object) {
   const order = await captureOrder(t, body);

@@ -14,11 +14,11 @@ export type EventService = ReturnType<typeof createEventService>;
  */
 export function createEventService({
   db,
-  outboxDb = db,
+  outboxDb,
   clock,
   fanOut,
   retention,
-}: Pick<EventDeps, 'db' | 'clock' | 'fanOut'> & { outboxDb?: EventDeps['db']; retention: EventRetention }) {
+}: Pick<EventDeps, 'db' | 'clock' | 'fanOut'> & { outboxDb: EventDeps['db']; retention: EventRetention }) {
   const deps: EventDeps = { db, clock, fanOut, numbered: createNumberedSignal() };
   return {
     /** Months ahead created, months past the retention dropped (the `partitions` worker). */

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
-import type { SmtpServer } from '../../db/schema/notifications.js';
 import type { TemplateId } from './builtin-templates.js';
+import type { SettingsRow } from './settings-store.js';
 
 /** The SQL of the e-mail outbox: claims, and what an attempt came to. */
 
-/** A claimed notification with what its e-mail needs. */
-export type SendJob = {
+/** A claimed notification with what its e-mail needs: its own columns and its channel's settings. */
+export type SendJob = Omit<SettingsRow, 'delivery' | 'updated_at'> & {
   id: string;
   claim: string;
   attempts: number;
@@ -20,12 +20,6 @@ export type SendJob = {
   recipient_name: string | null;
   status_link: string | null;
   data: Record<string, unknown>;
-  from_address: string | null;
-  from_name: string | null;
-  reply_to: string | null;
-  default_locale: string;
-  smtp: SmtpServer | null;
-  smtp_password: string | null;
 };
 
 /**

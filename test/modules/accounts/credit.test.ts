@@ -14,6 +14,7 @@ import {
   eventTypes,
   orderOf,
   postOrder,
+  releaseAndShip,
   settleReleaser,
   shipmentsOf,
 } from '../../helpers/orders.js';
@@ -44,32 +45,7 @@ const order = (
 const creditHolds = (o: { holds: Array<{ kind: string; status: string }> }) =>
   o.holds.filter((h) => h.kind === 'credit' && h.status === 'open');
 
-/** Releases the order's shipments, packs and ships them. */
-async function ship(orderId: string) {
-  await settleReleaser(t);
-  let shipments = await shipmentsOf(t, orderId);
-  // Orders of earlier tests share the release queue: run it until this order's turn came.
-  for (let pass = 0; shipments.length === 0 && pass < 10; pass++) {
-    // A run a capture nudged may hold the order (claims skip locked rows): wait for it, then run again.
-    await settleReleaser(t);
-    shipments = await shipmentsOf(t, orderId);
-  }
-  expect(shipments.length).toBeGreaterThan(0);
-  for (const shipment of shipments) {
-    const packed = await t.request({
-      method: 'POST',
-      url: `/v1/shipments/${shipment.id}/pack`,
-      payload: { override: { reason: 'test' } },
-    });
-    expect(packed.statusCode, packed.body).toBe(200);
-    const shipped = await t.request({
-      method: 'POST',
-      url: `/v1/shipments/${shipment.id}/ship`,
-      payload: {},
-    });
-    expect(shipped.statusCode, shipped.body).toBe(200);
-  }
-}
+const ship = (orderId: string) => releaseAndShip(t, orderId);
 
 describe('capture for an account', () => {
   it('captures an order on terms with its payment pending and no payment hold; it counts as an open order', async () => {

@@ -17,7 +17,7 @@ import {
   stocked,
   uniq,
 } from '../../helpers/factories.js';
-import { captureOrder, orderOf, settleReleaser, shipmentsOf } from '../../helpers/orders.js';
+import { captureOrder, orderOf, releaseAndShip } from '../../helpers/orders.js';
 import { expectInvalid, expectProblem } from '../../helpers/problems.js';
 
 let t: TestApp;
@@ -41,23 +41,7 @@ const order = (
   fields: Record<string, unknown> = {},
 ) => accountOrder(account, channel, [{ sku, quantity: units, unit_price: 1000 }], fields);
 
-async function ship(orderId: string) {
-  await settleReleaser(t);
-  let shipments = await shipmentsOf(t, orderId);
-  for (let pass = 0; shipments.length === 0 && pass < 10; pass++) {
-    // A run a capture nudged may hold the order (claims skip locked rows): wait for it, then run again.
-    await settleReleaser(t);
-    shipments = await shipmentsOf(t, orderId);
-  }
-  expect(shipments.length).toBeGreaterThan(0);
-  for (const shipment of shipments) {
-    const post = (url: string, payload: object) => t.request({ method: 'POST', url, payload });
-    expect(
-      (await post(`/v1/shipments/${shipment.id}/pack`, { override: { reason: 'test' } })).statusCode,
-    ).toBe(200);
-    expect((await post(`/v1/shipments/${shipment.id}/ship`, {})).statusCode).toBe(200);
-  }
-}
+const ship = (orderId: string) => releaseAndShip(t, orderId);
 
 const invoicesOf = async (accountId: string, query = '') => {
   const res = await t.request({ method: 'GET', url: `/v1/accounts/${accountId}/invoices${query}` });
