@@ -99,14 +99,20 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
  * Bodies are validated strictly (no type coercion, unknown fields rejected, every failure listed);
- * query strings and path parameters are strings on the wire, so they are coerced.
+ * query strings and path parameters are strings on the wire, so they are coerced. One pair per
+ * process: Ajv caches what it compiled by schema, and the route schemas are the modules' own
+ * objects, so every app built in a process (a test file's) compiles each schema once.
  */
-function validators() {
-  const options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
-  const body = addFormats.default(new Ajv({ ...options, coerceTypes: false }));
-  const other = addFormats.default(new Ajv({ ...options, coerceTypes: 'array' }));
-  return { body, other };
-}
+const validatorOptions = {
+  allErrors: true,
+  removeAdditional: false,
+  useDefaults: true,
+  strict: false,
+} as const;
+const validators = {
+  body: addFormats.default(new Ajv({ ...validatorOptions, coerceTypes: false })),
+  other: addFormats.default(new Ajv({ ...validatorOptions, coerceTypes: 'array' })),
+};
 
 /** The HTTP server: strict JSON, request ids, timeouts, and problem+json for everything that fails. */
 function createServer(config: Config, log: AppDeps['log']) {
@@ -141,9 +147,8 @@ function createServer(config: Config, log: AppDeps['log']) {
   }).withTypeProvider<TypeBoxTypeProvider>();
   // JSON only: any other body is a 415 rather than a string that fails validation.
   app.removeContentTypeParser('text/plain');
-  const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? ajv.body : ajv.other).compile(schema as object),
+    (httpPart === 'body' ? validators.body : validators.other).compile(schema as object),
   );
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

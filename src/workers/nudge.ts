@@ -5,7 +5,7 @@ import { failureLog } from './failures.js';
 export interface Nudged<T> {
   /** Asks for a run soon; runs never overlap in one process, and a nudge during a run queues one more. */
   nudge(): void;
-  /** Resolves when the current nudged run (if any) finishes. */
+  /** Resolves when the current nudged run (if any) and the one a nudge queued behind it finish. */
   idle(): Promise<T | undefined>;
 }
 
@@ -40,5 +40,13 @@ export function nudged<T>(name: string, run: () => Promise<T>, log: FastifyBaseL
         }
       });
   };
-  return { nudge, idle: () => pending ?? Promise.resolve(undefined) };
+  const idle = async (): Promise<T | undefined> => {
+    let result: T | undefined;
+    // The queued run starts in the `finally` of the current one, so look again after each.
+    while (pending) {
+      result = await pending;
+    }
+    return result;
+  };
+  return { nudge, idle };
 }

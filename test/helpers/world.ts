@@ -298,16 +298,20 @@ export function realId(world: World, side: Side, path: string, param?: string): 
  * nothing (remembered idempotency keys aside, which are not data).
  */
 export async function databaseDigest(t: TestApp): Promise<Record<string, string>> {
+  // Each table once: a partitioned table by its parent, which reads its partitions.
   const { rows: tables } = await t.pool.query<{ name: string }>(
-    `SELECT table_name AS name FROM information_schema.tables
-      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'idempotency_keys'
-      ORDER BY table_name`,
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND c.relname <> 'idempotency_keys'
+      ORDER BY c.relname`,
   );
   const digests = await t.pool.query<{ name: string; digest: string }>(
     tables
       .map(
         ({ name }) =>
-          `SELECT '${name}' AS name, count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') AS digest FROM "${name}" t`,
+          // A sum of 64-bit row hashes: any changed, added or removed row changes it, and unlike an
+          // ordered string_agg it needs no sort (a tenth of the time, over every table per request).
+          `SELECT '${name}' AS name, count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) AS digest FROM "${name}" t`,
       )
       .join(' UNION ALL '),
   );

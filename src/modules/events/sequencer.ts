@@ -12,8 +12,28 @@ export interface PassResult {
 }
 
 /**
+ * `horizon`: the oldest transaction still running that may write events here, else the next xid.
+ * The snapshot's running transactions are the whole server's, so those that a backend connected to
+ * another database runs now are left out: a backend writes only to its own database, and another
+ * application's long transaction on a shared server must not hold back the feed. pg_stat_activity is
+ * read after the statement's snapshot was taken, so a match is a transaction still running there.
+ * An xid it does not show (a prepared transaction, a role it hides) still counts: the horizon only
+ * waits longer. Running xids lie within 2^31 of each other, so their low 32 bits (all that
+ * backend_xid has) name one of them.
+ */
+const horizon = sql`horizon AS (
+  SELECT coalesce(
+           (SELECT x FROM pg_snapshot_xip(s) AS x
+             WHERE x::text::bigint % 4294967296 NOT IN (
+                     SELECT backend_xid::text::bigint FROM pg_stat_activity
+                      WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())
+             ORDER BY x LIMIT 1),
+           pg_snapshot_xmax(s)) AS xid
+    FROM pg_current_snapshot() AS s)`;
+
+/**
  * One sequencer pass: numbers up to `batchSize` unnumbered events, oldest first, from transactions
- * that can no longer be running (their xid is below the oldest running transaction), and fans them
+ * that can no longer be running (their xid is below the `horizon`), and fans them
  * out in the same transaction. Passes are serialised across processes by a transaction-scoped
  * advisory lock, so every position handed out later is higher than any position already visible:
  * a consumer reading `after=<position>` never skips an event that commits later. Returns undefined
@@ -35,9 +55,10 @@ export function sequencePass(
     // nextval runs in the order of the sorted subquery's rows, so positions follow insert order in a pass.
     // The update is keyed by (sequence, occurred_at): each row is looked up in its own partition only.
     const result = await tx.execute<{ numbered: number; fanned_out: number }>(sql`
-      WITH picked AS (
+      WITH ${horizon},
+      picked AS (
         SELECT sequence, occurred_at FROM events
-         WHERE position IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())
+         WHERE position IS NULL AND xid < (SELECT xid FROM horizon)
          ORDER BY sequence
          LIMIT ${batchSize}),
       positions AS (SELECT sequence, occurred_at, nextval('event_positions') AS position FROM picked),

@@ -12,130 +12,143 @@ import {
   loadShipments,
   type ShipFromLocation,
   shipFromLocations,
-  shipmentStatusesOf,
+  shipmentCounts,
+  shipmentStatusesByOrder,
   unshippedReservations,
 } from './shipment-store.js';
 import { shipmentEvent } from './shipment-view.js';
 
 /**
- * Orders released per transaction: enough to batch a busy queue, few enough to keep it short. A long
- * transaction holds back more than its locks: the event sequencer numbers no event committed after it
- * began until it ends, so every webhook waits for the longest transaction under way.
+ * Orders released per transaction. A batch costs the same dozen statements however many orders it
+ * holds, but a long transaction holds back more than its locks: the event sequencer numbers no event
+ * committed after it began until it ends, so every webhook waits for the longest transaction under way.
  */
-const batchSize = 5;
+const batchSize = 10;
 const maxBatches = 100;
 
 type PlanContext = Omit<Parameters<typeof planShipment>[0], 'now'>;
 
 export type Releaser = ReturnType<typeof createReleaser>;
 
-/** Inserts one shipment of the order's units at a location, planned (ship-by, carrier, packing) now. */
-async function insertShipment(
-  tx: Executor,
-  state: OrderState,
-  location: ShipFromLocation,
-  items: Array<{ line: OrderState['lines'][number]; quantity: number }>,
-  plan: ReturnType<typeof planShipment>,
-  shipment: { number: string; now: Date },
-): Promise<string | undefined> {
-  const [row] = await tx
-    .insert(shipments)
-    .values({
-      number: shipment.number,
-      orderId: state.order.id,
-      channelId: state.order.channelId,
-      orderCreatedAt: state.order.createdAt,
-      locationId: location.id,
-      serviceLevel: state.order.serviceLevel,
-      shipBy: plan.shipBy,
-      // PostgreSQL's time zone database, the one reports and alerts read the day with.
-      shipDeadline: sql`((${plan.shipBy}::date + 1)::timestamp AT TIME ZONE ${location.timeZone})`,
-      promisedDeliveryDate: state.order.promisedDeliveryDate,
-      priority: state.order.priority,
-      carrier: plan.carrier,
-      service: plan.service,
-      cost: plan.cost,
-      weightGrams: plan.weightGrams,
-      rateOptions: plan.rateOptions,
-      packing: plan.packing,
-      createdAt: shipment.now,
-      updatedAt: shipment.now,
-    })
-    .returning({ id: shipments.id });
-  if (row) {
-    await tx.insert(shipmentLines).values(
-      items.map(({ line, quantity }) => ({
-        shipmentId: row.id,
-        orderLineId: line.id,
-        productId: line.productId,
-        sku: line.sku,
-        quantity,
-      })),
-    );
-  }
-  return row?.id;
+/** A shipment to write: an order's units at one location, planned (ship-by, carrier, packing) now. */
+interface PlannedShipment {
+  state: OrderState;
+  location: ShipFromLocation;
+  items: Array<{ line: OrderState['lines'][number]; quantity: number }>;
+  plan: ReturnType<typeof planShipment>;
+  number: string;
 }
 
-/** One shipment per ship-from location of the units no shipment carries yet; returns their ids. */
-async function createShipments(
+/**
+ * One shipment per order and ship-from location of the units no shipment carries yet, for a batch of
+ * orders in four queries however many (one client runs one query at a time).
+ */
+async function planShipments(
   tx: Executor,
-  state: OrderState,
+  states: OrderState[],
   context: PlanContext,
   now: Date,
-): Promise<string[]> {
-  const byLocation = await unshippedReservations(
-    tx,
-    state.lines.map((line) => line.id),
-  );
+): Promise<PlannedShipment[]> {
+  const lineOf = new Map(states.flatMap((state) => state.lines.map((line) => [line.id, { state, line }])));
+  const byLocation = await unshippedReservations(tx, [...lineOf.keys()]);
   if (byLocation.size === 0) {
     return [];
   }
-  // One client runs one query at a time: these go one after another.
   const locations = await shipFromLocations(tx, [...byLocation.keys()]);
   const products = await productFactsBySku(
     tx,
-    state.lines.map((line) => line.sku),
+    [...lineOf.values()].map(({ line }) => line.sku),
   );
-  const counted = await tx.execute<{ n: number }>(
-    sql`SELECT count(*)::int AS n FROM shipments WHERE order_id = ${state.order.id}`,
+  const counters = await shipmentCounts(
+    tx,
+    states.map((state) => state.order.id),
   );
-  let counter = counted.rows[0]?.n ?? 0;
-  const created: string[] = [];
+  const planned: PlannedShipment[] = [];
   for (const [locationId, wanted] of byLocation) {
     const location = locations.get(locationId);
     if (!location) {
       continue;
     }
-    const items = wanted.flatMap((item) => {
-      const line = state.lines.find((l) => l.id === item.lineId);
-      return line ? [{ line, quantity: item.quantity, product: products.get(line.sku) }] : [];
-    });
-    const plan = planShipment(
-      { ...context, now },
-      {
-        location,
-        destination: state.order.destination,
-        shipTo: state.order.shipTo,
-        serviceLevel: state.order.serviceLevel,
-        promisedDeliveryDate: state.order.promisedDeliveryDate,
-        orderTags: state.order.tags,
-        items: items.map(({ quantity, product }) => ({
-          tags: product?.tags ?? [],
-          weightGrams: product?.weightGrams ?? 0,
-          quantity,
-        })),
-        processingDays: location.processingDays,
-      },
-    );
-    const id = await insertShipment(tx, state, location, items, plan, {
-      number: `${state.order.number}-${++counter}`,
-      now,
-    });
-    if (id) {
-      created.push(id);
+    const byOrder = new Map<OrderState, PlannedShipment['items']>();
+    for (const item of wanted) {
+      const owner = lineOf.get(item.lineId);
+      if (owner) {
+        byOrder.set(owner.state, [
+          ...(byOrder.get(owner.state) ?? []),
+          { line: owner.line, quantity: item.quantity },
+        ]);
+      }
+    }
+    for (const [state, items] of byOrder) {
+      const plan = planShipment(
+        { ...context, now },
+        {
+          location,
+          destination: state.order.destination,
+          shipTo: state.order.shipTo,
+          serviceLevel: state.order.serviceLevel,
+          promisedDeliveryDate: state.order.promisedDeliveryDate,
+          orderTags: state.order.tags,
+          items: items.map(({ line, quantity }) => {
+            const product = products.get(line.sku);
+            return { tags: product?.tags ?? [], weightGrams: product?.weightGrams ?? 0, quantity };
+          }),
+          processingDays: location.processingDays,
+        },
+      );
+      const counter = (counters.get(state.order.id) ?? 0) + 1;
+      counters.set(state.order.id, counter);
+      planned.push({ state, location, items, plan, number: `${state.order.number}-${counter}` });
     }
   }
-  return created;
+  return planned;
+}
+
+/** Inserts the planned shipments and their lines in two statements; returns their ids, in plan order. */
+async function insertShipments(tx: Executor, planned: PlannedShipment[], now: Date): Promise<string[]> {
+  if (planned.length === 0) {
+    return [];
+  }
+  const rows = await tx
+    .insert(shipments)
+    .values(
+      planned.map(({ state, location, plan, number }) => ({
+        number,
+        orderId: state.order.id,
+        channelId: state.order.channelId,
+        orderCreatedAt: state.order.createdAt,
+        locationId: location.id,
+        serviceLevel: state.order.serviceLevel,
+        shipBy: plan.shipBy,
+        // PostgreSQL's time zone database, the one reports and alerts read the day with.
+        shipDeadline: sql`((${plan.shipBy}::date + 1)::timestamp AT TIME ZONE ${location.timeZone})`,
+        promisedDeliveryDate: state.order.promisedDeliveryDate,
+        priority: state.order.priority,
+        carrier: plan.carrier,
+        service: plan.service,
+        cost: plan.cost,
+        weightGrams: plan.weightGrams,
+        rateOptions: plan.rateOptions,
+        packing: plan.packing,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    )
+    .returning({ id: shipments.id, number: shipments.number });
+  const idOf = new Map(rows.map((row) => [row.number, row.id]));
+  const ids = planned.map((shipment) => idOf.get(shipment.number) ?? '');
+  await tx.insert(shipmentLines).values(
+    planned.flatMap(({ items }, i) =>
+      items.map(({ line, quantity }) => ({
+        shipmentId: ids[i] ?? '',
+        orderLineId: line.id,
+        productId: line.productId,
+        sku: line.sku,
+        quantity,
+      })),
+    ),
+  );
+  return ids;
 }
 
 /**
@@ -146,20 +159,39 @@ async function createShipments(
 export function createReleaser(
   deps: Pick<FulfillmentDeps, 'db' | 'clock' | 'carriers' | 'packing' | 'orders' | 'log'>,
 ) {
-  async function releaseOrder(
+  /**
+   * Releases a batch of claimed orders in a dozen statements however many: their shipments with
+   * `shipment.created`, then the orders themselves (the orders module's own transition).
+   */
+  async function releaseOrders(
     tx: Executor,
-    state: OrderState,
+    states: OrderState[],
     context: PlanContext,
     now: Date,
   ): Promise<void> {
-    const created = await createShipments(tx, state, context, now);
-    const states = await loadShipments(tx, created);
+    if (states.length === 0) {
+      return;
+    }
+    const planned = await planShipments(tx, states, context, now);
+    const ids = await insertShipments(tx, planned, now);
+    const created = await loadShipments(tx, ids);
     await appendEvents(
       tx,
-      states.map((shipment) => shipmentEvent(shipment, 'shipment.created')),
+      created.map((shipment) => shipmentEvent(shipment, 'shipment.created')),
     );
-    const statuses = await shipmentStatusesOf(tx, state.order.id);
-    await deps.orders.recordReleased(tx, state, { created, shipments: statuses, now });
+    const statuses = await shipmentStatusesByOrder(
+      tx,
+      states.map((state) => state.order.id),
+    );
+    await deps.orders.recordReleased(
+      tx,
+      states.map((state) => ({
+        state,
+        created: ids.filter((_, i) => planned[i]?.state === state),
+        shipments: statuses.get(state.order.id) ?? [],
+      })),
+      now,
+    );
   }
 
   /**
@@ -174,9 +206,7 @@ export function createReleaser(
       const claimed = await inTransaction(deps.db, async (tx) => {
         const now = deps.clock.now();
         const due = await deps.orders.claimDueForRelease(tx, now, batchSize);
-        for (const state of due.releasable) {
-          await releaseOrder(tx, state, context, now);
-        }
+        await releaseOrders(tx, due.releasable, context, now);
         return due.claimed;
       });
       total += claimed;

@@ -199,9 +199,33 @@ export async function lockWithOrder(
   return { order, shipment };
 }
 
-/** The statuses of an order's shipments: what the order's own status follows. */
+/** The statuses of each order's shipments, by order id: what an order's own status follows. */
+export async function shipmentStatusesByOrder(
+  tx: Executor,
+  orderIds: string[],
+): Promise<Map<string, Array<{ status: string }>>> {
+  const rows = await tx
+    .select({ orderId: shipments.orderId, status: shipments.status })
+    .from(shipments)
+    .where(inArray(shipments.orderId, orderIds));
+  const byOrder = new Map<string, Array<{ status: string }>>();
+  for (const { orderId, status } of rows) {
+    byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), { status }]);
+  }
+  return byOrder;
+}
+
+/** The statuses of an order's shipments. */
 export async function shipmentStatusesOf(tx: Executor, orderId: string): Promise<Array<{ status: string }>> {
-  return tx.select({ status: shipments.status }).from(shipments).where(eq(shipments.orderId, orderId));
+  return (await shipmentStatusesByOrder(tx, [orderId])).get(orderId) ?? [];
+}
+
+/** How many shipments each order has had, by order id: the counter in a new shipment's number. */
+export async function shipmentCounts(tx: Executor, orderIds: string[]): Promise<Map<string, number>> {
+  const rows = await tx.execute<{ order_id: string; n: number }>(sql`
+    SELECT order_id, count(*)::int AS n FROM shipments WHERE order_id = ANY(${sql.param(orderIds)}::uuid[])
+     GROUP BY order_id`);
+  return new Map(rows.rows.map((row) => [row.order_id, row.n]));
 }
 
 /** A location whose shipments an external WMS confirms cannot scan, pack or ship them through Ordo. */

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { sqlState } from '../../db/pg-errors.js';
 import { orders } from '../../db/schema/index.js';
 import { type Plan, reserve } from '../allocation/index.js';
 import { eventsInsert, type NewEvent } from '../events/index.js';
@@ -215,19 +216,27 @@ function captureEvents(
   return events;
 }
 
+/** What the second statement's refusal (`ordo_refuse`, migration 0025) means. */
+function refusal(err: unknown): unknown {
+  const state = sqlState(err);
+  return state === 'OR001' ? new RepeatedOrder() : state === 'OR002' ? new CapacityTaken() : err;
+}
+
 /**
  * The second statement: the order with its final status, its lines, holds, the locations' usage and
  * the collected writes. A copy that committed first makes the order insert (and everything keyed on
- * it) a no-op; a location filled by a concurrent order counts fewer usage rows than planned.
+ * it) a no-op; a location filled by a concurrent order counts fewer usage rows than planned. Either
+ * makes the statement fail (RepeatedOrder, CapacityTaken), so that a COMMIT sent right behind it,
+ * before its answer, rolls the transaction back.
  */
-async function insertCapture(
+function insertCapture(
   tx: Executor,
   row: { order: OrderRow; lines: LineRow[]; holds: HoldRow[]; now: Date },
   usage: UsageWrite | undefined,
   writes: Array<SQL | undefined>,
-): Promise<void> {
+): Promise<unknown> {
   const { order, lines, holds, now } = row;
-  const inserted = await tx.execute<{ inserted: number; counted: number }>(sql`
+  const inserted = tx.execute(sql`
     WITH o AS (${tx
       .insert(orders)
       .values(order)
@@ -263,13 +272,12 @@ async function insertCapture(
         .map((part, i) => sql`, ${sql.raw(`write_${i}`)} AS (${part})`),
       sql``,
     )}
-    SELECT (SELECT count(*)::int FROM o) AS inserted, (SELECT count(*)::int FROM usage) AS counted`);
-  if (inserted.rows[0]?.inserted !== 1) {
-    throw new RepeatedOrder();
-  }
-  if ((inserted.rows[0]?.counted ?? 0) < (usage?.locations ?? 0)) {
-    throw new CapacityTaken();
-  }
+    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM o) THEN ordo_refuse('OR001')
+                WHEN (SELECT count(*) FROM usage) < ${usage?.locations ?? 0} THEN ordo_refuse('OR002')
+                ELSE true END AS written`);
+  return inserted.catch((err: unknown) => {
+    throw refusal(err);
+  });
 }
 
 const openHold = (need: HoldNeed, id: number, orderId: string, now: Date): HoldRow => ({
@@ -287,19 +295,31 @@ const openHold = (need: HoldNeed, id: number, orderId: string, now: Date): HoldR
   resolvedBy: null,
 });
 
+/** A captured order as it will read once committed, and the write of it under way. */
+export interface CaptureWrite {
+  order: OrderView;
+  /**
+   * Settles with the second statement's answer: the caller commits without waiting for it (the COMMIT
+   * follows it on the wire, and rolls back when it failed), then awaits it for the outcome. Rejects with
+   * RepeatedOrder or CapacityTaken when the order must not be written. Never an unhandled rejection.
+   */
+  written: Promise<unknown>;
+}
+
 /**
  * Writes a new order in two statements inside the caller's transaction. The first locks the levels of
  * the order's products, checks for an earlier order with the same external id and draws the ids; the
  * plan is made in between; the second inserts the order with its final status, its lines, holds and
- * reservations, raises `reserved` and appends the events. No row is written twice. A concurrent copy
- * of the order that commits first makes the insert a no-op: RepeatedOrder is thrown so the
- * transaction rolls back.
+ * reservations, raises `reserved` and appends the events (with `moreEvents` of the order). No row is
+ * written twice. A concurrent copy of the order that commits first makes the insert fail with
+ * RepeatedOrder, so the transaction rolls back.
  */
 export async function writeCapture(
   tx: Executor,
   draft: CaptureDraft,
   routing: RoutingSession,
-): Promise<OrderView> {
+  moreEvents: (order: OrderView) => NewEvent[] = () => [],
+): Promise<CaptureWrite> {
   const { channel, now } = draft;
   const drawn = await draw(tx, draft);
   const events: NewEvent[] = [];
@@ -349,11 +369,14 @@ export async function writeCapture(
     holds,
     incoming: backorder?.incoming ?? [],
   });
-  events.push(...captureEvents(order, snapshot, holds, planned ? trace : undefined));
-  await insertCapture(tx, { order, lines: reserved.lines, holds, now }, routing.usageWrite(reserved.plan), [
-    ...writes,
-    backorder?.insert,
-    eventsInsert(events),
-  ]);
-  return snapshot;
+  events.push(...captureEvents(order, snapshot, holds, planned ? trace : undefined), ...moreEvents(snapshot));
+  const written = insertCapture(
+    tx,
+    { order, lines: reserved.lines, holds, now },
+    routing.usageWrite(reserved.plan),
+    [...writes, backorder?.insert, eventsInsert(events)],
+  );
+  // Marked handled now: the caller awaits it only once its COMMIT is answered.
+  written.catch(() => {});
+  return { order: snapshot, written };
 }

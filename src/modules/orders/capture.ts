@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { isRetryable } from '../../db/pg-errors.js';
 import { orders } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, invalid } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
-import { appendEvents } from '../events/index.js';
 import { buildDraft, type CaptureContext, captureContext, captureErrors, riskOf } from './capture-draft.js';
 import { CapacityTaken, type CaptureDraft, RepeatedOrder, writeCapture } from './capture-store.js';
 import type { CreditVerdict, OrderDeps } from './deps.js';
@@ -35,10 +35,6 @@ function channelCodeFor(caller: Caller, named: string | undefined): string {
 }
 
 /**
- * Routes and writes the draft; a location that filled up meanwhile is routed around (twice at most).
- * Returns undefined when the (channel, external_id) already has an order.
- */
-/**
  * Checks an order on terms against its account's credit under the account's row lock, taken before
  * any stock level's (one lock order). Over the limit or overdue, the order is held for credit; a
  * limit passed in `warn` mode is told with the verdict's events, appended once the order exists.
@@ -61,21 +57,19 @@ async function withCredit(
 }
 
 /** The credit verdict's events, naming the order they are about. */
-async function appendCreditEvents(tx: Executor, events: CreditVerdict['events'], order: OrderView) {
-  if (events.length > 0) {
-    const about = {
-      id: order.id,
-      number: order.number,
-      external_id: order.external_id,
-      channel: order.channel,
-    };
-    await appendEvents(
-      tx,
-      events.map((event) => ({ ...event, data: { ...event.data, order: about } })),
-    );
-  }
-}
+const creditEvents = (events: CreditVerdict['events'], order: OrderView) =>
+  events.map((event) => ({
+    ...event,
+    data: {
+      ...event.data,
+      order: { id: order.id, number: order.number, external_id: order.external_id, channel: order.channel },
+    },
+  }));
 
+/**
+ * Routes and writes the draft; a location that filled up meanwhile is routed around, and a deadlock
+ * retried (twice at most). Returns undefined when the (channel, external_id) already has an order.
+ */
 async function write(
   deps: Pick<OrderDeps, 'db' | 'routing' | 'allocated' | 'accounts'>,
   draft: CaptureDraft,
@@ -96,19 +90,20 @@ async function write(
       const session = await deps.routing.session(routedOrder, [...context.products.values()], usage, {
         allowPartial: channel.allowBackorders,
       });
-      const order = await inTransaction(deps.db, async (tx) => {
+      const { order, written } = await inTransaction(deps.db, async (tx) => {
         const credited = await withCredit(deps, tx, draft);
-        const written = await writeCapture(tx, credited.draft, session);
-        await appendCreditEvents(tx, credited.events, written);
-        return written;
+        // Not waiting for the write: the COMMIT goes out right behind it, one round trip for both.
+        return writeCapture(tx, credited.draft, session, (view) => creditEvents(credited.events, view));
       });
+      await written;
       if (order.status === 'allocated') {
         deps.allocated?.();
       }
       return order;
     } catch (err) {
-      if (err instanceof CapacityTaken && attempt < 3) {
-        // Another order took a location's last room today: route again with fresh usage.
+      if ((err instanceof CapacityTaken || isRetryable(err)) && attempt < 3) {
+        // Another order took a location's last room today, or a deadlock ended the transaction: route
+        // again with fresh usage.
         usage = await deps.routing.usage(deps.db);
         continue;
       }

@@ -57,33 +57,44 @@ export async function claimDueForRelease(
   return { claimed: states.length, releasable: states.filter(isReleasable) };
 }
 
+/** An order whose units went out to its locations as the shipments `created`. */
+export interface Release {
+  state: OrderState;
+  created: string[];
+  shipments: ShipmentStatuses;
+}
+
 /**
- * The order's units went out to its locations as shipments (`created`): it is released, or further
- * along when parcels already left, with `order.released` (or the new status's event).
+ * Orders whose units went out as shipments: each is released, or further along when parcels already
+ * left, with `order.released` (or the new status's event). Two statements however many orders.
  */
-export async function recordReleased(
-  tx: Executor,
-  state: OrderState,
-  release: { created: string[]; shipments: ShipmentStatuses; now: Date },
-): Promise<void> {
-  const { created, now } = release;
-  const status: OrderStatus =
-    fulfillmentStatus(state.lines.map(quantitiesOf), release.shipments) ?? 'released';
-  if (status !== state.order.status) {
-    assertTransition(state.order.status, status);
+export async function recordReleased(tx: Executor, releases: Release[], now: Date): Promise<void> {
+  if (releases.length === 0) {
+    return;
   }
-  await tx.execute(
-    sql`UPDATE orders SET status = ${status}, release_due_at = NULL, updated_at = ${now} WHERE id = ${state.order.id}`,
+  const moves = releases.map(({ state, created, shipments }) => {
+    const status: OrderStatus = fulfillmentStatus(state.lines.map(quantitiesOf), shipments) ?? 'released';
+    if (status !== state.order.status) {
+      assertTransition(state.order.status, status);
+    }
+    return { state, created, status };
+  });
+  await tx.execute(sql`
+    UPDATE orders o SET status = v.status, release_due_at = NULL, updated_at = ${now}
+      FROM unnest(${sql.param(moves.map((m) => m.state.order.id))}::uuid[],
+                  ${sql.param(moves.map((m) => m.status))}::order_status[]) AS v(id, status)
+     WHERE o.id = v.id`);
+  await appendEvents(
+    tx,
+    moves
+      .filter(({ state, created, status }) => created.length > 0 || status !== state.order.status)
+      .map(({ state, created, status }) =>
+        orderEvent(state, created.length > 0 ? 'order.released' : `order.${status}`, {
+          order: presentOrder({ ...state, order: { ...state.order, status, updatedAt: now } }),
+          shipments: created,
+        }),
+      ),
   );
-  if (created.length > 0 || status !== state.order.status) {
-    const snapshot = presentOrder({ ...state, order: { ...state.order, status, updatedAt: now } });
-    await appendEvents(tx, [
-      orderEvent(state, created.length > 0 ? 'order.released' : `order.${status}`, {
-        order: snapshot,
-        shipments: created,
-      }),
-    ]);
-  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Caller } from '../../http/caller.js';
 import type { OrderDeps } from './deps.js';
 import {
   claimDueForRelease,
+  type Release,
   type Reroute,
   recordReleased,
   recordShipmentProgress,
@@ -35,8 +36,7 @@ export function createOrderTransitions(deps: Pick<OrderDeps, 'clock' | 'routing'
     find: (tx: Executor, idOrNumber: string, caller: Caller, lock = false) =>
       findOrder(tx, idOrNumber, caller, lock),
     claimDueForRelease: (tx: Executor, now: Date, limit: number) => claimDueForRelease(tx, now, limit),
-    recordReleased: (tx: Executor, order: OrderState, release: Parameters<typeof recordReleased>[2]) =>
-      recordReleased(tx, order, release),
+    recordReleased: (tx: Executor, releases: Release[], now: Date) => recordReleased(tx, releases, now),
     recordShipped: (
       tx: Executor,
       orderId: string,

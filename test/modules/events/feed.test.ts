@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedPage } from '../../../src/modules/events/events.schemas.js';
-import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { createTestApp, createTestDatabase, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
 import { captureOrder } from '../../helpers/orders.js';
 import { longPollProbe } from '../../helpers/queries.js';
@@ -111,6 +111,26 @@ describe('GET /v1/events', () => {
       expect(ids.indexOf('early')).toBeLessThan(ids.indexOf('late'));
     } finally {
       await early.end();
+    }
+  });
+
+  it('is not held back by a transaction writing in another database on the same server', async () => {
+    // Another application on a shared server: its transaction is in the server's snapshot, but it cannot
+    // write events here.
+    const elsewhere = await createTestDatabase({ template: null });
+    const other = new pg.Client({ connectionString: elsewhere.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()'); // takes an xid, as a write does
+      await insertEvent(t.pool, 'beside-other-db');
+      await t.app.services.events.sequence();
+      const page = await feed(`after=0&limit=500`);
+      expect(page.data.map((e) => e.resource_id)).toContain('beside-other-db');
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+      await elsewhere.drop();
     }
   });
 

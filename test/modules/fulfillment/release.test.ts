@@ -5,7 +5,7 @@ import { httpCarrier } from '../../../src/modules/fulfillment/carrier-adapter.js
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { testClock } from '../../helpers/clock.js';
 import { flatRateCard, makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
-import { captureReleased, orderOf, shipmentsOf } from '../../helpers/orders.js';
+import { captureOrder, captureReleased, eventsOf, orderOf, shipmentsOf } from '../../helpers/orders.js';
 
 let t: TestApp;
 const clock = testClock('2026-11-30T15:00:00Z');
@@ -92,6 +92,64 @@ describe('the channel’s edit window', () => {
       payload: { tags: ['late'] },
     });
     expect(late.statusCode).toBe(409);
+  });
+});
+
+describe('a batch of due orders', () => {
+  it('releases them in one run, each with its own shipments, numbers and events', async () => {
+    const channel = (await makeChannel(t, { release_delay_minutes: 30 })).code;
+    const other = (await makeLocation(t, { latitude: 41.8781, longitude: -87.6298 })).code;
+    // One unit here and one there: the order of two is split over both locations.
+    const split = await stocked(t, { [location]: 1, [other]: 1 });
+    const plenty = await stocked(t, { [location]: 50 });
+    const bodies = [
+      orderBody(channel, [{ sku: split, quantity: 2 }]),
+      orderBody(channel, [
+        { sku: plenty, quantity: 3 },
+        { sku: plenty, quantity: 1 },
+      ]),
+      ...Array.from({ length: 12 }, () => orderBody(channel, [{ sku: plenty, quantity: 1 }])),
+    ];
+    const orders = [];
+    for (const body of bodies) {
+      orders.push(await captureOrder(t, body));
+    }
+    expect(orders.map((order) => order.status)).toEqual(orders.map(() => 'allocated'));
+
+    clock.advance(31 * 60_000);
+    // More orders than one transaction releases: the run carries on with the next batch.
+    await t.app.services.releaser.run();
+    await t.app.services.releaser.idle();
+
+    for (const order of orders) {
+      expect((await orderOf(t, order.id)).status).toBe('released');
+      const shipments = await shipmentsOf(t, order.id);
+      const units = order.lines.reduce((sum: number, line: { quantity: number }) => sum + line.quantity, 0);
+      expect(shipments.reduce((sum, s) => sum + s.lines.reduce((n, l) => n + l.quantity, 0), 0)).toBe(units);
+      expect(shipments.map((s) => s.number).sort()).toEqual(
+        shipments.map((_, i) => `${order.number}-${i + 1}`),
+      );
+      const released = (await eventsOf(t, order.id)).filter((e) => e.type === 'order.released');
+      expect(released).toHaveLength(1);
+      expect([...((released[0]?.data.shipments ?? []) as string[])].sort()).toEqual(
+        shipments.map((s) => s.id).sort(),
+      );
+      for (const shipment of shipments) {
+        expect((await eventsOf(t, shipment.id)).map((e) => e.type)).toEqual(['shipment.created']);
+      }
+    }
+    const [first, second] = orders;
+    expect(
+      (await shipmentsOf(t, first.id)).map((s) => [s.location, s.lines.map((l) => l.quantity)]).sort(),
+    ).toEqual(
+      [
+        [location, [1]],
+        [other, [1]],
+      ].sort(),
+    );
+    expect((await shipmentsOf(t, second.id)).map((s) => s.lines.map((l) => l.quantity).sort())).toEqual([
+      [1, 3],
+    ]);
   });
 });
 
