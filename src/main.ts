@@ -176,6 +176,7 @@ async function start(config: Config, log: Logger, started: Started): Promise<voi
     log,
     ...(replica ? { replica } : {}),
   });
+  await app.services.statusLinks.ready();
   const drain = drainOnClose(app.server);
   const workers = startWorkers(app.services, db, config, log, replica);
   started.steps.push(async () => {

@@ -11,16 +11,26 @@ import { createReadReplica, type ReadReplica } from '../../src/db/read-replica.j
 import { routedDatabase } from '../../src/db/read-routing.js';
 import type { Scope } from '../../src/http/caller.js';
 import { createApiKeyService, generateSecret } from '../../src/modules/api-keys/api-keys.service.js';
-import { templateDatabase } from './global-setup.js';
+
+/** This worker's PostgreSQL server (global-setup.ts starts one per worker). */
+function testServerUrl(): string {
+  const urls = inject('serverUrls');
+  const worker = Number(process.env.VITEST_POOL_ID ?? 1);
+  const url = urls[(worker - 1) % urls.length];
+  if (!url) {
+    throw new Error('no test server: vitest.config.ts names test/helpers/global-setup.ts');
+  }
+  return url;
+}
 
 /** A database of this test file's own, cloned from the migrated template. */
 export async function createTestDatabase(options: { template?: string | null } = {}): Promise<{
   url: string;
   drop: () => Promise<void>;
 }> {
-  const serverUrl = inject('serverUrl');
+  const serverUrl = testServerUrl();
   const name = `ordo_test_${randomBytes(6).toString('hex')}`;
-  const template = options.template === undefined ? templateDatabase : options.template;
+  const template = options.template === undefined ? inject('templateDatabase') : options.template;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
@@ -103,6 +113,8 @@ export async function createTestApp(
     ...(replica ? { replica } : {}),
   });
   await app.ready();
+  // As main.ts does before anything signs a status link.
+  await app.services.statusLinks.ready();
   const apiKeys = createApiKeyService({ db });
   const adminKey = generateSecret();
   await apiKeys.ensureBootstrapKey(adminKey);

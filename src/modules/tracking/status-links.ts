@@ -32,7 +32,9 @@ const noOrder = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The signing secret: the configured one, or the one kept in the database (read once, made on first
- * use, by autocommit so a rolled-back transaction never loses a secret tokens were signed with).
+ * use, by autocommit so a rolled-back transaction never loses a secret tokens were signed with). Read
+ * at start (`ready`): first read inside a transaction, it would need a second connection while holding
+ * one, and with every connection held that way (a pool of one, a busy pool) wait for itself.
  */
 function secretOf(db: Db, configured: string | undefined): () => Promise<string> {
   let secret: Promise<string> | undefined;
@@ -47,6 +49,13 @@ function secretOf(db: Db, configured: string | undefined): () => Promise<string>
   };
 }
 
+/** Whether a link is `version` of the order's, neither revoked nor expired at `now`. */
+const works = (state: LinkState | undefined, version: number, now: Date): state is LinkState =>
+  state !== undefined &&
+  state.version === version &&
+  !state.revoked &&
+  (state.expiresAt === null || state.expiresAt > now);
+
 /**
  * Status links: an unguessable, signed, revocable address where a customer sees their order without an
  * API key. A link stops working when it is revoked or renewed, and `statusLinkDays` after the order's
@@ -59,11 +68,6 @@ export function createStatusLinks({ db, clock, config, origin }: StatusLinkDeps)
     const token = signStatusLink(await signingSecret(), state);
     return { token, url: `${base()}/track/${token}`, expires_at: state.expiresAt?.toISOString() ?? null };
   };
-  const good = (state: LinkState | undefined, version: number): state is LinkState =>
-    state !== undefined &&
-    state.version === version &&
-    !state.revoked &&
-    (state.expiresAt === null || state.expiresAt > clock.now());
   const stateOf = async (tx: Executor, orderId: string) => {
     const [state] = await linkStates(tx, [orderId], config.statusLinkDays);
     if (!state) {
@@ -73,10 +77,15 @@ export function createStatusLinks({ db, clock, config, origin }: StatusLinkDeps)
   };
 
   return {
+    /** Reads (or makes) the signing secret now: call once at start, before any transaction signs a link. */
+    async ready(): Promise<void> {
+      await signingSecret();
+    },
+
     /** The working links of these orders by order id (none for a revoked or expired link). */
     async linksFor(tx: Executor, orderIds: string[]): Promise<Map<string, StatusLink>> {
       const states = orderIds.length === 0 ? [] : await linkStates(tx, orderIds, config.statusLinkDays);
-      const usable = states.filter((state) => good(state, state.version));
+      const usable = states.filter((state) => works(state, state.version, clock.now()));
       return new Map(await Promise.all(usable.map(async (s) => [s.orderId, await present(s)] as const)));
     },
 
@@ -88,7 +97,7 @@ export function createStatusLinks({ db, clock, config, origin }: StatusLinkDeps)
       const { claim, signed } = readStatusLink(await signingSecret(), token);
       // A bad token is checked against no order (its claim names the nil id): the same query still runs.
       const [state] = await linkStates(db, [claim.orderId], config.statusLinkDays);
-      return signed && good(state, claim.version) ? claim.orderId : undefined;
+      return signed && works(state, claim.version, clock.now()) ? claim.orderId : undefined;
     },
 
     /** The order's current link, revoked or not (404 for an unknown order). */
@@ -103,7 +112,9 @@ export function createStatusLinks({ db, clock, config, origin }: StatusLinkDeps)
      */
     async usable(orderId: string | undefined): Promise<StatusLink | undefined> {
       const [state] = await linkStates(db, [orderId ?? noOrder], config.statusLinkDays);
-      return orderId !== undefined && state && good(state, state.version) ? present(state) : undefined;
+      return orderId !== undefined && state && works(state, state.version, clock.now())
+        ? present(state)
+        : undefined;
     },
 
     /** A new link for the order: every earlier one stops working (appends `status_link.renewed`). */

@@ -338,3 +338,21 @@ describe('replicas', () => {
     expect(await templatesFor(t, order.id)).toEqual(['order_confirmed']);
   });
 });
+
+describe('one database connection', () => {
+  it('is enough for a pass: signing its status links asks for no second connection', async () => {
+    // A short wait for a connection, so that a pass asking for a second one fails in a second.
+    const one = await createTestApp({ clock, poolSize: 1, config: { statementTimeoutMs: 1000 } });
+    try {
+      const code = (await makeChannel(one)).code;
+      const at = (await makeLocation(one, { channels: [code] })).code;
+      const sku = await stocked(one, { [at]: 5 });
+      const order = await captureOrder(one, orderBody(code, [{ sku, quantity: 1 }]));
+      await notifyPass(one);
+      expect(await templatesFor(one, order.id)).toEqual(['order_confirmed']);
+      expect((await requestedFor(one, order.id))[0]?.status_link).toBe(await statusLinkOf(one, order.id));
+    } finally {
+      await one.close();
+    }
+  });
+});
