@@ -11,6 +11,7 @@ import { createReadReplica, type ReadReplica } from '../../src/db/read-replica.j
 import { routedDatabase } from '../../src/db/read-routing.js';
 import type { Scope } from '../../src/http/caller.js';
 import { createApiKeyService, generateSecret } from '../../src/modules/api-keys/api-keys.service.js';
+import { refuseSecondConnections } from './second-connection.js';
 
 /** This worker's PostgreSQL server (global-setup.ts starts one per worker). */
 function testServerUrl(): string {
@@ -91,6 +92,7 @@ export async function createTestApp(
     statementTimeoutMs: config.statementTimeoutMs,
     log,
   });
+  refuseSecondConnections(pool);
   // With DATABASE_READ_URL's setting, as main.ts: a checked replica and a routed database.
   const replica =
     config.databaseReadUrl === undefined

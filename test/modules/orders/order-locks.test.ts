@@ -4,6 +4,7 @@ import { loadOrders } from '../../../src/modules/orders/order-store.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { makeChannel, makeLocation, orderBody, stocked } from '../../helpers/factories.js';
 import { captureOrder } from '../../helpers/orders.js';
+import { apart } from '../../helpers/second-connection.js';
 
 let t: TestApp;
 let orderId: string;
@@ -19,7 +20,7 @@ afterAll(() => t.close());
 
 /** Runs `sql` on a connection of its own that gives up on any lock after 300 ms. */
 async function impatiently(sql: string, params: unknown[]) {
-  const client = await t.pool.connect();
+  const client = await apart(() => t.pool.connect());
   try {
     await client.query("SET lock_timeout = '300ms'");
     return await client.query(sql, params);
