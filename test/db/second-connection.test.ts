@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/db/client.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { apart, secondConnectionMessage } from '../helpers/second-connection.js';
+import { apart, refuseSecondConnections, secondConnectionMessage } from '../helpers/second-connection.js';
 
 // The test app's pool refuses a second connection to a transaction (test/helpers/second-connection.ts):
 // these show that the guard catches what it is there for, and lets the rest through.
@@ -35,5 +37,22 @@ describe('a transaction asking its pool for a second connection', () => {
     // Outside a transaction, and in transactions one after another or side by side, nothing is refused.
     const [a, b] = await Promise.all([t.db.transaction((tx) => tx.execute(one)), t.db.execute(one)]);
     expect([a.rows, b.rows]).toEqual([[{ one: 1 }], [{ one: 1 }]]);
+  });
+
+  it('is only about its own pool: another pool gives a transaction a connection', async () => {
+    const other = createDatabase({
+      url: t.url,
+      poolSize: 1,
+      statementTimeoutMs: 5000,
+      log: pino({ level: 'silent' }),
+    });
+    refuseSecondConnections(other.pool);
+    try {
+      const [row] = await inTransaction(t.db, async () => (await other.pool.query('SELECT 1 AS one')).rows);
+      expect(row).toEqual({ one: 1 });
+      await expect(other.db.transaction(() => other.db.execute(one))).rejects.toMatchObject(refused);
+    } finally {
+      await other.pool.end();
+    }
   });
 });

@@ -8,7 +8,7 @@ import type pg from 'pg';
  * busy pool) it waits for itself until the connect timeout. Tests run with connections to spare and
  * would never see it, so the test app's pool refuses such a request at once.
  */
-const openTransaction = new AsyncLocalStorage<{ connected: boolean }>();
+const openTransaction = new AsyncLocalStorage<{ pool: unknown; connected: boolean }>();
 
 let watching = false;
 
@@ -19,22 +19,27 @@ function watchTransactions(): void {
   }
   watching = true;
   const transaction = NodePgSession.prototype.transaction;
-  NodePgSession.prototype.transaction = function (this: unknown, ...args) {
+  NodePgSession.prototype.transaction = function (this: { client: unknown }, ...args) {
     const run = () => transaction.apply(this, args) as ReturnType<typeof transaction>;
-    return openTransaction.getStore() ? run() : openTransaction.run({ connected: false }, run);
+    return openTransaction.getStore()
+      ? run()
+      : openTransaction.run({ pool: this.client, connected: false }, run);
   } as typeof transaction;
 }
 
 export const secondConnectionMessage =
   'a transaction asked its pool for a second connection: pass it the transaction (tx), not the database';
 
-/** Makes `pool` refuse a connection to work that runs inside a transaction already holding one of its own. */
+/** Makes `pool` refuse a connection to work inside a transaction that holds one of this pool's already. */
 export function refuseSecondConnections(pool: pg.Pool): void {
   watchTransactions();
   const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
   (pool as { connect: unknown }).connect = (...args: unknown[]) => {
     const transaction = openTransaction.getStore();
-    if (transaction?.connected) {
+    if (transaction?.pool !== pool) {
+      return connect(...args);
+    }
+    if (transaction.connected) {
       const err = new Error(secondConnectionMessage);
       const callback = args[0];
       if (typeof callback === 'function') {
@@ -43,9 +48,8 @@ export function refuseSecondConnections(pool: pg.Pool): void {
       }
       return Promise.reject(err);
     }
-    if (transaction) {
-      transaction.connected = true;
-    }
+    // The transaction's own connection.
+    transaction.connected = true;
     return connect(...args);
   };
 }
