@@ -13,9 +13,13 @@ export {
 export {
   activeReservations,
   linesWithExpiredReservations,
+  reservedUpdate,
 } from './reservation-store.js';
 export {
   candidatesFor,
+  type PlannedReservations,
+  planReservations,
   type ReservedUnits,
+  reservationsInsert,
   reserve,
 } from './reserve.js';

@@ -87,8 +87,11 @@ export function addDelta(
   deltas.set(levelId, { onHand: delta.onHand + onHand, reserved: delta.reserved + reserved });
 }
 
-/** The UPDATE applying the deltas' `reserved` part to locked levels; the table's check keeps it >= 0. */
-export function reservedUpdate(deltas: ReadonlyMap<number, LevelDelta>): SQL | undefined {
+/**
+ * The UPDATE applying the deltas' `reserved` part to locked levels; the table's check keeps it >= 0.
+ * With `onlyIf`, a condition of the caller's statement it runs under.
+ */
+export function reservedUpdate(deltas: ReadonlyMap<number, LevelDelta>, onlyIf?: SQL): SQL | undefined {
   const changes = [...deltas].filter(([, delta]) => delta.reserved !== 0);
   if (changes.length === 0) {
     return undefined;
@@ -97,7 +100,7 @@ export function reservedUpdate(deltas: ReadonlyMap<number, LevelDelta>): SQL | u
     UPDATE inventory_levels l SET reserved = l.reserved + v.delta, updated_at = now()
       FROM unnest(${sql.param(changes.map(([levelId]) => levelId))}::bigint[],
                   ${sql.param(changes.map(([, delta]) => delta.reserved))}::int[]) AS v(id, delta)
-     WHERE l.id = v.id`;
+     WHERE l.id = v.id ${onlyIf ? sql`AND ${onlyIf}` : sql``}`;
 }
 
 /** Writes the `reserved` deltas and the availability events they cause (to `events`, when collected). */

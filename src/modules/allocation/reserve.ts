@@ -25,13 +25,6 @@ export interface ReserveRequest {
   events?: NewEvent[];
   /** Collects the writes instead of running them now, for the caller to send with its own. */
   writes?: SQL[];
-  /**
-   * With `writes`: a condition the collected INSERT runs under, evaluated in the caller's statement
-   * (order capture inserts the reservations only when its order row was inserted, not on a repeat).
-   */
-  onlyIf?: SQL;
-  /** The products' levels, already locked by the caller in the same transaction (`sellableSelect`). */
-  locked?: SellableRow[];
 }
 
 /** A reservation just made; its id is unknown when the caller collected the writes. */
@@ -47,6 +40,17 @@ export interface ReservedUnits {
 
 export type ReserveResult =
   | { ok: true; reservations: ReservedUnits[]; unfilled: Plan['unfilled'] }
+  | { ok: false; reason: 'insufficient_stock'; shortages: Plan['unfilled'] };
+
+/** A plan's reservations, with the plan and what it adds to each level's `reserved`, not yet written. */
+export type PlannedReservations =
+  | {
+      ok: true;
+      reservations: ReservedUnits[];
+      unfilled: Plan['unfilled'];
+      plan: Plan;
+      deltas: Map<number, LevelDelta>;
+    }
   | { ok: false; reason: 'insufficient_stock'; shortages: Plan['unfilled'] };
 
 /** The channel's candidate locations with what each can sell now, from the locked rows. */
@@ -87,7 +91,8 @@ function checkPlan(plan: Plan, candidates: CandidateLocation[]): void {
   }
 }
 
-const insertReservations = (plan: Plan, channelId: number, expiresAt: Date | null, onlyIf?: SQL) =>
+/** The INSERT of a plan's reservations; with `onlyIf`, a condition of the caller's statement it runs under. */
+export const reservationsInsert = (plan: Plan, channelId: number, expiresAt: Date | null, onlyIf?: SQL) =>
   sql`INSERT INTO reservations (order_line_id, channel_id, product_id, location_id, quantity, expires_at)
     SELECT h, ${channelId}, p, l, q, ${expiresAt}::timestamptz
       FROM unnest(${sql.param(plan.allocations.map((a) => a.key))}::bigint[],
@@ -100,54 +105,33 @@ const idKey = (lineId: number, productId: number, locationId: number) =>
   `${lineId}|${productId}|${locationId}`;
 
 /**
- * Reserves the demand at the channel's locations, as the planner decides, under the level locks:
- * availability is read only after the lock, and every planned allocation is checked against it.
+ * Plans the demand on the products' levels at the channel's locations, as the planner decides, and
+ * checks every planned allocation against them. Writes nothing: the levels may be locked (`reserve`)
+ * or only read, for the caller's write to check under lock (order capture, `stockCheck`).
  */
-export async function reserve(tx: Executor, request: ReserveRequest): Promise<ReserveResult> {
+export function planReservations(
+  rows: SellableRow[],
+  request: Pick<ReserveRequest, 'channel' | 'demand' | 'planner' | 'allowPartial' | 'expiresAt'>,
+): PlannedReservations {
   const { channel, demand, planner = defaultPlanner } = request;
-  const rows = request.locked ?? (await lockSellable(tx, [...new Set(demand.map((line) => line.productId))]));
   const candidates = candidatesFor(rows, channel.id);
   const plan = planner({ demand, candidates });
   checkPlan(plan, candidates);
   if (plan.unfilled.length > 0 && !request.allowPartial) {
     return { ok: false, reason: 'insufficient_stock', shortages: plan.unfilled };
   }
-  if (plan.allocations.length === 0) {
-    return { ok: true, reservations: [], unfilled: plan.unfilled };
-  }
   const deltas = new Map<number, LevelDelta>();
   for (const allocation of plan.allocations) {
     addDelta(deltas, levelOf(rows, allocation.productId, allocation.locationId), 0, allocation.quantity);
   }
-  const moved = availabilityEvents(rows, deltas);
-  request.events?.push(...moved);
-  const expiresAt = request.expiresAt ?? null;
-  const insert = insertReservations(plan, channel.id, expiresAt, request.onlyIf);
-  const levelsUpdate = reservedUpdate(deltas);
-  const eventsWrite = request.events ? undefined : eventsInsert(moved);
-  const ids = new Map<string, number>();
-  if (request.writes) {
-    request.writes.push(...[levelsUpdate, eventsWrite, insert].filter((w): w is SQL => w !== undefined));
-  } else {
-    // One statement raises `reserved`, inserts the reservations and (unless collected) the events.
-    const created = await writeTogether<{
-      id: string;
-      order_line_id: string;
-      product_id: string;
-      location_id: string;
-    }>(tx, [levelsUpdate, eventsWrite], sql`${insert} RETURNING id, order_line_id, product_id, location_id`);
-    for (const row of created) {
-      ids.set(
-        idKey(Number(row.order_line_id), Number(row.product_id), Number(row.location_id)),
-        Number(row.id),
-      );
-    }
-  }
   const codeOf = new Map(candidates.map((candidate) => [candidate.locationId, candidate.code]));
+  const expiresAt = request.expiresAt ?? null;
   return {
     ok: true,
+    plan,
+    deltas,
     reservations: plan.allocations.map((allocation) => ({
-      id: ids.get(idKey(allocation.key, allocation.productId, allocation.locationId)) ?? null,
+      id: null,
       orderLineId: allocation.key,
       productId: allocation.productId,
       locationId: allocation.locationId,
@@ -156,5 +140,51 @@ export async function reserve(tx: Executor, request: ReserveRequest): Promise<Re
       expiresAt,
     })),
     unfilled: plan.unfilled,
+  };
+}
+
+/**
+ * Reserves the demand at the channel's locations, as the planner decides, under the level locks:
+ * availability is read only after the lock, and every planned allocation is checked against it.
+ */
+export async function reserve(tx: Executor, request: ReserveRequest): Promise<ReserveResult> {
+  const rows = await lockSellable(tx, [...new Set(request.demand.map((line) => line.productId))]);
+  const planned = planReservations(rows, request);
+  if (!planned.ok) {
+    return planned;
+  }
+  const { plan, deltas, reservations, unfilled } = planned;
+  if (plan.allocations.length === 0) {
+    return { ok: true, reservations: [], unfilled };
+  }
+  const moved = availabilityEvents(rows, deltas);
+  request.events?.push(...moved);
+  const insert = reservationsInsert(plan, request.channel.id, request.expiresAt ?? null);
+  const levelsUpdate = reservedUpdate(deltas);
+  const eventsWrite = request.events ? undefined : eventsInsert(moved);
+  if (request.writes) {
+    request.writes.push(...[levelsUpdate, eventsWrite, insert].filter((w): w is SQL => w !== undefined));
+    return { ok: true, reservations, unfilled };
+  }
+  // One statement raises `reserved`, inserts the reservations and (unless collected) the events.
+  const created = await writeTogether<{
+    id: string;
+    order_line_id: string;
+    product_id: string;
+    location_id: string;
+  }>(tx, [levelsUpdate, eventsWrite], sql`${insert} RETURNING id, order_line_id, product_id, location_id`);
+  const ids = new Map(
+    created.map((row) => [
+      idKey(Number(row.order_line_id), Number(row.product_id), Number(row.location_id)),
+      Number(row.id),
+    ]),
+  );
+  return {
+    ok: true,
+    reservations: reservations.map((r) => ({
+      ...r,
+      id: ids.get(idKey(r.orderLineId, r.productId, r.locationId)) ?? null,
+    })),
+    unfilled,
   };
 }

@@ -18,10 +18,12 @@ export interface NewEvent {
 /**
  * The INSERT of a batch of events, to run alone or together with other writes (src/db/batch.ts). The
  * batch travels as one JSON document: cheaper to send than an array of JSON strings, which the driver
- * would have to escape one by one.
+ * would have to escape one by one. `computed` is a query of more events (type, resource_type,
+ * resource_id, channel, data) built in SQL by the caller's statement; they come first, in its order,
+ * with the current actor.
  */
-export function eventsInsert(batch: NewEvent[]): SQL | undefined {
-  if (batch.length === 0) {
+export function eventsInsert(batch: NewEvent[], computed?: SQL): SQL | undefined {
+  if (batch.length === 0 && !computed) {
     return undefined;
   }
   const actor = currentActor();
@@ -33,10 +35,17 @@ export function eventsInsert(batch: NewEvent[]): SQL | undefined {
     data: e.data,
     actor: e.actor ?? actor,
   }));
-  return sql`INSERT INTO events (type, resource_type, resource_id, channel, data, actor)
-    SELECT type, resource_type, resource_id, channel, data, actor
+  const sent = sql`SELECT type, resource_type, resource_id, channel, data, actor
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         AS e(type text, resource_type text, resource_id text, channel text, data jsonb, actor jsonb)`;
+  return sql`INSERT INTO events (type, resource_type, resource_id, channel, data, actor)
+    ${
+      computed
+        ? sql`(SELECT c.type, c.resource_type, c.resource_id, c.channel, c.data, ${JSON.stringify(actor)}::jsonb
+                 FROM (${computed}) AS c)
+              UNION ALL (${sent})`
+        : sent
+    }`;
 }
 
 /** Appends domain events inside the caller's transaction (the outbox): they commit with the change. */

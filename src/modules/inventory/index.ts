@@ -17,4 +17,5 @@ export {
   toSellableRows,
 } from './sellable.js';
 export { restock, restockDamaged, type ShelfChange, transferIn, writeOff } from './shelf.js';
+export { type StockCheck, stockCheck } from './stock-check.js';
 export { freeStock, type TransferOutResult, transferOut } from './transfer-stock.js';

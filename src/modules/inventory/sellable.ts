@@ -17,7 +17,10 @@ export interface SellableRow {
   /** Null when no channel is active: the level is still locked and listed. */
   channelId: number | null;
   channel: string | null;
+  /** The safety stock that applies for the channel: its override, else the level's, else its default. */
   safetyStock: number;
+  /** The level's own safety stock, if it has one. */
+  levelSafetyStock: number | null;
   /** The location is active and serves the channel (no channel list means it serves all). */
   serves: boolean;
 }
@@ -26,8 +29,9 @@ export interface SellableRow {
  * Locks every level of these products with SELECT ... FOR UPDATE, in (product id, location id)
  * order like every other stock change, and returns each level once per active channel with the
  * safety stock that applies (the channel's override, else the level's, else the channel default).
- * One statement gives the engine both the lock and everything it needs to plan and to announce;
- * order capture embeds it in its first statement (`sellableSelect`).
+ * One statement gives the engine both the lock and everything it needs to plan and to announce.
+ * Order capture reads the same without locks (`sellableSelect`) and checks its plan under them in
+ * the statement that writes the order (stock-check.ts).
  */
 export async function lockSellable(tx: Executor, productIds: number[]): Promise<SellableRow[]> {
   if (productIds.length === 0) {
@@ -121,6 +125,7 @@ export function toSellableRows(sellable: Sellable | undefined): SellableRow[] {
         channelId: channel?.[0] ?? null,
         channel: channel?.[1] ?? null,
         safetyStock: channel ? (overrides?.[channel[0]] ?? levelSafety ?? channel[2]) : 0,
+        levelSafetyStock: levelSafety,
         // A location with no channel list serves every channel.
         serves: active && channel !== undefined && (served === null || served.includes(channel[0])),
       })),

@@ -11,12 +11,27 @@ import {
 import { evaluateFraud, type FraudAssessment, type FraudFacts, type FraudRuleSet } from '../fraud/index.js';
 import type { UsageRow } from '../routing/index.js';
 import { orderPriority } from '../routing/index.js';
-import type { CaptureDraft } from './capture-store.js';
 import { addressHold, addressKey, type HoldNeed, onTerms, paymentNeed, totalsOf } from './checks.js';
 import type { CaptureAccount } from './deps.js';
 import { withComponentLines } from './kit-lines.js';
-import type { ChannelPolicy } from './order-store.js';
+import type { ChannelPolicy, LineRow, OrderRow } from './order-store.js';
 import type { CreateOrder } from './orders.schemas.js';
+
+/** A validated order, ready to be written: everything but what the database assigns. */
+export interface CaptureDraft {
+  channel: ChannelPolicy;
+  order: Omit<OrderRow, 'id' | 'number' | 'status' | 'createdAt' | 'updatedAt'>;
+  lines: Array<Omit<LineRow, 'id' | 'orderId'>>;
+  /** Holds the checks call for (address, payment, fraud review); stock is decided here. */
+  needs: HoldNeed[];
+  /** Set when fraud rules reject the order: it is recorded cancelled and reserves nothing. */
+  rejection?: string;
+  now: Date;
+  /** When an allocated order is released, if not after the channel's edit window (an exchange waits). */
+  releaseAt?: Date;
+  /** An order on an account's terms: its credit is checked under the account's lock before stock's. */
+  creditAccountId?: string;
+}
 
 export interface CaptureContext {
   channel: ChannelPolicy | undefined;

@@ -5,8 +5,17 @@ import { orders } from '../../db/schema/index.js';
 import { inTransaction } from '../../db/transaction.js';
 import { AppError, bodyError, invalid } from '../../errors.js';
 import type { Caller } from '../../http/caller.js';
-import { buildDraft, type CaptureContext, captureContext, captureErrors, riskOf } from './capture-draft.js';
-import { CapacityTaken, type CaptureDraft, RepeatedOrder, writeCapture } from './capture-store.js';
+import {
+  buildDraft,
+  type CaptureContext,
+  type CaptureDraft,
+  captureContext,
+  captureErrors,
+  riskOf,
+} from './capture-draft.js';
+import { drawCapture } from './capture-read.js';
+import { CapacityTaken, RepeatedOrder, StockMoved } from './capture-refusals.js';
+import { writeCapture } from './capture-store.js';
 import type { CreditVerdict, OrderDeps } from './deps.js';
 import { awaitingRelease } from './order-state.js';
 import { loadOrders } from './order-store.js';
@@ -66,9 +75,13 @@ const creditEvents = (events: CreditVerdict['events'], order: OrderView) =>
     },
   }));
 
+/** Tries at capturing one order; the last one locks the levels before it plans, so stock cannot move. */
+const attempts = 3;
+
 /**
- * Routes and writes the draft; a location that filled up meanwhile is routed around, and a deadlock
- * retried (twice at most). Returns undefined when the (channel, external_id) already has an order.
+ * Routes and writes the draft. A location that filled up meanwhile is routed around, stock that moved
+ * since it was read is read again, and a deadlock retried (twice at most). Returns undefined when the
+ * (channel, external_id) already has an order.
  */
 async function write(
   deps: Pick<OrderDeps, 'db' | 'routing' | 'allocated' | 'accounts'>,
@@ -90,10 +103,15 @@ async function write(
       const session = await deps.routing.session(routedOrder, [...context.products.values()], usage, {
         allowPartial: channel.allowBackorders,
       });
+      // Planned on levels read without locks; the write checks them under lock (`stockCheck`).
+      const read = attempt < attempts ? await drawCapture(deps.db, draft, { lock: false }) : undefined;
       const { order, written } = await inTransaction(deps.db, async (tx) => {
         const credited = await withCredit(deps, tx, draft);
+        const drawn = read ?? (await drawCapture(tx, credited.draft, { lock: true }));
         // Not waiting for the write: the COMMIT goes out right behind it, one round trip for both.
-        return writeCapture(tx, credited.draft, session, (view) => creditEvents(credited.events, view));
+        return writeCapture(tx, credited.draft, session, drawn, (view) =>
+          creditEvents(credited.events, view),
+        );
       });
       await written;
       if (order.status === 'allocated') {
@@ -101,16 +119,23 @@ async function write(
       }
       return order;
     } catch (err) {
-      if ((err instanceof CapacityTaken || isRetryable(err)) && attempt < 3) {
+      if (err instanceof StockMoved && attempt < attempts) {
+        continue;
+      }
+      if ((err instanceof CapacityTaken || isRetryable(err)) && attempt < attempts) {
         // Another order took a location's last room today, or a deadlock ended the transaction: route
         // again with fresh usage.
         usage = await deps.routing.usage(deps.db);
         continue;
       }
-      if (err instanceof CapacityTaken) {
-        throw new AppError('service_unavailable', 'Locations filled up while routing this order; retry', {
-          retryAfterSeconds: 1,
-        });
+      if (err instanceof CapacityTaken || err instanceof StockMoved) {
+        throw new AppError(
+          'service_unavailable',
+          'Stock or locations changed while routing this order; retry',
+          {
+            retryAfterSeconds: 1,
+          },
+        );
       }
       if (err instanceof RepeatedOrder) {
         return undefined;
