@@ -121,7 +121,12 @@ async function main() {
         log(`PostgreSQL's statements at concurrency ${connections}:\n${profile}`);
       }
     }
+    await statementProfile(database.url, { reset: true });
     const flash = await flashSale(ordo.base, database.url, flashOrders);
+    const flashProfile = await statementProfile(database.url);
+    if (flashProfile) {
+      log(`PostgreSQL's statements in the flash sale:\n${flashProfile}`);
+    }
     log(`webhooks received: ${webhooks}`);
     await ordo.stop();
     const reference = await pgbenchReference(database.serverUrl);

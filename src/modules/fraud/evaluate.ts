@@ -45,8 +45,10 @@ export const factDescriptions: Readonly<Record<FactName, string>> = {
   cvv_result: "The payment processor's card security code result, or null",
   payment_method: 'How the order was paid (for example `card`, `paypal`, `invoice`), or null',
   first_order_of_email: 'True when no earlier order used this customer email',
-  orders_from_email_last_hour: 'Orders placed with this customer email in the hour before this one',
-  orders_from_address_last_hour: 'Orders shipped to this address placed in the hour before this one',
+  orders_from_email_last_hour:
+    'Orders placed with this customer email in the hour before this one, counted up to 100',
+  orders_from_address_last_hour:
+    'Orders shipped to this address placed in the hour before this one, counted up to 100',
   max_sku_quantity: 'The largest quantity of any one SKU in the order',
   line_count: 'Number of order lines',
   unit_count: 'Total units across all lines',

@@ -246,6 +246,36 @@ describe('fraud rules at capture', () => {
     });
   });
 
+  it('counts at most 100 earlier orders to one address, so a busy address costs no more than that', async () => {
+    await rules({
+      rules: [
+        {
+          condition: { '==': [{ var: 'orders_from_address_last_hour' }, 100] },
+          weight: 60,
+          reason: 'Address velocity',
+        },
+      ],
+      review_threshold: 50,
+      reject_threshold: 100,
+    });
+    const sku = await stocked(t, { [location]: 50 });
+    const address = ownAddress();
+    const first = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
+    // 150 more orders to that address this hour, written straight to the table.
+    await t.pool.query(
+      `INSERT INTO orders (channel_id, external_id, status, customer, customer_email, ship_to, address_key, currency,
+                           service_level, shipping_amount, discounts, subtotal, discount_total, tax_total, total,
+                           payment, priority, tags, metadata, placed_at)
+       SELECT channel_id, external_id || '-' || n, status, customer, n || customer_email, ship_to, address_key, currency,
+              service_level, shipping_amount, discounts, subtotal, discount_total, tax_total, total,
+              payment, priority, tags, metadata, placed_at
+         FROM orders, generate_series(1, 150) AS n WHERE id = $1`,
+      [first.id],
+    );
+    const next = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
+    expect(next.risk).toMatchObject({ decision: 'review', reasons: ['Address velocity'] });
+  });
+
   it('scores with the newest version after the rules change', async () => {
     const sku = await stocked(t, { [location]: 50 });
     const v1 = await rules({ rules: [], review_threshold: 50, reject_threshold: 100 });
