@@ -10,7 +10,7 @@ import type { LevelDelta, SellableRow } from './sellable.js';
 export interface StockCheck {
   /**
    * Two CTEs for the writing statement: `stock` locks the products' levels (in the order every stock
-   * change locks them) and reads them as they are now; `stock_ok` is one row whose `ok` says the plan
+   * change locks them; for update when the plan reserves, else for share) and reads them as they are now; `stock_ok` is one row whose `ok` says the plan
    * still holds. Writes to the levels must run only when it does, and the statement must fail when not.
    */
   ctes: SQL;
@@ -72,13 +72,16 @@ export function stockCheck(
     levels.set(row.levelId, level);
   }
   const all = [...levels.values()];
+  // A plan that reserves nothing (short stock, a review) only needs the levels not to change under it:
+  // a share lock, which orders that sell nothing (a flash sale's after it sold out) take side by side.
+  const mode = deltas.size === 0 ? sql`SHARE` : sql`UPDATE`;
   const ctes = sql`
     stock AS (
       SELECT id, on_hand - damaged - quality_control - reserved AS free, safety_stock
         FROM inventory_levels
        WHERE product_id = ANY(${sql.param(productIds)}::bigint[])
        ORDER BY product_id, location_id
-         FOR UPDATE),
+         FOR ${mode}),
     stock_ok AS (
       SELECT count(*) = ${all.length}
              AND coalesce(bool_and(r.id IS NOT NULL

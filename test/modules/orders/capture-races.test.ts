@@ -103,6 +103,31 @@ describe('capture when stock moves between its read and its write', () => {
     expect(await availability(sku)).toEqual([{ previous: 0, available: 3 }]);
   });
 
+  it('lets orders that find no stock pass each other, and a sale wait for them', async () => {
+    const sku = await stocked(t, { [location]: 1 });
+    await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
+    // The gate holds the level as an order that sells nothing holds it while it commits.
+    const gate = await levelGate(
+      sku,
+      'SELECT 1 FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1 FOR SHARE',
+    );
+    try {
+      const held = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
+      expect(held).toMatchObject({ status: 'on_hold', holds: [{ kind: 'stock' }] });
+      // A receipt changes the level: it waits for the share lock, as a reserving capture would.
+      const receipt = t.request({
+        method: 'POST',
+        url: '/v1/inventory/adjustments',
+        payload: { reference: `r-${sku}`, reason: 'receipt', items: [{ sku, location, delta: 1 }] },
+      });
+      await gate.queued(1);
+      await gate.open();
+      expect((await receipt).statusCode).toBe(201);
+    } finally {
+      await gate.open();
+    }
+  });
+
   it('sells exactly the stock to a crowd from two pools, telling each unit sold once, in order', async () => {
     const other = (await makeLocation(t)).code;
     const sku = await stocked(t, { [location]: 12, [other]: 8 });
