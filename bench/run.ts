@@ -219,8 +219,9 @@ numbering its events a second time (issue 8): ≈ 520 orders/s at concurrency 64
 
 Left on the table: where the milliseconds go is in the profile section below (issue 19). In short, on 2
 cores Ordo's one Node.js process and PostgreSQL each take most of a core, so every millisecond of CPU either
-spends per order is throughput; a flash sale serialises on one SKU's level rows from the lock to the commit,
-which includes waiting for Ordo's event loop to read the lock's answer.
+spends per order is throughput. A flash sale serialises on one SKU's level rows only for capture's write
+statement and its commit (capture plans on an unlocked read and checks the plan under the lock); with that,
+it too is bound by CPU per order, not by the lock.
 `;
   const file = path.join(root, 'bench', 'RESULTS.md');
   // Marked sections belong to other recordings (bench/webhooks.ts, a before/after comparison): keep them.
