@@ -103,6 +103,30 @@ describe('capture when stock moves between its read and its write', () => {
     expect(await availability(sku)).toEqual([{ previous: 0, available: 3 }]);
   });
 
+  it('captures an order whose stock moved on its first two tries: the third locks before it plans', async () => {
+    const sku = await stocked(t, { [location]: 5 });
+    const raiseSafety =
+      'UPDATE inventory_levels l SET safety_stock = coalesce(l.safety_stock, 0) + 1 FROM products p WHERE p.id = l.product_id AND p.sku = $1';
+    const first = await levelGate(sku, raiseSafety);
+    const order = postOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
+    await first.queued(1);
+    // Queued behind the order's write: it takes the level once that write gives up, and moves it again
+    // before the second try's write gets there.
+    const second = levelGate(sku, raiseSafety);
+    await first.queued(2);
+    await first.open();
+    const secondGate = await second;
+    await secondGate.queued(1);
+    await secondGate.open();
+    const res = await order;
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({
+      status: 'allocated',
+      reservations: [{ items: [{ sku, quantity: 2 }] }],
+    });
+    expect(await reservedOf(t, sku)).toBe(2);
+  });
+
   it('lets orders that find no stock pass each other, and a sale wait for them', async () => {
     const sku = await stocked(t, { [location]: 1 });
     await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }]));
