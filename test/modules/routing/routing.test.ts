@@ -774,6 +774,28 @@ describe('cost review', () => {
   const review = (threshold: number) =>
     only({ ranking: ['nearest'], split: { policy: 'none' }, cost_review_threshold: threshold });
 
+  it('holds for review the orders of a channel that backorders, each hold with an id of its own', async () => {
+    const at = await sites(['nj', 'pa']);
+    const sku = await stocked(t, { [at.nj]: 4, [at.pa]: 4 });
+    const channel = (await makeChannel(t, { ...unreleased, allow_backorders: true })).code;
+    await carrier();
+    await rules(channel, review(500));
+    const orders = [
+      await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }])),
+      await captureOrder(t, orderBody(channel, [{ sku, quantity: 2 }])),
+    ];
+    for (const order of orders) {
+      expect(order).toMatchObject({
+        status: 'on_hold',
+        holds: [{ kind: 'routing_review' }],
+        reservations: [],
+      });
+    }
+    const ids = orders.map((order) => order.holds[0].id);
+    expect(ids.every((id) => id > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(2);
+  });
+
   it('holds an order whose rules choose a plan costing too much more than the cheapest, until a person accepts it', async () => {
     const at = await sites(['nj', 'pa']);
     const sku = await stocked(t, { [at.nj]: 4, [at.pa]: 4 });
