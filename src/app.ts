@@ -12,7 +12,7 @@ import { clientErrorHandler } from './http/client-errors.js';
 import { registerConsole } from './http/console.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { registerLoadShedding } from './http/load-shedding.js';
-import { registerMetrics, registerReplicaMetrics } from './http/metrics.js';
+import { registerCaptureRetries, registerMetrics, registerReplicaMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerPageCaps } from './http/pagination.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './http/problem.js';
@@ -226,7 +226,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: deps.log,
     timeoutMs: deps.config.metricsTimeoutMs,
   });
-  const services = createServices({ ...deps, origin: () => listeningOrigin(app) });
+  const services = createServices({
+    ...deps,
+    origin: () => listeningOrigin(app),
+    captureRetried: registerCaptureRetries(metrics),
+  });
   await registerOpenApi(app, services.eventCatalog.webhookDocument());
   await app.register(systemRoutes, {
     pool: deps.pool,

@@ -70,6 +70,8 @@ export interface ServiceDeps {
   log: FastifyBaseLogger;
   /** Where this process listens once it does (`http://127.0.0.1:43121`), for links when no public URL is set. */
   origin?: () => string | undefined;
+  /** Counts order capture's retries (the metrics). */
+  captureRetried?: OrderDeps['retried'];
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -196,6 +198,7 @@ export function createServices(deps: ServiceDeps) {
     stockFreed: () => backorders.nudge(),
     allocated: () => releaser.nudge(),
     accounts: ledgerOf(deps, () => holds),
+    ...(deps.captureRetried ? { retried: deps.captureRetried } : {}),
   };
   const orders = createOrderService(orderDeps);
   const holds = createHoldService(orderDeps);

@@ -53,3 +53,20 @@ export function registerReplicaMetrics(registry: Registry, health: () => Replica
     },
   });
 }
+
+/** Why order capture ran again: stock or a location's room moved under its plan, or a deadlock. */
+export type CaptureRetry = 'stock_moved' | 'capacity_taken' | 'deadlock';
+
+/**
+ * Counts order capture's second and third tries by reason: contention on stock or capacity shows here
+ * before it shows as latency.
+ */
+export function registerCaptureRetries(registry: Registry): (reason: CaptureRetry) => void {
+  const retries = new Counter({
+    name: 'ordo_capture_retries_total',
+    help: 'Order captures tried again: stock or capacity moved under the plan, or a deadlock',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  return (reason) => retries.inc({ reason });
+}

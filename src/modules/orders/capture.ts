@@ -84,7 +84,7 @@ const attempts = 3;
  * (channel, external_id) already has an order.
  */
 async function write(
-  deps: Pick<OrderDeps, 'db' | 'routing' | 'allocated' | 'accounts'>,
+  deps: Pick<OrderDeps, 'db' | 'routing' | 'allocated' | 'accounts' | 'retried'>,
   draft: CaptureDraft,
   context: CaptureContext,
 ): Promise<OrderView | undefined> {
@@ -120,11 +120,13 @@ async function write(
       return order;
     } catch (err) {
       if (err instanceof StockMoved && attempt < attempts) {
+        deps.retried?.('stock_moved');
         continue;
       }
       if ((err instanceof CapacityTaken || isRetryable(err)) && attempt < attempts) {
         // Another order took a location's last room today, or a deadlock ended the transaction: route
         // again with fresh usage.
+        deps.retried?.(err instanceof CapacityTaken ? 'capacity_taken' : 'deadlock');
         usage = await deps.routing.usage(deps.db);
         continue;
       }

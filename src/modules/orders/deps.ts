@@ -83,4 +83,6 @@ export interface OrderDeps {
   stockFreed?: () => void;
   /** Called after a change may have made an order allocated, so its shipments are released when due. */
   allocated?: () => void;
+  /** Called when capture tries an order again, with why. */
+  retried?: (reason: 'stock_moved' | 'capacity_taken' | 'deadlock') => void;
 }

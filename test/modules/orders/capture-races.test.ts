@@ -24,6 +24,15 @@ const levelGate = (
   sql = 'SELECT 1 FROM inventory_levels l JOIN products p ON p.id = l.product_id WHERE p.sku = $1 FOR UPDATE',
 ) => lockGate(t.pool, { sql, params: [sku] });
 
+/** How many captures were tried again because stock moved, from GET /metrics. */
+const stockRetries = async () => {
+  const res = await t.request({ method: 'GET', url: '/metrics', key: null });
+  const line = res.body
+    .split('\n')
+    .find((l) => l.startsWith('ordo_capture_retries_total{reason="stock_moved"}'));
+  return Number(line?.split(' ')[1] ?? 0);
+};
+
 /** The availability events of a SKU in this channel, in the order they were written. */
 const availability = async (sku: string) =>
   (
@@ -107,6 +116,7 @@ describe('capture when stock moves between its read and its write', () => {
     const sku = await stocked(t, { [location]: 5 });
     const raiseSafety =
       'UPDATE inventory_levels l SET safety_stock = coalesce(l.safety_stock, 0) + 1 FROM products p WHERE p.id = l.product_id AND p.sku = $1';
+    const retriesBefore = await stockRetries();
     const first = await levelGate(sku, raiseSafety);
     const order = postOrder(t, orderBody(channel, [{ sku, quantity: 2 }]));
     await first.queued(1);
@@ -125,6 +135,8 @@ describe('capture when stock moves between its read and its write', () => {
       reservations: [{ items: [{ sku, quantity: 2 }] }],
     });
     expect(await reservedOf(t, sku)).toBe(2);
+    // Operators see the contention: two retries, counted by reason.
+    expect((await stockRetries()) - retriesBefore).toBe(2);
   });
 
   it('lets orders that find no stock pass each other, and a sale wait for them', async () => {
