@@ -60,12 +60,13 @@ function reserveLines(draft: CaptureDraft, routing: RoutingSession, drawn: Drawn
   if (draft.rejection) {
     return none;
   }
+  const expiresAt = held ? new Date(draft.now.getTime() + channel.heldReservationMinutes * 60_000) : null;
   const result = planReservations(drawn.levels, {
     planner: routing.planner,
     channel,
     demand: stockDemand(lines),
     allowPartial: channel.allowBackorders,
-    expiresAt: held ? new Date(draft.now.getTime() + channel.heldReservationMinutes * 60_000) : null,
+    expiresAt,
   });
   const review = routing.decision()?.review;
   if (review) {
@@ -108,12 +109,7 @@ function reserveLines(draft: CaptureDraft, routing: RoutingSession, drawn: Drawn
     ...(result.plan.allocations.length > 0
       ? {
           // A repeat of the order inserts no order row, hence no lines for the reservations to point to.
-          insert: reservationsInsert(
-            result.plan,
-            channel.id,
-            result.reservations[0]?.expiresAt ?? null,
-            sql`EXISTS (SELECT 1 FROM o)`,
-          ),
+          insert: reservationsInsert(result.plan, channel.id, expiresAt, sql`EXISTS (SELECT 1 FROM o)`),
         }
       : {}),
   };
@@ -174,7 +170,8 @@ const holdRows = jsonRows(holdsTable);
  * order counts fewer usage rows than planned; stock that moved fails the check. Each makes the
  * statement fail (RepeatedOrder, CapacityTaken, StockMoved), so that a COMMIT sent right behind it,
  * before its answer, rolls the transaction back. The order row comes first and the levels' locks
- * after it, so that a copy waiting on the order's unique key holds no level meanwhile.
+ * after it, so that a copy waiting on the order's unique key holds no level meanwhile (a backorder
+ * locked them earlier: its copies may deadlock once, and the one PostgreSQL picks is tried again).
  */
 function insertCapture(
   tx: Executor,

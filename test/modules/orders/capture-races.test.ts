@@ -164,6 +164,21 @@ describe('capture when stock moves between its read and its write', () => {
     }
   });
 
+  it('makes one order of copies that arrive at once and wait for stock', async () => {
+    const waiting = (await makeChannel(t, { release_delay_minutes: 60, allow_backorders: true })).code;
+    const sku = await stocked(t, { [location]: 1 });
+    const body = orderBody(waiting, [{ sku, quantity: 3 }]);
+    const results = await Promise.all(Array.from({ length: 8 }, () => postOrder(t, body)));
+    expect(results.map((res) => res.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(results.map((res) => res.json().id)).size).toBe(1);
+    expect(results[0]?.json()).toMatchObject({
+      status: 'backordered',
+      lines: [{ allocated: 1, backordered: 2 }],
+    });
+    expect(await reservedOf(t, sku)).toBe(1);
+    expect(await brokenInvariants(t.pool)).toEqual([]);
+  });
+
   it('sells exactly the stock to a crowd from two pools, telling each unit sold once, in order', async () => {
     const other = (await makeLocation(t)).code;
     const sku = await stocked(t, { [location]: 12, [other]: 8 });
