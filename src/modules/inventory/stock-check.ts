@@ -9,9 +9,10 @@ import type { LevelDelta, SellableRow } from './sellable.js';
  */
 export interface StockCheck {
   /**
-   * Two CTEs for the writing statement: `stock` locks the products' levels (in the order every stock
-   * change locks them; for update when the plan reserves, else for share) and reads them as they are now; `stock_ok` is one row whose `ok` says the plan
-   * still holds. Writes to the levels must run only when it does, and the statement must fail when not.
+   * Two CTEs for the writing statement. `stock` locks the products' levels (in the order every stock
+   * change locks them; for update when the plan reserves, else for share) and reads them as they are
+   * now; `stock_ok` is one row whose `ok` says the plan still holds. Writes to the levels must run only
+   * when it does, and the statement must fail when not.
    */
   ctes: SQL;
   /**
