@@ -8,6 +8,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { makeChannel, makeLocation, orderBody, stocked, uniq } from '../helpers/factories.js';
 import { captureOrder } from '../helpers/orders.js';
 import { faultConfig, type OrdoUnderTest, startOrdo } from '../helpers/ordo-process.js';
+import { compiledEntry } from '../helpers/service.js';
 import { waitFor } from '../helpers/wait.js';
 
 // `ordo import` as a real process against a real Ordo process: 10,000 products (JSONL), then 100,000
@@ -26,7 +27,7 @@ function cli(args: string[]): {
   child: ChildProcess;
   done: Promise<{ code: number | null; out: string; err: string }>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ordo.ts', ...args], {
+  const child = spawn(process.execPath, [compiledEntry('cli/ordo.js'), ...args], {
     env: { ...process.env, ORDO_URL: ordo.base, ORDO_API_KEY: key },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

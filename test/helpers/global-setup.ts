@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { runMigrations } from '../../src/db/migrate.js';
+import { compileOrdo } from './compiled-ordo.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,6 +14,8 @@ declare module 'vitest' {
     serverUrls: string[];
     /** The migrated database on each server that test files clone (one name per vitest project). */
     templateDatabase: string;
+    /** src/ compiled to JavaScript (compiled-ordo.ts), for the tests that start Ordo as a process. */
+    compiledOrdo: string;
   }
 }
 
@@ -72,16 +75,20 @@ export default async function setup(project: TestProject) {
   // Projects set up at the same time; on a shared server each migrates a template of its own.
   const templateDatabase = `ordo_test_template_${project.name}`;
   const shared = process.env.TEST_DATABASE_URL;
-  const servers = shared
-    ? [{ url: shared, stop: async () => {} }]
-    : await Promise.all(Array.from({ length: project.config.maxWorkers }, startServer));
+  const [servers, compiled] = await Promise.all([
+    shared
+      ? [{ url: shared, stop: async () => {} }]
+      : Promise.all(Array.from({ length: project.config.maxWorkers }, startServer)),
+    compileOrdo(),
+  ]);
   await Promise.all(servers.map((server) => migrateTemplate(server.url, templateDatabase)));
+  project.provide('compiledOrdo', compiled.root);
   project.provide(
     'serverUrls',
     servers.map((server) => server.url),
   );
   project.provide('templateDatabase', templateDatabase);
   return async () => {
-    await Promise.all(servers.map((server) => server.stop()));
+    await Promise.all([...servers.map((server) => server.stop()), compiled.remove()]);
   };
 }

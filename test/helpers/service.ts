@@ -1,13 +1,14 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
+import { inject } from 'vitest';
 
 /** The repository root, where `src/main.ts` runs from. */
 export const repositoryRoot = path.resolve(import.meta.dirname, '../..');
 
 export interface SpawnOptions {
   /**
-   * `node` (default) runs `node --import tsx src/main.ts`, the command `npm start` runs; `npm` runs
-   * `npm start` itself, with npm as the child.
+   * `node` (default) runs the code `npm start` runs, compiled once for the test run (compiled-ordo.ts):
+   * `node <compiled>/src/main.js`; `npm` runs `npm start` itself, with npm as the child.
    */
   via?: 'node' | 'npm';
   /** The child leads a process group of its own, as a job a terminal started: Ctrl-C is `process.kill(-pid, 'SIGINT')`. */
@@ -28,12 +29,15 @@ export interface OrdoProcess {
   line(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
+/** A file of src/ compiled for this test run (`main.js`, `cli/ordo.js`). */
+export const compiledEntry = (file: string) => path.join(inject('compiledOrdo'), 'src', file);
+
 /** Starts Ordo with `env` (and only PATH and HOME from this process) on a free port, without waiting. */
 export function spawnOrdo(env: Record<string, string>, options: SpawnOptions = {}): OrdoProcess {
   const [command, args] =
     options.via === 'npm'
       ? ['npm', ['start']]
-      : [process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', 'src/main.ts']];
+      : [process.execPath, [...(options.nodeOptions ?? []), compiledEntry('main.js')]];
   const child = spawn(command, args, {
     cwd: repositoryRoot,
     detached: options.detached ?? false,
