@@ -9,7 +9,7 @@
  * machines as a ratio, and a loop of one-row updates, the ceiling of a flash sale. Writes bench/RESULTS.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -72,7 +72,8 @@ async function pgbenchReference(serverUrl: string): Promise<Reference> {
   const tps = pgbenchRate(tpcb.stdout);
   log(`pgbench tpcb-like (16 clients, ${seconds} s): ${tps} TPS`);
   // The flash sale's ceiling: every transaction updates the same row, one after another.
-  const script = path.join(await mkdtemp(path.join(os.tmpdir(), 'ordo-hot-row-')), 'hot-row.sql');
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'ordo-hot-row-'));
+  const script = path.join(folder, 'hot-row.sql');
   await writeFile(script, 'UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1;\n');
   const hot = await exec('pgbench', [
     '-n',
@@ -85,7 +86,7 @@ async function pgbenchReference(serverUrl: string): Promise<Reference> {
     '-T',
     String(seconds),
     url.toString(),
-  ]);
+  ]).finally(() => rm(folder, { recursive: true, force: true }));
   const hotRowTps = pgbenchRate(hot.stdout);
   log(`pgbench hot-row update loop (64 clients, ${seconds} s): ${hotRowTps} TPS`);
   return { tps, hotRowTps };
