@@ -4,15 +4,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import { Agent, request } from 'undici';
-import { freePort, startEmbeddedPostgres } from '../src/db/embedded.js';
+import { freePort, startThrowawayPostgres } from '../src/db/embedded.js';
 
 export const root = path.resolve(import.meta.dirname, '..');
 export const apiKey = `bench-${randomBytes(16).toString('hex')}`;
@@ -35,11 +33,8 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
   let serverUrl = process.env.BENCH_DATABASE_URL;
   let stop = async () => {};
   if (!serverUrl) {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-bench-'));
-    const server = await startEmbeddedPostgres({
-      dataDir,
-      port: 0,
-      database: 'postgres',
+    const server = await startThrowawayPostgres({
+      prefix: 'ordo-bench-',
       log: pino({ level: 'warn' }),
       // BENCH_PG_STATS=1: where PostgreSQL's time goes, per statement (see statementProfile).
       postgresFlags: process.env.BENCH_PG_STATS
@@ -47,10 +42,7 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
         : [],
     });
     serverUrl = server.url;
-    stop = async () => {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
+    stop = server.stop;
   }
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -121,6 +122,30 @@ async function readOrCreatePassword(file: string): Promise<string> {
   const password = randomBytes(24).toString('base64url');
   await writeFile(file, `${password}\n`, { mode: 0o600 });
   return password;
+}
+
+/**
+ * A server in a temporary folder of its own, for the test suite and the benchmarks (database
+ * `postgres`); stopping it removes the folder. `prefix` names the folder, `postgresFlags` as above.
+ */
+export async function startThrowawayPostgres({
+  prefix,
+  log,
+  postgresFlags = [],
+}: {
+  prefix: string;
+  log: Logger;
+  postgresFlags?: string[];
+}): Promise<{ url: string; stop(): Promise<void> }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const server = await startEmbeddedPostgres({ dataDir, port: 0, database: 'postgres', log, postgresFlags });
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on now. */

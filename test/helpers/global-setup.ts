@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { startThrowawayPostgres } from '../../src/db/embedded.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { compileOrdo } from './compiled-ordo.js';
 
@@ -35,21 +32,11 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
       },
     };
   }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ordo-test-'));
-  const server = await startEmbeddedPostgres({
-    dataDir,
-    port: 0,
-    database: 'postgres',
+  return startThrowawayPostgres({
+    prefix: 'ordo-test-',
     log: pino({ level: 'warn' }),
     postgresFlags: durabilityOff,
   });
-  return {
-    url: server.url,
-    stop: async () => {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Creates the template database on the server and migrates it. */
