@@ -9,6 +9,7 @@ export { recordSales, type Sale } from './levels.js';
 export {
   availabilityEvents,
   type LevelDelta,
+  lockLevels,
   lockSellable,
   type Sellable,
   type SellableRow,

@@ -42,6 +42,18 @@ export async function lockSellable(tx: Executor, productIds: number[]): Promise<
 }
 
 /**
+ * Locks every level of these products, in the order every stock change locks them, and reads nothing:
+ * for a caller that only needs the stock to hold still (a backorder's promise, a receipt's queue).
+ */
+export async function lockLevels(tx: Executor, productIds: number[]): Promise<void> {
+  if (productIds.length > 0) {
+    await tx.execute(sql`
+      SELECT 1 FROM inventory_levels WHERE product_id = ANY(${sql.param(productIds)}::bigint[])
+       ORDER BY product_id, location_id FOR UPDATE`);
+  }
+}
+
+/**
  * One row, one column `sellable`: the (locked) levels and the active channels as compact JSON, which
  * `toSellableRows` expands to level x channel in JavaScript, rather than sending every level once
  * per channel. With `lock: false`, the same read without locks (simulations).

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/client.js';
-import { lockSellable } from '../inventory/index.js';
+import { lockLevels } from '../inventory/index.js';
 import { waitingForArrival } from './backorder-promise-store.js';
 import type { OrderDeps } from './deps.js';
 import { loadOrders } from './order-store.js';
@@ -63,7 +63,7 @@ export async function lockForArrival(tx: Executor, arrival: Arrival): Promise<Ar
       productIds.add(line.productId);
     }
   }
-  await lockSellable(tx, [...productIds]);
+  await lockLevels(tx, [...productIds]);
   return {
     orderIds: queue.filter((id) => waiting.has(id)),
     promised: new Map([...waiting].map(([id, state]) => [id, state.order.promisedDeliveryDate])),

@@ -4,7 +4,7 @@ import { jsonRows } from '../../db/json-rows.js';
 import { holds as holdsTable, orderLines, orders } from '../../db/schema/index.js';
 import { type Plan, planReservations, reservationsInsert, reservedUpdate } from '../allocation/index.js';
 import { eventsInsert, type NewEvent } from '../events/index.js';
-import { type LevelDelta, lockSellable, type StockCheck, stockCheck } from '../inventory/index.js';
+import { type LevelDelta, lockLevels, type StockCheck, stockCheck } from '../inventory/index.js';
 import type { RoutingSession, RoutingTrace, UsageWrite } from '../routing/index.js';
 import { promiseNewBackorder } from './backorder-promise.js';
 import type { CaptureDraft } from './capture-draft.js';
@@ -262,7 +262,7 @@ export async function writeCapture(
   const planned = reserved.plan.allocations.length > 0;
   if (status === 'backordered' && !drawn.locked) {
     // Backorders queue for incoming units: the levels' locks keep two of them from taking the same ones.
-    await lockSellable(tx, drawn.productIds);
+    await lockLevels(tx, drawn.productIds);
   }
   // An order that waits is promised from incoming stock: one more query, only then.
   const backorder =
