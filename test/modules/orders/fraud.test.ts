@@ -32,6 +32,22 @@ const ownAddress = () => ({
   country: 'US',
 });
 
+/**
+ * Saves one rule on address velocity (`condition`, `weight`; review at 50, reject at 100) and captures
+ * a first order to an address of the test's own.
+ */
+async function addressVelocity(condition: unknown, weight: number) {
+  await rules({
+    rules: [{ condition, weight, reason: 'Address velocity' }],
+    review_threshold: 50,
+    reject_threshold: 100,
+  });
+  const sku = await stocked(t, { [location]: 50 });
+  const address = ownAddress();
+  const first = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
+  return { sku, address, first };
+}
+
 const large = { '>': [{ var: 'total' }, 10_000] };
 
 describe('fraud rules at capture', () => {
@@ -218,20 +234,10 @@ describe('fraud rules at capture', () => {
   });
 
   it('counts orders to the same address however it was typed', async () => {
-    await rules({
-      rules: [
-        {
-          condition: { '>=': [{ var: 'orders_from_address_last_hour' }, 2] },
-          weight: 100,
-          reason: 'Address velocity',
-        },
-      ],
-      review_threshold: 50,
-      reject_threshold: 100,
-    });
-    const sku = await stocked(t, { [location]: 50 });
-    const address = ownAddress();
-    const first = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
+    const { sku, address, first } = await addressVelocity(
+      { '>=': [{ var: 'orders_from_address_last_hour' }, 2] },
+      100,
+    );
     const second = await captureOrder(
       t,
       orderBody(channel, [{ sku, quantity: 1 }], {
@@ -247,20 +253,10 @@ describe('fraud rules at capture', () => {
   });
 
   it('counts at most 100 earlier orders to one address, so a busy address costs no more than that', async () => {
-    await rules({
-      rules: [
-        {
-          condition: { '==': [{ var: 'orders_from_address_last_hour' }, 100] },
-          weight: 60,
-          reason: 'Address velocity',
-        },
-      ],
-      review_threshold: 50,
-      reject_threshold: 100,
-    });
-    const sku = await stocked(t, { [location]: 50 });
-    const address = ownAddress();
-    const first = await captureOrder(t, orderBody(channel, [{ sku, quantity: 1 }], { ship_to: address }));
+    const { sku, address, first } = await addressVelocity(
+      { '==': [{ var: 'orders_from_address_last_hour' }, 100] },
+      60,
+    );
     // 150 more orders to that address this hour, written straight to the table.
     await t.pool.query(
       `INSERT INTO orders (channel_id, external_id, status, customer, customer_email, ship_to, address_key, currency,
