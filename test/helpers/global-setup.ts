@@ -11,7 +11,7 @@ declare module 'vitest' {
     serverUrls: string[];
     /** The migrated database on each server that test files clone (one name per vitest project). */
     templateDatabase: string;
-    /** src/ compiled to JavaScript (compiled-ordo.ts), for the tests that start Ordo as a process. */
+    /** src/ compiled to JavaScript (compiled-ordo.ts) for the project `alone`, whose tests start Ordo; else ''. */
     compiledOrdo: string;
   }
 }
@@ -66,16 +66,17 @@ export default async function setup(project: TestProject) {
     shared
       ? [{ url: shared, stop: async () => {} }]
       : Promise.all(Array.from({ length: project.config.maxWorkers }, startServer)),
-    compileOrdo(),
+    // Only the files that start processes (the project `alone`, vitest.config.ts) run compiled Ordo.
+    project.name === 'alone' ? compileOrdo() : undefined,
   ]);
   await Promise.all(servers.map((server) => migrateTemplate(server.url, templateDatabase)));
-  project.provide('compiledOrdo', compiled.root);
+  project.provide('compiledOrdo', compiled?.root ?? '');
   project.provide(
     'serverUrls',
     servers.map((server) => server.url),
   );
   project.provide('templateDatabase', templateDatabase);
   return async () => {
-    await Promise.all([...servers.map((server) => server.stop()), compiled.remove()]);
+    await Promise.all([...servers.map((server) => server.stop()), compiled?.remove()]);
   };
 }

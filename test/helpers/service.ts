@@ -30,7 +30,13 @@ export interface OrdoProcess {
 }
 
 /** A file of src/ compiled for this test run (`main.js`, `cli/ordo.js`). */
-export const compiledEntry = (file: string) => path.join(inject('compiledOrdo'), 'src', file);
+export function compiledEntry(file: string): string {
+  const root = inject('compiledOrdo');
+  if (!root) {
+    throw new Error('this file starts Ordo as a process: list it in the project `alone` (vitest.config.ts)');
+  }
+  return path.join(root, 'src', file);
+}
 
 /** Starts Ordo with `env` (and only PATH and HOME from this process) on a free port, without waiting. */
 export function spawnOrdo(env: Record<string, string>, options: SpawnOptions = {}): OrdoProcess {
